@@ -1,0 +1,45 @@
+package dev.laneway.gateway;
+
+import dev.laneway.lanes.LaneException;
+import dev.laneway.routing.RoutingException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The one place typed errors become HTTP statuses (the gRPC mapping will sit beside it). Every family is switched
+ * over exhaustively, so a new error kind does not compile until it has a status.
+ */
+public final class ErrorMapping {
+  private ErrorMapping() {}
+
+  /** An HTTP status and message; {@code retryAfterSeconds} > 0 adds a Retry-After header. */
+  public record HttpError(int status, String message, int retryAfterSeconds, String reason) {}
+
+  public static HttpError toHttp(Throwable error) {
+    Throwable e = unwrap(error);
+    return switch (e) {
+      case GatewayException g -> switch (g) {
+        case GatewayException.BadRequest b -> new HttpError(400, b.getMessage(), 0, "bad_request");
+        case GatewayException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "unavailable");
+        case GatewayException.Draining d -> new HttpError(503, d.getMessage(), 1, "draining");
+      };
+      case RoutingException r -> switch (r) {
+        case RoutingException.UnknownModel m -> new HttpError(404, m.getMessage(), 0, "unknown_model");
+        case RoutingException.UnknownVersion v -> new HttpError(404, v.getMessage(), 0, "unknown_version");
+      };
+      case LaneException l -> switch (l) {
+        case LaneException.QueueFull q -> new HttpError(429, q.getMessage(), 1, "queue_full");
+        case LaneException.DeadlineExceeded d -> new HttpError(504, d.getMessage(), 0, "deadline_exceeded");
+        case LaneException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "lane_unavailable");
+      };
+      default -> new HttpError(500, "internal error: " + e, 0, "internal");
+    };
+  }
+
+  public static Throwable unwrap(Throwable e) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+}

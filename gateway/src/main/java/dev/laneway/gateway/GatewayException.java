@@ -1,0 +1,37 @@
+package dev.laneway.gateway;
+
+/** The gateway's own typed errors; {@link ErrorMapping} turns each into a status. Cheap: no stack trace. */
+public abstract sealed class GatewayException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  GatewayException(String message) {
+    super(message, null, false, false);
+  }
+
+  /** The request is malformed or names something wrong: 400. */
+  public static final class BadRequest extends GatewayException {
+    private static final long serialVersionUID = 1L;
+
+    public BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** No lane can serve the request now (every candidate unavailable, or none allowed): 503. */
+  public static final class Unavailable extends GatewayException {
+    private static final long serialVersionUID = 1L;
+
+    public Unavailable(String message) {
+      super(message);
+    }
+  }
+
+  /** The gateway is draining after SIGTERM and takes no new work: 503. */
+  public static final class Draining extends GatewayException {
+    private static final long serialVersionUID = 1L;
+
+    public Draining(String message) {
+      super(message);
+    }
+  }
+}

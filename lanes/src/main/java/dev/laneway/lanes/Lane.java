@@ -1,0 +1,42 @@
+package dev.laneway.lanes;
+
+import dev.laneway.topology.LaneSpec;
+import dev.laneway.topology.VariantSpec;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A route target. Implementations: {@link LocalLane}.
+ *
+ * <p>{@link #infer} is called from any thread and never blocks; its future completes on a lane thread, with a
+ * {@link LaneResult} or a {@link LaneException}.
+ */
+public interface Lane extends AutoCloseable {
+  String id();
+
+  LaneSpec spec();
+
+  /** Whether this lane has the variant loaded (admitted and warm). */
+  boolean serves(String model, String variant);
+
+  /** Each device of the lane and the provider it runs on. */
+  java.util.List<DeviceStatus> devices();
+
+  /** Warm and taking work. */
+  boolean ready();
+
+  CompletableFuture<LaneResult> infer(LaneCall call);
+
+  /** Texts accepted and not yet answered. */
+  int inFlight();
+
+  /** Stops taking work, finishes what was accepted (up to the timeout), releases devices. */
+  void drainAndClose(long timeoutMillis);
+
+  @Override
+  void close();
+
+  /** The model variant's key as lanes and executors use it. */
+  static String key(String model, VariantSpec variant) {
+    return model + ":" + variant.name();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.laneway.lanes;
+
+import dev.laneway.topology.LaneSpec;
+import dev.laneway.topology.Topology;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** Every lane of a topology, started together. */
+public final class Lanes implements AutoCloseable {
+  private final Map<String, Lane> lanes;
+
+  private Lanes(Map<String, Lane> lanes) {
+    this.lanes = lanes;
+  }
+
+  /** Starts every lane in parallel (each loads and warms its models); blocks until all are ready or one fails. */
+  public static Lanes start(Topology topology) {
+    List<CompletableFuture<Lane>> starting = new ArrayList<>();
+    int threads = Math.max(1, Math.min(topology.lanes().size(), Runtime.getRuntime().availableProcessors()));
+    java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    for (LaneSpec spec : topology.lanes()) {
+      starting.add(CompletableFuture.supplyAsync(() -> LocalLane.start(spec, topology), loaders));
+    }
+    loaders.shutdown();
+    Map<String, Lane> started = new LinkedHashMap<>();
+    RuntimeException failure = null;
+    for (CompletableFuture<Lane> f : starting) {
+      try {
+        Lane lane = f.join();
+        started.put(lane.id(), lane);
+      } catch (CompletionException e) {
+        if (failure == null) {
+          failure = e.getCause() instanceof RuntimeException r ? r : e;
+        }
+      }
+    }
+    if (failure != null) {
+      started.values().forEach(Lane::close);
+      throw failure;
+    }
+    return new Lanes(Map.copyOf(started));
+  }
+
+  /** For tests: lanes built elsewhere. */
+  public static Lanes of(Collection<Lane> lanes) {
+    Map<String, Lane> m = new LinkedHashMap<>();
+    for (Lane l : lanes) m.put(l.id(), l);
+    return new Lanes(m);
+  }
+
+  public Optional<Lane> find(String id) {
+    return Optional.ofNullable(lanes.get(id));
+  }
+
+  public Lane get(String id) {
+    Lane l = lanes.get(id);
+    if (l == null) throw new IllegalArgumentException("lane: unknown '" + id + "'");
+    return l;
+  }
+
+  public Collection<Lane> all() {
+    return lanes.values();
+  }
+
+  public boolean allReady() {
+    return lanes.values().stream().allMatch(Lane::ready);
+  }
+
+  /** Drains every lane in parallel. */
+  public void drainAndClose(long timeoutMillis) {
+    List<CompletableFuture<Void>> f = new ArrayList<>();
+    for (Lane l : lanes.values()) {
+      f.add(CompletableFuture.runAsync(() -> l.drainAndClose(timeoutMillis)));
+    }
+    CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).join();
+  }
+
+  @Override
+  public void close() {
+    lanes.values().forEach(Lane::close);
+  }
+}

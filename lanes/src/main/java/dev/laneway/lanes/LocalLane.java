@@ -1,0 +1,166 @@
+package dev.laneway.lanes;
+
+import dev.laneway.executor.EmbedRequest;
+import dev.laneway.executor.ExecutorConfig;
+import dev.laneway.executor.ExecutorException;
+import dev.laneway.executor.LaneExecutor;
+import dev.laneway.executor.Placement;
+import dev.laneway.executor.Priority;
+import dev.laneway.runtime.EncoderSpec;
+import dev.laneway.runtime.ModelSource;
+import dev.laneway.runtime.Pooling;
+import dev.laneway.runtime.ProviderChoice;
+import dev.laneway.topology.Device;
+import dev.laneway.topology.LaneSpec;
+import dev.laneway.topology.ModelSpec;
+import dev.laneway.topology.Topology;
+import dev.laneway.topology.VariantSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+
+/** A lane served in this process: an executor on the lane's devices, with every admitted model variant loaded. */
+public final class LocalLane implements Lane {
+  private final LaneSpec spec;
+  private final LaneExecutor executor;
+  private final Set<String> keys;
+  private final List<DeviceStatus> devices;
+
+  private LocalLane(LaneSpec spec, LaneExecutor executor, Set<String> keys, List<DeviceStatus> devices) {
+    this.spec = spec;
+    this.executor = executor;
+    this.keys = keys;
+    this.devices = List.copyOf(devices);
+  }
+
+  /** Loads and warms every variant admitted to this lane's class on each of its devices. Blocks until ready. */
+  public static LocalLane start(LaneSpec spec, Topology topology) {
+    List<EncoderSpec> models = new ArrayList<>();
+    for (ModelSpec m : topology.models()) {
+      for (VariantSpec v : m.variants()) {
+        if (Topology.admits(spec, v)) {
+          models.add(encoderSpec(m, v));
+        }
+      }
+    }
+    List<Placement> placements = new ArrayList<>();
+    for (String id : spec.devices()) {
+      Device d = topology.device(id);
+      placements.add(new Placement(d.id(), d.providers()));
+    }
+    ExecutorConfig config =
+        new ExecutorConfig(
+            spec.id(),
+            spec.batching().maxBatchSize(),
+            spec.batching().maxQueueDelay(),
+            spec.batching().maxQueueSize(),
+            spec.instances(),
+            spec.intraOpThreads());
+    LaneExecutor executor = LaneExecutor.start(config, placements, models);
+    List<DeviceStatus> devices = new ArrayList<>();
+    for (Map.Entry<String, ProviderChoice> e : executor.providers().entrySet()) {
+      ProviderChoice p = e.getValue();
+      devices.add(new DeviceStatus(e.getKey(), topology.device(e.getKey()).kind().name().toLowerCase(java.util.Locale.ROOT),
+          p.requested(), p.chosen(), p.standIn(), p.reason()));
+    }
+    return new LocalLane(spec, executor, models.stream().map(EncoderSpec::key).collect(Collectors.toUnmodifiableSet()),
+        devices);
+  }
+
+  /** The native layer's view of a topology variant. */
+  public static EncoderSpec encoderSpec(ModelSpec m, VariantSpec v) {
+    return new EncoderSpec(
+        m.name(),
+        v.name(),
+        ModelSource.of(v.onnx()),
+        ModelSource.of(v.tokenizer()),
+        m.pooling().equals("cls") ? Pooling.CLS : Pooling.MEAN,
+        m.maxSequenceLength());
+  }
+
+  @Override
+  public String id() {
+    return spec.id();
+  }
+
+  @Override
+  public LaneSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public boolean serves(String model, String variant) {
+    return keys.contains(model + ":" + variant);
+  }
+
+  @Override
+  public boolean ready() {
+    return true;
+  }
+
+  @Override
+  public List<DeviceStatus> devices() {
+    return devices;
+  }
+
+  public LaneExecutor executor() {
+    return executor;
+  }
+
+  @Override
+  public CompletableFuture<LaneResult> infer(LaneCall call) {
+    String key = Lane.key(call.model().name(), call.variant());
+    EmbedRequest request =
+        new EmbedRequest(key, call.texts(), call.deadlineNanos(), Priority.parse(call.latencyClass()));
+    return executor
+        .submit(request)
+        .handle(
+            (r, error) -> {
+              if (error != null) {
+                throw new CompletionException(translate(error));
+              }
+              return new LaneResult(
+                  r.vectors(),
+                  r.tokenCounts(),
+                  spec.id(),
+                  spec.region(),
+                  r.device(),
+                  r.provider(),
+                  r.standIn(),
+                  call.variant().name(),
+                  r.queueNanos(),
+                  r.computeNanos());
+            });
+  }
+
+  private RuntimeException translate(Throwable error) {
+    Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return switch (e) {
+      case ExecutorException.QueueFull q -> new LaneException.QueueFull(spec.id(), q.getMessage());
+      case ExecutorException.DeadlineExceeded d -> new LaneException.DeadlineExceeded(spec.id(), d.getMessage());
+      case ExecutorException.ShuttingDown s -> new LaneException.Unavailable(spec.id(), s.getMessage(), s);
+      case ExecutorException.UnknownModel u -> new LaneException.Unavailable(spec.id(), u.getMessage(), u);
+      case ExecutorException.ExecutionFailed f -> new LaneException.Unavailable(spec.id(), f.getMessage(), f);
+      default -> new LaneException.Unavailable(spec.id(), spec.id() + ": " + e, e);
+    };
+  }
+
+  @Override
+  public int inFlight() {
+    return executor.inFlight();
+  }
+
+  @Override
+  public void drainAndClose(long timeoutMillis) {
+    executor.drainAndClose(timeoutMillis);
+  }
+
+  @Override
+  public void close() {
+    executor.close();
+  }
+}

@@ -1,0 +1,40 @@
+package dev.laneway.topology;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * A serving queue bound to devices in one region, with one batching profile.
+ *
+ * @param instances instance threads per device, each with its own ONNX Runtime sessions
+ * @param intraOpThreads ONNX Runtime intra-op threads per session
+ */
+public record LaneSpec(
+    String id,
+    String region,
+    @JsonProperty("class") LaneClass laneClass,
+    List<String> devices,
+    int instances,
+    int intraOpThreads,
+    Batching batching) {
+  public LaneSpec {
+    Checks.id("id", id);
+    Checks.id("region", region);
+    Checks.present("class", laneClass);
+    devices = Checks.list(devices);
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("devices: empty (expected: at least one device id)");
+    }
+    if (instances == 0) {
+      instances = 1;
+    }
+    Checks.atLeast("instances", instances, 1);
+    if (intraOpThreads == 0) {
+      intraOpThreads = 1;
+    }
+    Checks.atLeast("intra_op_threads", intraOpThreads, 1);
+    if (batching == null) {
+      batching = Batching.DEFAULT;
+    }
+  }
+}
