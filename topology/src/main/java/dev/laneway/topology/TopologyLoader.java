@@ -113,6 +113,16 @@ public final class TopologyLoader {
     if (root instanceof IllegalArgumentException iae) {
       msg = iae.getMessage();
     }
+    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+      java.util.List<String> known = new java.util.ArrayList<>();
+      if (u.getKnownPropertyIds() != null) u.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      java.util.Collections.sort(known);
+      msg = "unknown key '" + u.getPropertyName() + "' (expected one of: " + String.join(", ", known) + ")";
+    } else if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f) {
+      msg = "'" + f.getValue() + "' is not a valid " + f.getTargetType().getSimpleName()
+          + (f.getTargetType().isEnum() ? " (expected one of: " + java.util.Arrays.toString(
+              f.getTargetType().getEnumConstants()).toLowerCase(java.util.Locale.ROOT) + ")" : "");
+    }
     if (msg != null && msg.indexOf('\n') > 0) {
       msg = msg.substring(0, msg.indexOf('\n'));
     }
