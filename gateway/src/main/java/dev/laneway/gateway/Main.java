@@ -9,6 +9,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    OneLineLogFormat.keepLogsThroughShutdown();
     GatewayOptions options;
     try {
       if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {

@@ -50,5 +50,13 @@ public final class OneLineLogFormat extends Formatter {
     h.setLevel(level);
     root.addHandler(h);
     root.setLevel(level);
+    if (LogManager.getLogManager() instanceof ShutdownLogManager m) {
+      m.keepHandlers();
+    }
+  }
+
+  /** Selects {@link ShutdownLogManager}; call first thing in {@code main}, before any logger exists. */
+  public static void keepLogsThroughShutdown() {
+    System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
   }
 }
