@@ -1,47 +1,135 @@
 package dev.laneway.observability;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentSelector;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The process's OpenTelemetry: W3C trace context, a parent-based always-on sampler, and the span processors given
- * (none by default: spans are created, so trace ids reach logs and responses, but nothing is exported).
+ * The process's OpenTelemetry, configured the standard way (SDK autoconfigure: {@code OTEL_TRACES_EXPORTER},
+ * {@code OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_TRACES_SAMPLER}, … as environment variables or system properties,
+ * overridden by Laneway's {@code --otel-*} flags), with Laneway's defaults: W3C trace context, a parent-based
+ * always-on sampler, no span exporter unless one is configured (spans still exist, so trace ids reach logs and
+ * responses), and metrics read by the SDK's Prometheus reader for the {@code /metrics} endpoint.
+ *
+ * <p>Latency histograms (unit {@code ms}) get buckets fine enough for p50/p95/p99 between 0.25 ms and 10 s.
  */
 public final class Telemetry implements AutoCloseable {
-  private final OpenTelemetrySdk sdk;
+  /** Millisecond buckets for every latency histogram. */
+  public static final List<Double> LATENCY_BUCKETS_MS =
+      List.of(0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0,
+          500.0, 750.0, 1000.0, 2000.0, 5000.0, 10000.0);
+  /** Buckets for batch sizes. */
+  public static final List<Double> BATCH_BUCKETS = List.of(1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0);
 
-  private Telemetry(OpenTelemetrySdk sdk) {
+  private final OpenTelemetrySdk sdk;
+  private final PrometheusMetricReader prometheus;
+  private final String tracesExporter;
+
+  private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, String tracesExporter) {
     this.sdk = sdk;
+    this.prometheus = prometheus;
+    this.tracesExporter = tracesExporter;
   }
 
+  /** For tests and embedding: defaults only, plus the given span processors (e.g. an in-memory exporter). */
   public static Telemetry create(String serviceName, SpanProcessor... processors) {
-    io.opentelemetry.sdk.trace.SdkTracerProviderBuilder tracing =
-        SdkTracerProvider.builder()
-            .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
-            .setResource(
-                Resource.getDefault()
-                    .merge(Resource.create(Attributes.of(
-                        io.opentelemetry.api.common.AttributeKey.stringKey("service.name"), serviceName))));
-    for (SpanProcessor p : processors) {
-      tracing.addSpanProcessor(p);
-    }
+    return start(serviceName, Map.of(), processors);
+  }
+
+  /**
+   * @param overrides OpenTelemetry properties ({@code otel.traces.exporter=zipkin}, …) that win over the
+   *     environment; Laneway's {@code --otel-*} flags arrive here
+   * @param processors extra span processors, after the configured exporter's
+   */
+  public static Telemetry start(String serviceName, Map<String, String> overrides, SpanProcessor... processors) {
+    PrometheusMetricReader prometheus = new PrometheusMetricReader(false, attribute -> false);
+    Map<String, String> defaults = new HashMap<>();
+    defaults.put("otel.service.name", serviceName);
+    defaults.put("otel.traces.exporter", "none");
+    defaults.put("otel.metrics.exporter", "none");
+    defaults.put("otel.logs.exporter", "none");
+    defaults.put("otel.traces.sampler", "parentbased_always_on");
+    defaults.put("otel.propagators", "tracecontext,baggage");
+    String[] exporter = {"none"};
     OpenTelemetrySdk sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(tracing.build())
-            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-            .build();
-    return new Telemetry(sdk);
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(() -> defaults)
+            .addPropertiesCustomizer((ConfigProperties config) -> {
+              Map<String, String> o = new LinkedHashMap<>(overrides);
+              exporter[0] = o.getOrDefault("otel.traces.exporter", config.getString("otel.traces.exporter", "none"));
+              return o;
+            })
+            .addTracerProviderCustomizer((builder, config) -> {
+              for (SpanProcessor p : processors) builder.addSpanProcessor(p);
+              return builder;
+            })
+            .addMeterProviderCustomizer((builder, config) -> builder
+                .registerMetricReader(prometheus)
+                .registerView(
+                    InstrumentSelector.builder().setType(InstrumentType.HISTOGRAM).setUnit("ms").build(),
+                    View.builder().setAggregation(Aggregation.explicitBucketHistogram(LATENCY_BUCKETS_MS)).build())
+                .registerView(
+                    InstrumentSelector.builder().setType(InstrumentType.HISTOGRAM).setUnit("{item}").build(),
+                    View.builder().setAggregation(Aggregation.explicitBucketHistogram(BATCH_BUCKETS)).build()))
+            .disableShutdownHook()
+            .build()
+            .getOpenTelemetrySdk();
+    return new Telemetry(sdk, prometheus, exporter[0]);
   }
 
   public OpenTelemetry openTelemetry() {
     return sdk;
+  }
+
+  /** The span exporter in use ({@code none}, {@code otlp}, {@code zipkin}, …). */
+  public String tracesExporter() {
+    return tracesExporter;
+  }
+
+  /** One line for start-up: where traces go, or how to send them somewhere. */
+  public String startupHint() {
+    if (tracesExporter.equals("none")) {
+      return "tracing on (parent-based sampler), no exporter: set OTEL_TRACES_EXPORTER=otlp|zipkin"
+          + " (and OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_ZIPKIN_ENDPOINT) or --otel-traces-exporter to send"
+          + " traces somewhere";
+    }
+    return "tracing on, exporting spans with " + tracesExporter;
+  }
+
+  /** Writes every metric in the Prometheus text format (version 0.0.4). */
+  public void writePrometheus(OutputStream out) throws IOException {
+    PrometheusTextFormatWriter.create().write(out, prometheus.collect());
+  }
+
+  public String prometheusText() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+    try {
+      writePrometheus(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  public static String prometheusContentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
   }
 
   @Override
