@@ -31,6 +31,9 @@ public final class Gateway implements AutoCloseable {
   private final Tracing tracing;
   private final ClientRegion clientRegion;
   private final Vertx vertx;
+  private final GatewayMetrics metrics;
+  private final EmbeddingCache cache;
+  private final InferenceService inferenceService;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private HttpServer http;
@@ -44,6 +47,14 @@ public final class Gateway implements AutoCloseable {
     this.dispatcher = new Dispatcher(topology, Router.create(topology), lanes);
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    var meter = telemetry.openTelemetry().getMeter("dev.laneway.gateway");
+    this.metrics = new GatewayMetrics(meter, lanes);
+    this.cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool(),
+        key -> metrics.cacheEvicted(key.model(), key.variant()));
+    metrics.registerCache(cache::weightedBytes, meter);
+    this.inferenceService = new InferenceService(topology, lanes, dispatcher, cache, metrics,
+        telemetry.openTelemetry().getTracer("dev.laneway.gateway"), clientRegion, options.defaultTimeout());
   }
 
   /** Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. */
@@ -103,6 +114,10 @@ public final class Gateway implements AutoCloseable {
 
   Dispatcher dispatcher() {
     return dispatcher;
+  }
+
+  InferenceService inferenceService() {
+    return inferenceService;
   }
 
   Tracing tracing() {
