@@ -78,12 +78,18 @@ public final class Dispatcher {
     VariantSpec variant = model.variant(c.variant()).orElseThrow();
     Lane lane = lanes.get(c.lane());
     LaneCall lc = new LaneCall(model, variant, call.texts(), call.deadlineNanos(), call.latencyClass());
-    lane.infer(lc).whenComplete((result, error) -> {
+    CompletableFuture<dev.laneway.lanes.LaneResult> attemptFuture = lane.infer(lc);
+    // issue-5 hook: a cancelled request (gRPC cancel) cancels its lane attempt, which frees its queued work
+    answer.whenComplete((a, e) -> {
+      if (answer.isCancelled()) attemptFuture.cancel(false);
+    });
+    attemptFuture.whenComplete((result, error) -> {
       if (error == null) {
         answer.complete(new Answer(call, decision, result, c.degraded() || index > 0, index + 1));
         return;
       }
       Throwable e = ErrorMapping.unwrap(error);
+      if (answer.isDone()) return; // cancelled
       boolean more = index + 1 < decision.candidates().size();
       if (e instanceof LaneException le && le.retryElsewhere() && more) {
         failures.add(c.lane() + ": " + le.getMessage());

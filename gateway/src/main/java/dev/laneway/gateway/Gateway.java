@@ -37,6 +37,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private HttpServer http;
+  private HttpServer grpc;
 
   private Gateway(GatewayOptions options, Topology topology, Lanes lanes, Telemetry telemetry) {
     this.options = options;
@@ -85,7 +86,7 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort());
+        + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort());
     return g;
   }
 
@@ -98,10 +99,31 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
+    grpc = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort())
+            .setTcpNoDelay(true))
+        .requestHandler(grpcServer())
+        .listen().await();
+  }
+
+  /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
+  private io.vertx.grpc.server.GrpcServer grpcServer() {
+    io.vertx.grpc.server.GrpcServer server = io.vertx.grpc.server.GrpcServer.server(vertx,
+        new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(options.maxBodyBytes()));
+    server.addService(new OipGrpc(this, options).service());
+    io.vertx.grpc.health.HealthService health = io.vertx.grpc.health.HealthService.create(vertx);
+    health.register(OipGrpc.SERVICE, () -> io.vertx.core.Future.succeededFuture(ready()));
+    health.register("", () -> io.vertx.core.Future.succeededFuture(ready()));
+    server.addService(health);
+    server.addService(io.vertx.grpc.reflection.ReflectionService.v1());
+    return server;
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  public int grpcPort() {
+    return grpc.actualPort();
   }
 
   public Topology topology() {
@@ -184,6 +206,9 @@ public final class Gateway implements AutoCloseable {
     draining = true;
     if (http != null) {
       http.close().await();
+    }
+    if (grpc != null) {
+      grpc.close().await();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
     vertx.close().await();
