@@ -51,6 +51,7 @@ final class OipRestApi {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
+    new OpenAiApi(gateway, options).mount(r);
     r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(413, ctx -> error(ctx, 413, "request body larger than " + options.maxBodyBytes() + " bytes (--max-body-bytes)"));
