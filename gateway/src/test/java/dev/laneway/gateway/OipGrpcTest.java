@@ -242,6 +242,51 @@ class OipGrpcTest {
     }
   }
 
+  @Test
+  void aCancelledCallFreesItsQueuedWork() throws Exception {
+    String words = "Laneway routes each request to a lane and batches it with others on one device; ".repeat(4);
+    String[] texts = new String[256];
+    for (int i = 0; i < texts.length; i++) texts[i] = i + " " + System.nanoTime() + " " + words;
+    long before = Doors.inferences(gw.gateway());
+    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+    CountDownLatch closed = new CountDownLatch(1);
+    AtomicReference<Status> status = new AtomicReference<>();
+    ctx.run(() -> GRPCInferenceServiceGrpc.newStub(channel).modelInfer(typed(MINILM, "c", texts).toBuilder()
+        .putParameters("latency_class", InferParameter.newBuilder().setStringParam("batch").build())
+        .putParameters("timeout", InferParameter.newBuilder().setInt64Param(TimeUnit.SECONDS.toMicros(300)).build())
+        .build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ModelInferResponse r) { }
+
+          @Override
+          public void onError(Throwable t) {
+            status.set(Status.fromThrowable(t));
+            closed.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            closed.countDown();
+          }
+        }));
+    long queued = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < queued && gw.gateway().lanes().all().stream().allMatch(l -> l.inFlight() == 0)) {
+      Thread.sleep(1);
+    }
+    ctx.cancel(null);
+    assertTrue(closed.await(10, TimeUnit.SECONDS));
+    assertEquals(Status.Code.CANCELLED, status.get().getCode());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < end && gw.gateway().lanes().all().stream().anyMatch(l -> l.inFlight() > 0)) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, gw.gateway().lanes().all().stream().mapToInt(l -> l.inFlight()).sum(), "lanes idle again");
+    long computed = Doors.inferences(gw.gateway()) - before;
+    System.out.println("cancelled call: " + computed + " of " + texts.length + " texts computed");
+    assertTrue(computed < texts.length, "cancelled work was still computed: " + computed + " of " + texts.length);
+  }
+
   /** Keeps the last call's response headers, to check x-trace-id. */
   static final class HeaderCapture implements ClientInterceptor {
     @Override
