@@ -26,6 +26,8 @@ final class Doors {
   /** What a door answered. */
   record Result(float[][] vectors, Map<String, String> parameters) {}
 
+  private static final java.net.http.HttpClient BINARY_CLIENT = java.net.http.HttpClient.newHttpClient();
+
   private Doors() {}
 
   static String oipJson(List<String> texts) {
@@ -73,7 +75,7 @@ final class Doors {
         .header("Inference-Header-Content-Length", headerLength).timeout(Duration.ofSeconds(60));
     headers.forEach(b::header);
     try {
-      return java.net.http.HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return BINARY_CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (Exception e) {
       throw new AssertionError(e);
     }
