@@ -126,6 +126,40 @@ class OipGrpcTest {
   }
 
   @Test
+  void serverReflection_listsTheOipService() throws Exception {
+    MethodDescriptor<io.vertx.grpc.reflection.v1.ServerReflectionRequest,
+        io.vertx.grpc.reflection.v1.ServerReflectionResponse> info = MethodDescriptor
+        .<io.vertx.grpc.reflection.v1.ServerReflectionRequest, io.vertx.grpc.reflection.v1.ServerReflectionResponse>newBuilder()
+        .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+        .setFullMethodName("grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+        .setRequestMarshaller(ProtoUtils.marshaller(io.vertx.grpc.reflection.v1.ServerReflectionRequest.getDefaultInstance()))
+        .setResponseMarshaller(ProtoUtils.marshaller(io.vertx.grpc.reflection.v1.ServerReflectionResponse.getDefaultInstance()))
+        .build();
+    java.util.concurrent.CompletableFuture<io.vertx.grpc.reflection.v1.ServerReflectionResponse> answer =
+        new java.util.concurrent.CompletableFuture<>();
+    StreamObserver<io.vertx.grpc.reflection.v1.ServerReflectionRequest> out = ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(info, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)), new StreamObserver<>() {
+          @Override
+          public void onNext(io.vertx.grpc.reflection.v1.ServerReflectionResponse r) {
+            answer.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() { }
+        });
+    out.onNext(io.vertx.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("*").build());
+    List<String> services = answer.get(30, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+        .map(io.vertx.grpc.reflection.v1.ServiceResponse::getName).toList();
+    out.onCompleted();
+    assertTrue(services.contains("inference.GRPCInferenceService"), services.toString());
+  }
+
+  @Test
   void modelInfer_typedAndRawAgree_andCarryRoutingParametersAndTraceId() {
     ModelInferResponse t = stub.modelInfer(typed(MINILM, "t-1", "grpc typed and raw", "second text"));
     assertEquals("t-1", t.getId());
