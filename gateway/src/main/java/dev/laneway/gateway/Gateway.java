@@ -138,6 +138,10 @@ public final class Gateway implements AutoCloseable {
     return dispatcher;
   }
 
+  Telemetry telemetry() {
+    return telemetry;
+  }
+
   InferenceService inferenceService() {
     return inferenceService;
   }

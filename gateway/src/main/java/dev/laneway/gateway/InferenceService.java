@@ -226,7 +226,11 @@ final class InferenceService {
           params.put("cache", owned.isEmpty() ? "hit" : hits == 0 ? "miss" : "partial");
           params.put("cache_hits", hits);
           return new Reply(call, vectors, tokens, variant, params);
-        });
+        })
+        // a text another request was computing failed there (that request's error, or its caller cancelled):
+        // not this request's fault, so compute it all again without the cache; this request's own errors stand
+        .exceptionallyCompose(e -> dispatched.isCompletedExceptionally() || call.deadlineNanos() < System.nanoTime()
+            ? CompletableFuture.failedFuture(e) : bypass(call));
     propagateCancel(reply, dispatched);
     return reply;
   }
