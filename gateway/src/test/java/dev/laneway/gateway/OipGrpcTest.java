@@ -308,8 +308,14 @@ class OipGrpcTest {
     while (System.nanoTime() < queued && gw.gateway().lanes().all().stream().allMatch(l -> l.inFlight() == 0)) {
       Thread.sleep(1);
     }
+    // a REST request for one of the same texts waits on the gRPC call's computation (single flight) ...
+    java.util.concurrent.CompletableFuture<Doors.Result> waiter = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> Doors.rest(gw, MINILM, List.of(texts[texts.length - 1]), Map.of()));
+    Thread.sleep(300);
     ctx.cancel(null);
     assertTrue(closed.await(10, TimeUnit.SECONDS));
+    // ... and is answered anyway when that call is cancelled
+    assertEquals(1, waiter.get(120, TimeUnit.SECONDS).vectors().length);
     assertEquals(Status.Code.CANCELLED, status.get().getCode());
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < end && gw.gateway().lanes().all().stream().anyMatch(l -> l.inFlight() > 0)) {
@@ -319,6 +325,7 @@ class OipGrpcTest {
     long computed = Doors.inferences(gw.gateway()) - before;
     System.out.println("cancelled call: " + computed + " of " + texts.length + " texts computed");
     assertTrue(computed < texts.length, "cancelled work was still computed: " + computed + " of " + texts.length);
+    System.out.println("waiter's answer: cache=" + waiter.get().parameters().get("cache"));
   }
 
   /** Keeps the last call's response headers, to check x-trace-id. */
