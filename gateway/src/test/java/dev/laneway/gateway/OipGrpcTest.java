@@ -278,8 +278,9 @@ class OipGrpcTest {
 
   @Test
   void aCancelledCallFreesItsQueuedWork() throws Exception {
-    String words = "Laneway routes each request to a lane and batches it with others on one device; ".repeat(4);
-    String[] texts = new String[256];
+    // enough work (1024 texts near the 256-token limit) that even a fast machine is still busy when the cancel lands
+    String words = "Laneway routes each request to a lane and batches it with others on one device; ".repeat(14);
+    String[] texts = new String[1024];
     for (int i = 0; i < texts.length; i++) texts[i] = i + " " + System.nanoTime() + " " + words;
     long before = Doors.inferences(gw.gateway());
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
@@ -311,7 +312,7 @@ class OipGrpcTest {
     // a REST request for one of the same texts waits on the gRPC call's computation (single flight) ...
     java.util.concurrent.CompletableFuture<Doors.Result> waiter = java.util.concurrent.CompletableFuture.supplyAsync(
         () -> Doors.rest(gw, MINILM, List.of(texts[texts.length - 1]), Map.of()));
-    Thread.sleep(300);
+    Thread.sleep(100);
     ctx.cancel(null);
     assertTrue(closed.await(10, TimeUnit.SECONDS));
     // ... and is answered anyway when that call is cancelled
