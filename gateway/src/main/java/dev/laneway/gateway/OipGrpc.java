@@ -177,7 +177,7 @@ final class OipGrpc {
     });
     request.handler(message -> {
       pending[0]++;
-      Span span = gateway.tracing().grpcServerSpan(request.headers(), request.fullMethodName() + "/message");
+      Span span = gateway.tracing().grpcMessageSpan(stream, request.fullMethodName());
       CompletableFuture<InferenceService.Reply> reply = infer("grpc_stream", request, message, span);
       inFlight.add(reply);
       Future.fromCompletionStage(reply, Vertx.currentContext()).onComplete(ar -> {

@@ -67,4 +67,10 @@ final class Tracing {
         .setAttribute("rpc.method", slash < 0 ? method : method.substring(slash + 1))
         .startSpan();
   }
+
+  /** A span for one message of a gRPC stream, child of the stream's server span. */
+  Span grpcMessageSpan(Span stream, String method) {
+    return tracer.spanBuilder(method + " message").setParent(Context.root().with(stream))
+        .setSpanKind(SpanKind.SERVER).setAttribute("rpc.system", "grpc").startSpan();
+  }
 }
