@@ -270,6 +270,7 @@ final class InferenceService {
     p.put("degraded", a.degraded());
     p.put("attempts", a.attempts());
     p.put("latency_class", a.call().latencyClass());
+    p.put("priority", a.call().priority());
     p.put("client_region", a.call().clientRegion());
     p.put("queue_ms", r.queueNanos() / 1e6);
     p.put("compute_ms", r.computeNanos() / 1e6);
@@ -292,6 +293,7 @@ final class InferenceService {
     p.put("degraded", first.degraded());
     p.put("attempts", 0);
     p.put("latency_class", call.latencyClass());
+    p.put("priority", call.priority());
     p.put("client_region", call.clientRegion());
     p.put("queue_ms", 0.0);
     p.put("compute_ms", 0.0);

@@ -135,7 +135,16 @@ final class OipGrpc {
     List<CompletableFuture<?>> inFlight = new ArrayList<>(1);
     request.errorHandler(error -> inFlight.forEach(f -> f.cancel(false)));
     request.exceptionHandler(error -> inFlight.forEach(f -> f.cancel(false)));
+    boolean[] received = {false};
+    request.endHandler(v -> {
+      if (!received[0]) {
+        span.setStatus(StatusCode.ERROR, "no request message");
+        span.end();
+        fail(request.response(), new GatewayException.BadRequest("ModelInfer: no request message"));
+      }
+    });
     request.handler(message -> {
+      received[0] = true;
       CompletableFuture<InferenceService.Reply> reply = infer("grpc", request, message, span);
       inFlight.add(reply);
       Future.fromCompletionStage(reply, Vertx.currentContext()).onComplete(ar -> {

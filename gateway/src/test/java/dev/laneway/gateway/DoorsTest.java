@@ -58,7 +58,7 @@ class DoorsTest {
     results.put("openai", Doors.openAi(gw, model, texts, NO_CACHE));
     Doors.Result ref = results.get("rest");
     List<String> routing = List.of("lane", "region", "device", "provider", "stand_in", "variant", "degraded",
-        "attempts", "latency_class", "client_region", "cache", "cache_hits");
+        "attempts", "latency_class", "priority", "client_region", "cache", "cache_hits");
     results.forEach((door, r) -> {
       assertEquals(texts.size(), r.vectors().length, door);
       for (int i = 0; i < texts.size(); i++) {
