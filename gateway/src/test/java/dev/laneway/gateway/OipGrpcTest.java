@@ -114,6 +114,18 @@ class OipGrpcTest {
   }
 
   @Test
+  void callsLeftOutOfTheProtoAnswerUnimplemented() {
+    MethodDescriptor<ServerLiveRequest, ServerLiveRequest> config = MethodDescriptor
+        .<ServerLiveRequest, ServerLiveRequest>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName("inference.GRPCInferenceService/ModelConfig")
+        .setRequestMarshaller(ProtoUtils.marshaller(ServerLiveRequest.getDefaultInstance()))
+        .setResponseMarshaller(ProtoUtils.marshaller(ServerLiveRequest.getDefaultInstance())).build();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+        channel, config, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), ServerLiveRequest.getDefaultInstance()));
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+  }
+
+  @Test
   void grpcHealthV1_servesTheOipService() {
     MethodDescriptor<HealthCheckRequest, HealthCheckResponse> check = MethodDescriptor
         .<HealthCheckRequest, HealthCheckResponse>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
