@@ -110,9 +110,17 @@ final class EmbeddingCache {
     }
   }
 
-  /** The owner failed: waiters get the error and the key leaves the cache. */
-  void fail(CompletableFuture<Entry> claimed, Throwable error) {
-    claimed.completeExceptionally(error);
+  /**
+   * The owner failed: the key leaves the cache and waiters get a {@link java.util.concurrent.CancellationException}
+   * naming the cause (the error was the owner's request's, not theirs: they may compute for themselves). A
+   * cancellation, unlike other errors, is not logged by Caffeine, so a burst of expired requests is not a burst of
+   * warnings.
+   */
+  void fail(Key key, CompletableFuture<Entry> claimed, Throwable error) {
+    if (cache != null) cache.asMap().remove(key, claimed);
+    var c = new java.util.concurrent.CancellationException("the request computing this text failed: "
+        + ErrorMapping.unwrap(error).getMessage());
+    claimed.completeExceptionally(c);
   }
 
   /** Bytes held by completed entries (Caffeine's weighted size). */

@@ -195,7 +195,7 @@ final class InferenceService {
         for (int j = 0; j < owned.size(); j++) {
           int i = owned.get(j);
           if (e != null) {
-            cache.fail(futures.get(i), e);
+            cache.fail(keys.get(i), futures.get(i), e);
           } else {
             LaneResult r = a.result();
             cache.complete(keys.get(i), futures.get(i),
@@ -229,8 +229,10 @@ final class InferenceService {
         })
         // a text another request was computing failed there (that request's error, or its caller cancelled):
         // not this request's fault, so compute it all again without the cache; this request's own errors stand
-        .exceptionallyCompose(e -> dispatched.isCompletedExceptionally() || call.deadlineNanos() < System.nanoTime()
-            ? CompletableFuture.failedFuture(e) : bypass(call));
+        .exceptionallyCompose(e -> {
+          if (dispatched.isCompletedExceptionally()) return dispatched.thenApply(a -> (Reply) null); // our own error
+          return call.deadlineNanos() < System.nanoTime() ? CompletableFuture.failedFuture(e) : bypass(call);
+        });
     propagateCancel(reply, dispatched);
     return reply;
   }

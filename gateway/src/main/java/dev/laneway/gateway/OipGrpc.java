@@ -133,8 +133,15 @@ final class OipGrpc {
     Span span = gateway.tracing().grpcServerSpan(request.headers(), request.fullMethodName());
     request.response().headers().set(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     List<CompletableFuture<?>> inFlight = new ArrayList<>(1);
-    request.errorHandler(error -> inFlight.forEach(f -> f.cancel(false)));
-    request.exceptionHandler(error -> inFlight.forEach(f -> f.cancel(false)));
+    boolean[] cancelled = {false};
+    request.errorHandler(error -> {
+      cancelled[0] = true;
+      inFlight.forEach(f -> f.cancel(false));
+    });
+    request.exceptionHandler(error -> {
+      cancelled[0] = true;
+      inFlight.forEach(f -> f.cancel(false));
+    });
     boolean[] received = {false};
     request.endHandler(v -> {
       if (!received[0]) {
@@ -148,7 +155,9 @@ final class OipGrpc {
       CompletableFuture<InferenceService.Reply> reply = infer("grpc", request, message, span);
       inFlight.add(reply);
       Future.fromCompletionStage(reply, Vertx.currentContext()).onComplete(ar -> {
-        if (ar.succeeded()) {
+        if (cancelled[0]) {
+          span.setStatus(StatusCode.ERROR, "cancelled by the client");
+        } else if (ar.succeeded()) {
           request.response().end(OipProto.encode(message.getModelName(), message.getId(), ar.result(),
               message.getRawInputContentsCount() > 0));
         } else {

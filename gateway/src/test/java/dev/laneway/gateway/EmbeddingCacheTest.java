@@ -52,7 +52,7 @@ class EmbeddingCacheTest {
     assertTrue(first.owned());
     assertFalse(second.owned());
     assertSame(first.future(), second.future());
-    c.fail(first.future(), new IllegalStateException("lane down"));
+    c.fail(k, first.future(), new IllegalStateException("lane down"));
     assertTrue(second.future().isCompletedExceptionally());
     assertTrue(c.lookupOrClaim(k).owned(), "a failure must not stay cached");
   }
