@@ -212,7 +212,14 @@ final class OipGrpc {
                   .setId(message.getId()));
         }
         span.end();
-        if (!cancelled[0]) response.write(b.build());
+        if (!cancelled[0]) {
+          response.write(b.build());
+          if (response.writeQueueFull()) {
+            // a client that does not read its answers stops being read from
+            request.pause();
+            response.drainHandler(d -> request.resume());
+          }
+        }
         pending[0]--;
         maybeEnd.run();
       });
