@@ -86,7 +86,8 @@ final class AdminApi {
           .put("stand_in", lane.devices().stream().anyMatch(DeviceStatus::standIn))
           .put("in_flight", lane.inFlight());
       if (lane instanceof GuardedLane g) {
-        l.put("breaker", g.breakerState()).put("bulkhead_in_flight", g.bulkheadInFlight())
+        l.put("breaker", g.breakerState()).put("breaker_history", new JsonArray(g.breakerHistory()))
+            .put("bulkhead_in_flight", g.bulkheadInFlight())
             .put("max_in_flight", lane.spec().maxInFlight()).put("ewma_ms", g.ewmaMs());
         JsonArray admission = new JsonArray();
         for (Admission.Result a : g.admission().values()) {

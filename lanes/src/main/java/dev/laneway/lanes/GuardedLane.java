@@ -43,6 +43,7 @@ public final class GuardedLane implements Lane {
   private final DeviceFaults faults;
   private final Map<String, Admission.Result> admission;
   private final Ewma latency = new Ewma();
+  private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   private GuardedLane(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission) {
     this.inner = inner;
@@ -52,9 +53,13 @@ public final class GuardedLane implements Lane {
     this.breaker = CircuitBreaker.of(spec.id(), breakerConfig(spec.breaker()));
     this.bulkhead = Bulkhead.of(spec.id(), BulkheadConfig.custom()
         .maxConcurrentCalls(spec.maxInFlight()).maxWaitDuration(Duration.ZERO).build());
-    breaker.getEventPublisher().onStateTransition(e ->
-        LOG.info("lane " + spec.id() + ": breaker " + e.getStateTransition().getFromState().name().toLowerCase()
-            + " -> " + e.getStateTransition().getToState().name().toLowerCase()));
+    breaker.getEventPublisher().onStateTransition(e -> {
+      String t = e.getStateTransition().getFromState().name().toLowerCase() + " -> "
+          + e.getStateTransition().getToState().name().toLowerCase();
+      transitions.addLast(t + " @" + e.getCreationTime().toInstant().toEpochMilli());
+      while (transitions.size() > 16) transitions.pollFirst();
+      LOG.info("lane " + spec.id() + ": breaker " + t);
+    });
   }
 
   /** Wraps a started lane; {@code admission} holds the verdicts by {@code model:variant} (empty for general lanes). */
@@ -171,6 +176,11 @@ public final class GuardedLane implements Lane {
       case HALF_OPEN -> 1;
       default -> 2;
     };
+  }
+
+  /** The last 16 breaker transitions, oldest first: {@code "open -> half_open @<epoch millis>"}. */
+  public List<String> breakerHistory() {
+    return List.copyOf(transitions);
   }
 
   public CircuitBreaker breaker() {
