@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.executor.ExecutorException;
 import dev.laneway.topology.BreakerSpec;
 import dev.laneway.topology.LaneSpec;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * then lets {@code half_open_calls} probes decide between closed and open again (Resilience4j's count-based
  * {@link CircuitBreaker}, with automatic open → half-open so the state is visible without traffic). Only device
  * errors count: {@link LaneException.Unavailable} (device offline, failed execution) and
- * {@link LaneException.DeadlineExceeded} (timeouts). Client errors (bad input, input too long, any exception that is
+ * {@link LaneException.DeadlineExceeded} (timeouts); a lane shutting down does not count. Client errors (bad input, input too long, any exception that is
  * not one of those) and {@link LaneException.QueueFull} are ignored by the breaker: a healthy device is not ejected
  * because a client sent bad input or because it was busy. The bulkhead ({@code max_in_flight}) caps requests inside
  * the lane; over it, the attempt fails as full and dispatch tries the next candidate. Routing reads the state through
@@ -84,6 +85,9 @@ public final class GuardedLane implements Lane {
 
   /** Device errors and timeouts count toward the breaker; client errors and a full queue do not. */
   static boolean isDeviceError(Throwable e) {
+    if (e instanceof LaneException.Unavailable u && u.getCause() instanceof ExecutorException.ShuttingDown) {
+      return false; // a lane draining at shutdown is not a failing device
+    }
     return e instanceof LaneException.Unavailable || e instanceof LaneException.DeadlineExceeded;
   }
 
