@@ -53,7 +53,7 @@ final class GatewayMetrics {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
-      if (lane instanceof LocalLane local) {
+      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
         meter.gaugeBuilder("laneway.lane.queue_depth").ofLongs().setDescription("Texts waiting in the lane's queue")
             .buildWithCallback(m -> m.record(local.executor().queueDepth(), a));
         stat(meter, "laneway.inference.count", "Texts computed (Triton's nv_inference_count)", local, a,
