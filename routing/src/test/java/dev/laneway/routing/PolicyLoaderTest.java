@@ -90,4 +90,35 @@ class PolicyLoaderTest {
         """);
     assertTrue(e.contains("then: unknown rule 'nowhere'"), e);
   }
+
+  /** Random edits of the documented example: every outcome is a policy or a PolicyException, never anything else. */
+  @Test
+  void fuzz_mutatedFilesFailOnlyWithPolicyErrors() throws Exception {
+    String base = Files.readString(Path.of("..", "docs", "examples", "policy.yaml"));
+    Topology example = TopologyLoader.load(Path.of("..", "docs", "examples", "topology.yaml"));
+    String[] tokens = {"~", "[]", "{}", "-1", "\"\"", "[~]", "{lane: ~}", ": :", "x", "true", "\n  - ", "*", "&a", "!!int"};
+    java.util.Random random = new java.util.Random(4);
+    int refused = 0;
+    for (int i = 0; i < 400; i++) {
+      StringBuilder b = new StringBuilder(base);
+      for (int k = 0; k < 1 + random.nextInt(3); k++) {
+        int at = random.nextInt(b.length());
+        if (random.nextBoolean()) {
+          b.insert(at, tokens[random.nextInt(tokens.length)]);
+        } else {
+          b.delete(at, Math.min(b.length(), at + 1 + random.nextInt(8)));
+        }
+      }
+      try {
+        RoutingPolicy p = PolicyLoader.parse(b.toString(), "fuzz.yaml");
+        PolicyLoader.check(p, example, b.toString());
+      } catch (PolicyException e) {
+        refused++;
+        assertTrue(e.getMessage().startsWith("fuzz.yaml"), e.getMessage());
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " gave " + e + " for:\n" + b, e);
+      }
+    }
+    assertTrue(refused > 0);
+  }
 }
