@@ -5,6 +5,7 @@ import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.Router;
+import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.TopologyLoader;
 import io.vertx.core.Vertx;
@@ -30,6 +31,8 @@ public final class Gateway implements AutoCloseable {
   private final Telemetry telemetry;
   private final Tracing tracing;
   private final ClientRegion clientRegion;
+  private final Reloader reloader;
+  private final AutoCloseable watcher;
   private final Vertx vertx;
   private final GatewayMetrics metrics;
   private final EmbeddingCache cache;
@@ -39,22 +42,29 @@ public final class Gateway implements AutoCloseable {
   private HttpServer http;
   private HttpServer grpc;
 
-  private Gateway(GatewayOptions options, Topology topology, Lanes lanes, Telemetry telemetry) {
+  private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry) {
     this.options = options;
     this.topology = topology;
     this.lanes = lanes;
     this.telemetry = telemetry;
     this.tracing = new Tracing(telemetry.openTelemetry());
-    this.dispatcher = new Dispatcher(topology, Router.create(topology), lanes);
+    Reloader[] r = new Reloader[1];
+    RoutingMetrics metrics = new RoutingMetrics(telemetry.openTelemetry().getMeter("dev.laneway.routing"), lanes,
+        () -> r[0] == null ? 1 : r[0].version());
+    this.dispatcher = new Dispatcher(Router.create(topology, policy), lanes, telemetry.openTelemetry(), metrics);
+    this.reloader = r[0] = new Reloader(options.topology(), options.policy(), dispatcher, topology);
+    reloader.metrics(metrics);
+    this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     var meter = telemetry.openTelemetry().getMeter("dev.laneway.gateway");
-    this.metrics = new GatewayMetrics(meter, lanes);
+    GatewayMetrics doorMetrics = new GatewayMetrics(meter, lanes);
+    this.metrics = doorMetrics;
     this.cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
         com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool(),
-        key -> metrics.cacheEvicted(key.model(), key.variant()));
-    metrics.registerCache(cache::weightedBytes, meter);
-    this.inferenceService = new InferenceService(topology, lanes, dispatcher, cache, metrics,
+        key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
+    doorMetrics.registerCache(cache::weightedBytes, meter);
+    this.inferenceService = new InferenceService(lanes, dispatcher, cache, doorMetrics,
         telemetry.openTelemetry().getTracer("dev.laneway.gateway"), clientRegion, options.defaultTimeout());
   }
 
@@ -66,6 +76,16 @@ public final class Gateway implements AutoCloseable {
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
+    RoutingPolicy policy = Reloader.initialPolicy(options.policy(), topology);
+    LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
+        + " tenants");
+    if (!policy.requireApiKey()) {
+      LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
+          + "tenant 'anonymous')");
+    }
+    if (options.adminToken().isEmpty()) {
+      LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
+    }
     Lanes lanes = Lanes.start(topology);
     for (Lane lane : lanes.all()) {
       for (DeviceStatus d : lane.devices()) {
@@ -78,7 +98,7 @@ public final class Gateway implements AutoCloseable {
       }
     }
     Telemetry telemetry = Telemetry.create("laneway-gateway");
-    Gateway g = new Gateway(options, topology, lanes, telemetry);
+    Gateway g = new Gateway(options, topology, policy, lanes, telemetry);
     try {
       g.listen();
     } catch (RuntimeException e) {
@@ -146,6 +166,10 @@ public final class Gateway implements AutoCloseable {
     return inferenceService;
   }
 
+  Reloader reloader() {
+    return reloader;
+  }
+
   Tracing tracing() {
     return tracing;
   }
@@ -208,6 +232,11 @@ public final class Gateway implements AutoCloseable {
   @Override
   public void close() {
     draining = true;
+    try {
+      watcher.close();
+    } catch (Exception ignored) {
+      // a watcher that cannot close is stopping anyway
+    }
     if (http != null) {
       http.close().await();
     }

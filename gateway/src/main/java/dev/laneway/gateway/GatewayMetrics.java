@@ -16,7 +16,8 @@ import java.util.function.ToLongFunction;
  * The gateway's metrics, through the OpenTelemetry API (the SDK's Prometheus reader exports them on the metrics
  * port). Labels are bounded: door, model, variant, lane, region, device, outcome — never a request or a tenant key.
  *
- * <p>Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
+ * <p>Fallbacks, degraded answers, refusals and breaker state are {@link RoutingMetrics}' (Meter
+ * {@code dev.laneway.routing}), recorded by the dispatcher. Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
  * scrape time.
  */
 final class GatewayMetrics {
@@ -36,9 +37,6 @@ final class GatewayMetrics {
   private final DoubleHistogram queueDuration;
   private final DoubleHistogram computeDuration;
   private final LongCounter texts;
-  private final LongCounter fallbacks;
-  private final LongCounter degraded;
-  private final LongCounter refusals;
 
   GatewayMetrics(Meter meter, Lanes lanes) {
     requests = meter.counterBuilder("laneway.requests")
@@ -50,18 +48,12 @@ final class GatewayMetrics {
     computeDuration = meter.histogramBuilder("laneway.compute.duration").setUnit("ms")
         .setDescription("Longest batch execution that served one of a request's texts").build();
     texts = meter.counterBuilder("laneway.texts").setDescription("Texts embedded for answered requests").build();
-    fallbacks = meter.counterBuilder("laneway.fallbacks")
-        .setDescription("Requests passed from one lane to the next within the same request").build();
-    degraded = meter.counterBuilder("laneway.degraded")
-        .setDescription("Answers served by a lane other than the first choice").build();
-    refusals = meter.counterBuilder("laneway.refusals")
-        .setDescription("Requests refused before reaching a lane, by reason (residency, no_route, unauthorized, ...)").build();
 
     for (Lane lane : lanes.all()) {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
-      if (lane instanceof LocalLane local) {
+      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
         meter.gaugeBuilder("laneway.lane.queue_depth").ofLongs().setDescription("Texts waiting in the lane's queue")
             .buildWithCallback(m -> m.record(local.executor().queueDepth(), a));
         stat(meter, "laneway.inference.count", "Texts computed (Triton's nv_inference_count)", local, a,
@@ -101,7 +93,6 @@ final class GatewayMetrics {
     queueDuration.record(r.queueNanos() / 1e6, attrs);
     computeDuration.record(r.computeNanos() / 1e6, attrs);
     texts.add(a.call().texts().size(), attrs);
-    if (a.degraded()) degraded.add(1, Attributes.of(MODEL, a.call().model(), LANE, r.lane(), REGION, r.region()));
   }
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
@@ -109,14 +100,6 @@ final class GatewayMetrics {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, model, OUTCOME, reason);
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
-  }
-
-  void fallback(String fromLane, String toLane, String reason) {
-    fallbacks.add(1, Attributes.of(FROM_LANE, fromLane, TO_LANE, toLane, REASON, reason));
-  }
-
-  void refused(String reason) {
-    refusals.add(1, Attributes.of(REASON, reason));
   }
 
   // ---- issue-5: every door's requests and the per-input cache ----------------------------------------------------

@@ -37,7 +37,9 @@ public final class GatewayOptions {
       new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work", GatewayOptions::duration),
       new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache", v -> atLeast(v, 0)),
       new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache", GatewayOptions::duration),
-      new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel));
+      new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
+      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
+      new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool));
 
   public static final String HELP = help();
 
@@ -99,6 +101,16 @@ public final class GatewayOptions {
 
   public String logLevel() {
     return (String) values.get("log-level");
+  }
+
+  /** The admin API's token; empty: the admin API answers loopback clients only. */
+  public String adminToken() {
+    return (String) values.get("admin-token");
+  }
+
+  /** Whether the given policy and topology files are watched and reloaded on change. */
+  public boolean watch() {
+    return (Boolean) values.get("watch");
   }
 
   public static GatewayOptions defaults() {

@@ -7,7 +7,6 @@ import dev.laneway.lanes.Lanes;
 import dev.laneway.routing.Candidate;
 import dev.laneway.routing.Decision;
 import dev.laneway.topology.ModelSpec;
-import dev.laneway.topology.Topology;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -43,7 +42,6 @@ final class InferenceService {
     }
   }
 
-  private final Topology topology;
   private final Lanes lanes;
   private final Dispatcher dispatcher;
   private final EmbeddingCache cache;
@@ -52,9 +50,8 @@ final class InferenceService {
   private final ClientRegion clientRegion;
   private final Duration defaultTimeout;
 
-  InferenceService(Topology topology, Lanes lanes, Dispatcher dispatcher, EmbeddingCache cache, GatewayMetrics metrics,
+  InferenceService(Lanes lanes, Dispatcher dispatcher, EmbeddingCache cache, GatewayMetrics metrics,
       Tracer tracer, ClientRegion clientRegion, Duration defaultTimeout) {
-    this.topology = topology;
     this.lanes = lanes;
     this.dispatcher = dispatcher;
     this.cache = cache;
@@ -167,7 +164,7 @@ final class InferenceService {
     Decision decision = dispatcher.decide(call);
     if (decision.candidates().isEmpty()) return bypass(call); // fails with the dispatcher's own typed error
     Candidate first = decision.candidates().get(0);
-    ModelSpec model = topology.model(call.model()).orElseThrow();
+    ModelSpec model = dispatcher.router().topology().model(call.model()).orElseThrow();
     String normalisation = model.pooling() + "+l2";
     List<String> texts = call.texts();
     List<EmbeddingCache.Key> keys = new ArrayList<>(texts.size());
@@ -256,28 +253,14 @@ final class InferenceService {
   }
 
   /**
-   * The response parameters of a computed answer, in the one place every door reads them from (REST JSON
-   * {@code parameters}, gRPC {@code parameters}, OpenAI {@code x-laneway-*} headers). Mutable: the caller adds
-   * {@code cache} and {@code cache_hits}.
+   * The response parameters of a computed answer ({@link Answer#parameters()} plus the schedule-policy
+   * {@code priority}), in the one place every door reads them from (REST JSON {@code parameters}, gRPC
+   * {@code parameters}, OpenAI {@code x-laneway-*} headers). Mutable: the caller adds {@code cache} and
+   * {@code cache_hits}.
    */
   static Map<String, Object> parameters(Answer a) {
-    LaneResult r = a.result();
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("lane", r.lane());
-    p.put("region", r.region());
-    p.put("device", r.device());
-    p.put("provider", r.provider());
-    p.put("stand_in", r.standIn());
-    p.put("variant", r.variant());
-    p.put("degraded", a.degraded());
-    p.put("attempts", a.attempts());
-    p.put("latency_class", a.call().latencyClass());
+    Map<String, Object> p = new LinkedHashMap<>(a.parameters());
     p.put("priority", a.call().priority());
-    p.put("client_region", a.call().clientRegion());
-    p.put("queue_ms", r.queueNanos() / 1e6);
-    p.put("compute_ms", r.computeNanos() / 1e6);
-    p.put("rule", a.decision().rule());
-    p.put("tenant", a.call().tenant());
     return p;
   }
 
@@ -299,8 +282,9 @@ final class InferenceService {
     p.put("client_region", call.clientRegion());
     p.put("queue_ms", 0.0);
     p.put("compute_ms", 0.0);
+    p.put("executor_ms", 0.0);
     p.put("rule", decision.rule());
-    p.put("tenant", call.tenant());
+    p.put("tenant", decision.tenant());
     return p;
   }
 }

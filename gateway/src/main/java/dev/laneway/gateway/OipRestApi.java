@@ -52,6 +52,8 @@ final class OipRestApi {
     r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
     new OpenAiApi(gateway, options).mount(r);
+    ExplainApi.mount(r, gateway, this, body);
+    AdminApi.mount(r, gateway, options);
     r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(413, ctx -> error(ctx, 413, "request body larger than " + options.maxBodyBytes() + " bytes (--max-body-bytes)"));
@@ -151,9 +153,7 @@ final class OipRestApi {
       });
       Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
       OipJson.InferBody body = OipBinary.decode(raw, binaryHeader, options.maxTexts());
-      InferenceCall call = service.call(body.id(), model, version, body.texts(), body.parameters().getMap(),
-          headers(ctx), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(),
-          0, Context.current());
+      InferenceCall call = call(ctx, model, version, body);
       span.setAttribute("laneway.model", model);
       span.setAttribute("laneway.texts", body.texts().size());
       Future.fromCompletionStage(service.infer(door, call), ctx.vertx().getOrCreateContext())
@@ -182,6 +182,13 @@ final class OipRestApi {
       service.decodeFailed(door, model, e, t0);
       fail(ctx, e);
     }
+  }
+
+  /** The call a decoded body makes (also used by the explain endpoint): everything but the body comes from the request. */
+  InferenceCall call(RoutingContext ctx, String model, String version, OipJson.InferBody body) {
+    return gateway.inferenceService().call(body.id(), model, version, body.texts(), body.parameters().getMap(),
+        headers(ctx), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
+        Context.current());
   }
 
   /** The request's headers, names lower-case (the last value of a repeated header wins). */

@@ -185,7 +185,8 @@ final class Doors {
   static long inferences(Gateway g) {
     long n = 0;
     for (var lane : g.lanes().all()) {
-      if (lane instanceof dev.laneway.lanes.LocalLane l) n += l.executor().stats().inferenceCount();
+      var local = dev.laneway.lanes.Lanes.local(lane);
+      if (local.isPresent()) n += local.get().executor().stats().inferenceCount();
     }
     return n;
   }
