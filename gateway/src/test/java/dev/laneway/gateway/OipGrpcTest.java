@@ -231,6 +231,23 @@ class OipGrpcTest {
   }
 
   @Test
+  void modelInfer_withoutAMessageIsRefusedNotLeftOpen() throws Exception {
+    ClientCall<ModelInferRequest, ModelInferResponse> call = channel.newCall(
+        GRPCInferenceServiceGrpc.getModelInferMethod(), CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+    java.util.concurrent.CompletableFuture<Status> closed = new java.util.concurrent.CompletableFuture<>();
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.halfClose();
+    Status status = closed.get(30, TimeUnit.SECONDS);
+    assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+  }
+
+  @Test
   void modelInfer_timeoutParameterBecomesTheDeadline() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> stub.modelInfer(typed(MINILM, "d", "a deadline of one microsecond " + System.nanoTime()).toBuilder()
