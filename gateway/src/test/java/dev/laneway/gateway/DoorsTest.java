@@ -172,6 +172,26 @@ class DoorsTest {
   }
 
   @Test
+  void restAndOpenAi_overHttp2() throws Exception {
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_2).build();
+    // the first request upgrades the connection (h2c); the next ones are HTTP/2
+    h2.send(java.net.http.HttpRequest.newBuilder(gw.uri("/v2/health/ready")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> rest = h2.send(java.net.http.HttpRequest.newBuilder(gw.uri("/v2/models/" + MINILM + "/infer"))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Doors.oipJson(List.of("over h2")))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> openai = h2.send(java.net.http.HttpRequest.newBuilder(gw.uri("/v1/embeddings"))
+        .header("content-type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MINILM + "\",\"input\":\"over h2\"}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(java.net.http.HttpClient.Version.HTTP_2, rest.version());
+    assertEquals(200, rest.statusCode(), rest.body());
+    assertEquals(java.net.http.HttpClient.Version.HTTP_2, openai.version());
+    assertEquals(200, openai.statusCode(), openai.body());
+  }
+
+  @Test
   void restJson_badInputGets400() {
     String unknownTensor = Doors.oipJson(List.of("x")).replace("\"text\"", "\"input_ids\"");
     String wrongType = Doors.oipJson(List.of("x")).replace("BYTES", "FP32");
