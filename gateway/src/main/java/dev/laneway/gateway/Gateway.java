@@ -34,6 +34,8 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private HttpServer http;
+  private final GatewayMetrics metrics;
+  private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, Lanes lanes, Telemetry telemetry) {
     this.options = options;
@@ -44,11 +46,34 @@ public final class Gateway implements AutoCloseable {
     this.dispatcher = new Dispatcher(topology, Router.create(topology), lanes);
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
   }
 
-  /** Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. */
+  /**
+   * Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. Tracing and
+   * metrics come from the {@code --otel-*} options over {@code OTEL_*} environment variables (see {@link Telemetry}).
+   */
   public static Gateway start(GatewayOptions options) {
+    String service = options.otelServiceName() == null ? "laneway-gateway" : options.otelServiceName();
+    return start(options, Telemetry.start(service, options.otelOverrides()));
+  }
+
+  /**
+   * As {@link #start(GatewayOptions)}, with telemetry built by the caller (tests add in-memory exporters this way).
+   * The gateway owns {@code telemetry} from here on and closes it, also when starting fails.
+   */
+  public static Gateway start(GatewayOptions options, Telemetry telemetry) {
+    try {
+      return startWith(options, telemetry);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+  }
+
+  private static Gateway startWith(GatewayOptions options, Telemetry telemetry) {
     long t0 = System.nanoTime();
+    LOG.info(telemetry.startupHint());
     Topology topology =
         options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
@@ -65,8 +90,13 @@ public final class Gateway implements AutoCloseable {
         }
       }
     }
-    Telemetry telemetry = Telemetry.create("laneway-gateway");
-    Gateway g = new Gateway(options, topology, lanes, telemetry);
+    Gateway g;
+    try {
+      g = new Gateway(options, topology, lanes, telemetry);
+    } catch (RuntimeException e) {
+      lanes.close();
+      throw e;
+    }
     try {
       g.listen();
     } catch (RuntimeException e) {
@@ -74,7 +104,7 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort());
+        + options.host() + ":" + g.httpPort() + ", metrics on " + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
   }
 
@@ -87,10 +117,20 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The port of the Prometheus listener ({@code GET /metrics}). */
+  public int metricsPort() {
+    return metricsServer.port();
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   public Topology topology() {
@@ -169,6 +209,9 @@ public final class Gateway implements AutoCloseable {
     draining = true;
     if (http != null) {
       http.close().await();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
     vertx.close().await();

@@ -5,11 +5,14 @@ import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.LocalLane;
+import dev.laneway.observability.Labels;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
@@ -39,8 +42,10 @@ final class GatewayMetrics {
   private final LongCounter fallbacks;
   private final LongCounter degraded;
   private final LongCounter refusals;
+  private final Labels models;
 
   GatewayMetrics(Meter meter, Lanes lanes) {
+    models = modelLabels(lanes);
     requests = meter.counterBuilder("laneway.requests")
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
     requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
@@ -83,6 +88,7 @@ final class GatewayMetrics {
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
       }
     }
+    startup(meter, lanes);
   }
 
   private static void stat(Meter meter, String name, String description, LocalLane lane, Attributes a,
@@ -106,7 +112,7 @@ final class GatewayMetrics {
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
   void failed(String door, String model, String reason, double durationMs) {
-    Attributes attrs = Attributes.of(DOOR, door, MODEL, model, OUTCOME, reason);
+    Attributes attrs = Attributes.of(DOOR, door, MODEL, models.bound(model), OUTCOME, reason);
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
   }
@@ -117,5 +123,59 @@ final class GatewayMetrics {
 
   void refused(String reason) {
     refusals.add(1, Attributes.of(REASON, reason));
+  }
+
+  // ---- issue-6: how the process started (build, model load, cold starts) and bounded model labels ----
+
+  /**
+   * The model names this gateway serves (from its lanes), for labels built from request data: any other name is
+   * recorded as {@link Labels#UNKNOWN}, so a request for {@code no-such-model} adds no time series.
+   */
+  static Labels modelLabels(Lanes lanes) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      if (lane instanceof LocalLane local) {
+        for (String key : local.executor().loadNanos().keySet()) names.add(key.substring(0, key.indexOf(':')));
+      }
+    }
+    return Labels.of(names);
+  }
+
+  /** The bounded value for a model name taken from a request. */
+  String modelLabel(String model) {
+    return models.bound(model);
+  }
+
+  /**
+   * Recorded once, when the gateway starts (lanes are loaded and warm by then): {@code laneway.build.info} (1, with the
+   * version and the execution providers in use), and per model, variant and lane the load time (session open +
+   * warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
+   */
+  private static void startup(Meter meter, Lanes lanes) {
+    TreeSet<String> providers = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      for (DeviceStatus d : lane.devices()) providers.add(d.provider());
+    }
+    Attributes build = Attributes.builder().put("version", Gateway.VERSION).put("providers", String.join(",", providers))
+        .put("java", Runtime.version().feature() + "").build();
+    meter.gaugeBuilder("laneway.build.info").ofLongs()
+        .setDescription("Always 1: the Laneway version and the ONNX Runtime execution providers in use")
+        .buildWithCallback(m -> m.record(1, build));
+    DoubleHistogram load = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
+        .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
+    LongCounter coldStarts = meter.counterBuilder("laneway.cold_starts")
+        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+    for (Lane lane : lanes.all()) {
+      if (!(lane instanceof LocalLane local)) continue;
+      Map<String, Integer> cold = local.executor().coldStarts();
+      for (Map.Entry<String, Long> e : local.executor().loadNanos().entrySet()) {
+        int colon = e.getKey().indexOf(':');
+        Attributes a = Attributes.builder().put(MODEL, e.getKey().substring(0, colon))
+            .put(VARIANT, e.getKey().substring(colon + 1)).put(LANE, lane.id()).put(REGION, lane.spec().region())
+            .build();
+        load.record(e.getValue() / 1e6, a);
+        coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
+      }
+    }
   }
 }

@@ -41,6 +41,7 @@ public final class Telemetry implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final PrometheusMetricReader prometheus;
   private final String tracesExporter;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, String tracesExporter) {
     this.sdk = sdk;
@@ -91,6 +92,7 @@ public final class Telemetry implements AutoCloseable {
             .disableShutdownHook()
             .build()
             .getOpenTelemetrySdk();
+    JvmMetrics.register(sdk.getMeter("dev.laneway.observability"));
     return new Telemetry(sdk, prometheus, exporter[0]);
   }
 
@@ -132,8 +134,9 @@ public final class Telemetry implements AutoCloseable {
     return PrometheusTextFormatWriter.CONTENT_TYPE;
   }
 
+  /** Flushes and shuts down the exporters; idempotent. */
   @Override
   public void close() {
-    sdk.close();
+    if (closed.compareAndSet(false, true)) sdk.close();
   }
 }
