@@ -47,6 +47,8 @@ public final class Gateway implements AutoCloseable {
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
+    telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
+        GatewayMetrics.buildInfo(lanes));
   }
 
   /**

@@ -147,20 +147,11 @@ final class GatewayMetrics {
   }
 
   /**
-   * Recorded once, when the gateway starts (lanes are loaded and warm by then): {@code laneway.build.info} (1, with the
-   * version and the execution providers in use), and per model, variant and lane the load time (session open +
-   * warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
+   * Recorded once, when the gateway starts (lanes are loaded and warm by then): per model, variant and lane the load
+   * time (session open + warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
+   * {@code laneway_build_info} is a Prometheus info metric: see {@link #buildInfo}.
    */
   private static void startup(Meter meter, Lanes lanes) {
-    TreeSet<String> providers = new TreeSet<>();
-    for (Lane lane : lanes.all()) {
-      for (DeviceStatus d : lane.devices()) providers.add(d.provider());
-    }
-    Attributes build = Attributes.builder().put("version", Gateway.VERSION).put("providers", String.join(",", providers))
-        .put("java", Runtime.version().feature() + "").build();
-    meter.gaugeBuilder("laneway.build.info").ofLongs()
-        .setDescription("Always 1: the Laneway version and the ONNX Runtime execution providers in use")
-        .buildWithCallback(m -> m.record(1, build));
     DoubleHistogram load = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
         .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
     LongCounter coldStarts = meter.counterBuilder("laneway.cold_starts")
@@ -177,5 +168,15 @@ final class GatewayMetrics {
         coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
       }
     }
+  }
+
+  /** Labels of {@code laneway_build_info}: the version, the execution providers in use, the Java feature release. */
+  static Map<String, String> buildInfo(Lanes lanes) {
+    TreeSet<String> providers = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      for (DeviceStatus d : lane.devices()) providers.add(d.provider());
+    }
+    return Map.of("version", Gateway.VERSION, "providers", String.join(",", providers),
+        "java", Integer.toString(Runtime.version().feature()));
   }
 }

@@ -27,7 +27,7 @@ final class JvmMetrics {
           m.record(memory.getHeapMemoryUsage().getUsed(), heap);
           m.record(memory.getNonHeapMemoryUsage().getUsed(), nonHeap);
         });
-    meter.upDownCounterBuilder("jvm.thread.count").setDescription("Live JVM threads")
+    meter.upDownCounterBuilder("jvm.thread.live").setDescription("Live JVM threads (semconv jvm.thread.count; renamed: Prometheus reserves _count)")
         .buildWithCallback(m -> m.record(threads.getThreadCount()));
     meter.gaugeBuilder("process.uptime").setUnit("s").setDescription("Seconds since the JVM started")
         .buildWithCallback(m -> m.record(ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0));
