@@ -48,8 +48,13 @@ final class TracedGateway implements AutoCloseable {
 
   /** Ephemeral options on the one-lane test topology (int8 MiniLM on one CPU device: quick to load). */
   static GatewayOptions oneLane() {
+    return onTopology("/one-lane-topology.yaml");
+  }
+
+  /** Ephemeral options on a topology file among the test resources. */
+  static GatewayOptions onTopology(String resource) {
     try {
-      Path topology = Path.of(TracedGateway.class.getResource("/one-lane-topology.yaml").toURI());
+      Path topology = Path.of(TracedGateway.class.getResource(resource).toURI());
       return GatewayOptions.ephemeral().with("topology", topology.toString());
     } catch (java.net.URISyntaxException e) {
       throw new IllegalStateException(e);
