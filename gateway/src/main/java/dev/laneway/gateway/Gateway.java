@@ -33,6 +33,7 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HttpServer http;
   private final GatewayMetrics metrics;
   private MetricsServer metricsServer;
@@ -206,9 +207,11 @@ public final class Gateway implements AutoCloseable {
     LOG.info("stopped");
   }
 
+  /** Closes the listeners, the lanes and telemetry (flushing spans); idempotent. */
   @Override
   public void close() {
     draining = true;
+    if (!closed.compareAndSet(false, true)) return;
     if (http != null) {
       http.close().await();
     }
