@@ -96,6 +96,51 @@ class TracingCostBench {
     }
   }
 
+  /**
+   * The same question without the model and the network, so less noisy: nanoseconds to start a server span with the
+   * gateway's attributes, make it current, add a link and end it — sampled (batched to a dropping exporter) vs
+   * {@code always_off}. The span tree of a request after the merge is about five such spans.
+   */
+  @Test
+  void spanCost_sampledVsOff() throws Exception {
+    StringBuilder out = new StringBuilder();
+    for (String sampler : List.of("always_on", "always_off", "always_on", "always_off", "always_on", "always_off",
+        "always_on", "always_off")) {
+      DroppingExporter exporter = new DroppingExporter();
+      try (Telemetry t = Telemetry.start("bench-" + sampler, Map.of("otel.traces.sampler", sampler),
+          BatchSpanProcessor.builder(exporter).setMaxQueueSize(65536).build())) {
+        io.opentelemetry.api.trace.Tracer tracer = t.openTelemetry().getTracer("bench");
+        int n = 500_000;
+        for (int warm = 0; warm < 2; warm++) spans(tracer, n);
+        long t0 = System.nanoTime();
+        spans(tracer, n);
+        double ns = (System.nanoTime() - t0) / (double) n;
+        out.append(String.format(Locale.ROOT, "%s %.0f ns/span; ", sampler, ns));
+      }
+    }
+    String line = "span cost: " + out.toString().strip();
+    System.out.println(line);
+    Files.writeString(Path.of("target", "tracing-span-cost.txt"), line + System.lineSeparator());
+  }
+
+  private static void spans(io.opentelemetry.api.trace.Tracer tracer, int n) {
+    io.opentelemetry.api.trace.SpanContext other = io.opentelemetry.api.trace.SpanContext.create(
+        "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", io.opentelemetry.api.trace.TraceFlags.getSampled(),
+        io.opentelemetry.api.trace.TraceState.getDefault());
+    for (int i = 0; i < n; i++) {
+      io.opentelemetry.api.trace.Span s = tracer.spanBuilder("POST /v2/models/{model}/infer")
+          .setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).setAttribute("http.request.method", "POST")
+          .setAttribute("url.path", "/v2/models/all-minilm-l6-v2/infer").startSpan();
+      try (io.opentelemetry.context.Scope ignored = s.makeCurrent()) {
+        s.setAttribute("laneway.model", "all-minilm-l6-v2");
+        s.setAttribute("laneway.texts", 1);
+        s.addLink(other);
+      } finally {
+        s.end();
+      }
+    }
+  }
+
   /** A closed loop: {@code clients} callers, each sending its next request when the last is answered. */
   private static double drive(HttpClient http, Gateway g, int clients, int seconds) throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + g.httpPort() + "/v2/models/all-minilm-l6-v2/infer");
