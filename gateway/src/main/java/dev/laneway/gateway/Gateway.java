@@ -36,7 +36,10 @@ public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HttpServer http;
+  private final GatewayMetrics metrics;
+  private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry) {
     this.options = options;
@@ -53,11 +56,36 @@ public final class Gateway implements AutoCloseable {
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
+    telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
+        GatewayMetrics.buildInfo(lanes));
   }
 
-  /** Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. */
+  /**
+   * Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. Tracing and
+   * metrics come from the {@code --otel-*} options over {@code OTEL_*} environment variables (see {@link Telemetry}).
+   */
   public static Gateway start(GatewayOptions options) {
+    String service = options.otelServiceName() == null ? "laneway-gateway" : options.otelServiceName();
+    return start(options, Telemetry.start(service, options.otelOverrides()));
+  }
+
+  /**
+   * As {@link #start(GatewayOptions)}, with telemetry built by the caller (tests add in-memory exporters this way).
+   * The gateway owns {@code telemetry} from here on and closes it, also when starting fails.
+   */
+  public static Gateway start(GatewayOptions options, Telemetry telemetry) {
+    try {
+      return startWith(options, telemetry);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+  }
+
+  private static Gateway startWith(GatewayOptions options, Telemetry telemetry) {
     long t0 = System.nanoTime();
+    LOG.info(telemetry.startupHint());
     Topology topology =
         options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
@@ -84,8 +112,13 @@ public final class Gateway implements AutoCloseable {
         }
       }
     }
-    Telemetry telemetry = Telemetry.create("laneway-gateway");
-    Gateway g = new Gateway(options, topology, policy, lanes, telemetry);
+    Gateway g;
+    try {
+      g = new Gateway(options, topology, policy, lanes, telemetry);
+    } catch (RuntimeException e) {
+      lanes.close();
+      throw e;
+    }
     try {
       g.listen();
     } catch (RuntimeException e) {
@@ -93,7 +126,7 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort());
+        + options.host() + ":" + g.httpPort() + ", metrics on " + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
   }
 
@@ -106,10 +139,20 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The port of the Prometheus listener ({@code GET /metrics}). */
+  public int metricsPort() {
+    return metricsServer.port();
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   public Topology topology() {
@@ -187,9 +230,11 @@ public final class Gateway implements AutoCloseable {
     LOG.info("stopped");
   }
 
+  /** Closes the listeners, the lanes and telemetry (flushing spans); idempotent. */
   @Override
   public void close() {
     draining = true;
+    if (!closed.compareAndSet(false, true)) return;
     try {
       watcher.close();
     } catch (Exception ignored) {
@@ -197,6 +242,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (http != null) {
       http.close().await();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
     vertx.close().await();
