@@ -1,0 +1,138 @@
+package dev.laneway.loadtests;
+
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What every scenario shares: the options, the corpus, the report, the progress stream and the helpers that start a
+ * gateway, probe a front door, run one open-loop step and summarise it. Owned by the scenario's thread.
+ */
+public final class BenchContext {
+  private final BenchOptions options;
+  private final Report report;
+  private final PrintStream progress;
+  private final Corpus corpus;
+
+  public BenchContext(BenchOptions options, PrintStream progress) {
+    this.options = options;
+    this.progress = progress;
+    this.report = new Report(options.scenario());
+    this.corpus = Corpus.forModel(options.model());
+  }
+
+  public BenchOptions options() {
+    return options;
+  }
+
+  public Report report() {
+    return report;
+  }
+
+  public PrintStream progress() {
+    return progress;
+  }
+
+  public Corpus corpus() {
+    return corpus;
+  }
+
+  public GatewayProcess startGateway() {
+    Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-gateway.log");
+    progress.println("[bench] starting a gateway (log " + log + ") ...");
+    GatewayProcess g = GatewayProcess.start(options.gatewayArgs(), log, 180);
+    progress.println("[bench] gateway ready: " + g.describe());
+    return g;
+  }
+
+  /** Request number {@code i}: one text of the corpus. */
+  public Request request(long i, String region, String latencyClass) {
+    return new Request(options.model(), options.variant(), List.of(corpus.text(i)), region, latencyClass,
+        options.timeoutMs() * 1000);
+  }
+
+  /** Sends one request and waits for it: null when it succeeded, else why (for "unavailable" front doors). */
+  public String probe(InferClient client) {
+    try {
+      Reply r = client.infer(request(0, null, null)).get(60, TimeUnit.SECONDS);
+      return r.ok() ? null : r.error();
+    } catch (Exception e) {
+      return "probe failed: " + e;
+    }
+  }
+
+  /** One open-loop step at {@code rate} requests/s, added to the report. */
+  public Recording load(InferClient client, String label, double rate, int seconds, String region, String latencyClass) {
+    OpenLoop.Plan plan = new OpenLoop.Plan(rate, Duration.ofSeconds(seconds), Long.MAX_VALUE, true, label.hashCode(),
+        Duration.ofMillis(Math.max(5000, 3 * options.timeoutMs())));
+    Recording r = OpenLoop.run(label, plan, i -> client.infer(request(i, region, latencyClass)), 1, progress);
+    report.add(r);
+    return r;
+  }
+
+  /** Same as {@link #load} but with requests sent by {@code send}. */
+  public Recording load(String label, double rate, int seconds, java.util.function.LongFunction<CompletableFuture<Reply>> send) {
+    OpenLoop.Plan plan = new OpenLoop.Plan(rate, Duration.ofSeconds(seconds), Long.MAX_VALUE, true, label.hashCode(),
+        Duration.ofMillis(Math.max(5000, 3 * options.timeoutMs())));
+    Recording r = OpenLoop.run(label, plan, send, 1, progress);
+    report.add(r);
+    return r;
+  }
+
+  /** The in-process ONNX Runtime limit, or null (with a note) when this model or variant cannot be run in-process. */
+  public OrtLimit.Result limit(int warmUpSeconds, int seconds) {
+    if (!OrtLimit.supports(options.model(), options.variant())) {
+      report.note("no in-process limit: only " + OrtLimit.MODEL + " " + OrtLimit.VARIANT + " is measured in-process");
+      return null;
+    }
+    progress.println("[bench] measuring the in-process ONNX Runtime limit (" + options.limitInstances()
+        + " instance(s), batch " + options.limitBatch() + ", corpus " + corpus.name() + ") ...");
+    return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), Duration.ofSeconds(warmUpSeconds),
+        Duration.ofSeconds(seconds), progress);
+  }
+
+  /** Requests per second taken as this machine's capacity: {@code --rate}, else the in-process limit, else 50. */
+  public double capacity(JsonObject out) {
+    if (options.rate() > 0) {
+      out.put("capacity_sps", options.rate()).put("capacity_from", "--rate");
+      return options.rate();
+    }
+    OrtLimit.Result limit = limit(1, options.smoke() ? 2 : 5);
+    double c = limit == null ? 50 : limit.sentencesPerSecond();
+    out.put("capacity_sps", round(c)).put("capacity_from", limit == null ? "default 50/s" : "in-process ONNX Runtime limit");
+    return c;
+  }
+
+  /** The summary of one run: counts, errors, percentiles, throughput and where requests were served. */
+  public static JsonObject summary(Recording r) {
+    Histogram h = r.latency();
+    JsonObject o = new JsonObject()
+        .put("sent", r.sent()).put("succeeded", r.succeeded()).put("failed", r.failed())
+        .put("lost", r.sent() - r.answered())
+        .put("throughput_sps", round(r.throughput(1)))
+        .put("p50_ms", round(Recording.ms(h, 50))).put("p99_ms", round(Recording.ms(h, 99)))
+        .put("max_ms", round(Recording.ms(h, 100)));
+    if (!r.errors().isEmpty()) o.put("errors", new JsonObject(Map.copyOf(r.errors())));
+    if (!r.lanes().isEmpty()) o.put("lanes", new JsonObject(Map.copyOf(r.lanes())));
+    if (!r.regions().isEmpty()) o.put("regions", new JsonObject(Map.copyOf(r.regions())));
+    if (r.degraded() > 0) o.put("degraded", r.degraded());
+    if (r.overhead().getTotalCount() > 0) o.put("overhead_p50_ms", round(Recording.ms(r.overhead(), 50)));
+    return o;
+  }
+
+  /** One decimal; null for NaN (JSON has no NaN). */
+  public static Double round(double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 10) / 10.0;
+  }
+
+  public static String fmt(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
+  }
+}
