@@ -68,6 +68,14 @@ public final class BenchContext {
     }
   }
 
+  /**
+   * Warms a fresh gateway's front door (JIT, connection pool, executor) at a low rate before anything is measured:
+   * 8 s (2 s with {@code --smoke}); shown in the HTML report, left out of the JSON.
+   */
+  public void warmUp(InferClient client, double rate) {
+    load(client, client.name() + " warm-up", Math.max(1, Math.min(rate, 40)), options.smoke() ? 2 : 8, null, null);
+  }
+
   /** One open-loop step at {@code rate} requests/s, added to the report. */
   public Recording load(InferClient client, String label, double rate, int seconds, String region, String latencyClass) {
     OpenLoop.Plan plan = new OpenLoop.Plan(rate, Duration.ofSeconds(seconds), Long.MAX_VALUE, true, label.hashCode(),

@@ -50,6 +50,7 @@ final class E2eScenario implements Scenario {
           unavailable(transports, c.name(), why);
           continue;
         }
+        ctx.warmUp(c, base * 0.25);
         Recording r = ctx.load(c, c.name() + " @50%", base * 0.5, step, null, null);
         transports.put(c.name(), new JsonObject().put("available", true).put("at_50pct", BenchContext.summary(r)));
         c.close();
@@ -72,6 +73,7 @@ final class E2eScenario implements Scenario {
       JsonObject transports, JsonObject out) {
     String why = ctx.probe(client);
     if (why != null) return unavailable(transports, name, why);
+    ctx.warmUp(client, start * 0.25);
     boolean smoke = ctx.options().smoke();
     JsonArray steps = new JsonArray();
     double rate = start;

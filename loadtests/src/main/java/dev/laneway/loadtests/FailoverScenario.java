@@ -35,6 +35,7 @@ final class FailoverScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
+      ctx.warmUp(client, rate * 0.25);
       long t0 = System.nanoTime();
       long third = TimeUnit.SECONDS.toNanos(total) / 3;
       AtomicLong offlineAt = new AtomicLong(-1);

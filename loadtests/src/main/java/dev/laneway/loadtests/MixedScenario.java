@@ -25,6 +25,7 @@ final class MixedScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
+      ctx.warmUp(client, rate * 0.25);
       List<Supplier<Recording>> loops = List.of(
           () -> ctx.load(client, CLASSES[0], rate / 2, seconds, "hk", CLASSES[0]),
           () -> ctx.load(client, CLASSES[1], rate / 2, seconds, "hk", CLASSES[1]));

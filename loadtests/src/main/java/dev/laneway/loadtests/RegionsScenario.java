@@ -24,6 +24,7 @@ final class RegionsScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
+      ctx.warmUp(client, rate * 0.25);
       List<Supplier<Recording>> loops = List.of(
           () -> ctx.load(client, "client in " + REGIONS[0], rate, seconds, REGIONS[0], null),
           () -> ctx.load(client, "client in " + REGIONS[1], rate, seconds, REGIONS[1], null));
