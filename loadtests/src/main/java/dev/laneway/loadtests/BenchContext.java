@@ -106,16 +106,42 @@ public final class BenchContext {
         Duration.ofSeconds(seconds), progress);
   }
 
-  /** Requests per second taken as this machine's capacity: {@code --rate}, else the in-process limit, else 50. */
-  public double capacity(JsonObject out) {
+  /**
+   * Requests per second taken as the gateway's capacity: {@code --rate}, else a quick search over {@code client} (grow
+   * 1.5x from 10/s in short steps while p99 stays under 100 ms; the last passing step's throughput). Recorded in
+   * {@code out} as {@code capacity_sps} and {@code capacity_from}.
+   */
+  public double capacity(InferClient client, JsonObject out) {
     if (options.rate() > 0) {
       out.put("capacity_sps", options.rate()).put("capacity_from", "--rate");
       return options.rate();
     }
-    OrtLimit.Result limit = limit(1, options.smoke() ? 2 : 5);
-    double c = limit == null ? 50 : limit.sentencesPerSecond();
-    out.put("capacity_sps", round(c)).put("capacity_from", limit == null ? "default 50/s" : "in-process ONNX Runtime limit");
-    return c;
+    double rate = 10;
+    double best = Double.NaN;
+    int steps = options.smoke() ? 3 : 10;
+    for (int i = 0; i < steps; i++) {
+      Recording r = load(client, String.format(Locale.ROOT, "capacity search %.0f/s", rate), rate,
+          options.smoke() ? 2 : 4, null, null);
+      if (!E2eScenario.passes(r, rate)) break;
+      best = r.throughput(1);
+      rate *= 1.5;
+      pause(1000);
+    }
+    if (Double.isNaN(best)) {
+      out.put("capacity_sps", 10.0).put("capacity_from", "fallback 10/s: no step kept p99 under 100 ms");
+      return 10;
+    }
+    out.put("capacity_sps", round(best)).put("capacity_from", "search: highest rate with p99 under 100 ms");
+    pause(1000);
+    return best;
+  }
+
+  static void pause(long ms) {
+    try {
+      Thread.sleep(ms); // let the gateway's queues empty between steps
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The summary of one run: counts, errors, percentiles, throughput and where requests were served. */

@@ -130,10 +130,6 @@ final class E2eScenario implements Scenario {
   }
 
   private static void pause() {
-    try {
-      Thread.sleep(1000); // let the gateway's queues empty between steps
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BenchContext.pause(1000);
   }
 }

@@ -28,14 +28,14 @@ final class FailoverScenario implements Scenario {
     int total = Math.max(3, o.seconds(30, 9));
     JsonObject out = new JsonObject().put("scenario", "failover").put("model", o.model()).put("variant", o.variant())
         .put("device", DEVICE).put("seconds", total);
-    double rate = ctx.capacity(out) * 0.5;
-    out.put("rate_sps", BenchContext.round(rate));
     try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
       out.put("gateway_log", g.log().toString());
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, rate * 0.25);
+      ctx.warmUp(client, 10);
+      double rate = ctx.capacity(client, out) * 0.5;
+      out.put("rate_sps", BenchContext.round(rate));
       long t0 = System.nanoTime();
       long third = TimeUnit.SECONDS.toNanos(total) / 3;
       AtomicLong offlineAt = new AtomicLong(-1);

@@ -18,14 +18,14 @@ final class MixedScenario implements Scenario {
     int seconds = o.seconds(30, 3);
     JsonObject out = new JsonObject().put("scenario", "mixed").put("model", o.model()).put("variant", o.variant())
         .put("seconds", seconds);
-    double rate = ctx.capacity(out) * 1.2;
-    out.put("rate_sps", BenchContext.round(rate));
     try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
       out.put("gateway_log", g.log().toString());
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, rate * 0.25);
+      ctx.warmUp(client, 10);
+      double rate = ctx.capacity(client, out) * 1.2;
+      out.put("rate_sps", BenchContext.round(rate));
       List<Supplier<Recording>> loops = List.of(
           () -> ctx.load(client, CLASSES[0], rate / 2, seconds, "hk", CLASSES[0]),
           () -> ctx.load(client, CLASSES[1], rate / 2, seconds, "hk", CLASSES[1]));

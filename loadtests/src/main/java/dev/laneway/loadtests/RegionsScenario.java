@@ -17,14 +17,14 @@ final class RegionsScenario implements Scenario {
     int seconds = o.seconds(30, 3);
     JsonObject out = new JsonObject().put("scenario", "regions").put("model", o.model()).put("variant", o.variant())
         .put("seconds", seconds);
-    double rate = ctx.capacity(out) * 0.25;
-    out.put("rate_sps_per_region", BenchContext.round(rate));
     try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
       out.put("gateway_log", g.log().toString());
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, rate * 0.25);
+      ctx.warmUp(client, 10);
+      double rate = ctx.capacity(client, out) * 0.25;
+      out.put("rate_sps_per_region", BenchContext.round(rate));
       List<Supplier<Recording>> loops = List.of(
           () -> ctx.load(client, "client in " + REGIONS[0], rate, seconds, REGIONS[0], null),
           () -> ctx.load(client, "client in " + REGIONS[1], rate, seconds, REGIONS[1], null));
