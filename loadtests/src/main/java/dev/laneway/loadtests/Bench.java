@@ -16,6 +16,10 @@ public final class Bench {
   private Bench() {}
 
   public static void main(String[] args) {
+    // one line per event for the libraries that log through java.util.logging (DJL via SLF4J), as the gateway does
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    }
     if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
       System.out.print(BenchOptions.HELP);
       return;
