@@ -95,21 +95,25 @@ public final class BenchContext {
   }
 
   /** The in-process ONNX Runtime limit, or null (with a note) when this model or variant cannot be run in-process. */
-  public OrtLimit.Result limit(int warmUpSeconds, int seconds) {
+  public OrtLimit.Result limit(boolean sortByLength, int warmUpSeconds, int seconds) {
     if (!OrtLimit.supports(options.model(), options.variant())) {
       report.note("no in-process limit: only " + OrtLimit.MODEL + " " + OrtLimit.VARIANT + " is measured in-process");
       return null;
     }
     progress.println("[bench] measuring the in-process ONNX Runtime limit (" + options.limitInstances()
-        + " instance(s), batch " + options.limitBatch() + ", corpus " + corpus.name() + ") ...");
-    return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), Duration.ofSeconds(warmUpSeconds),
+        + " instance(s), batch " + options.limitBatch() + ", corpus " + corpus.name()
+        + (sortByLength ? ", sorted by length" : ", request order") + ") ...");
+    return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), sortByLength,
+        Duration.ofSeconds(warmUpSeconds),
         Duration.ofSeconds(seconds), progress);
   }
 
   /**
    * Requests per second taken as the gateway's capacity: {@code --rate}, else a quick search over {@code client} (grow
-   * 1.5x from 10/s in short steps while p99 stays under 100 ms; the last passing step's throughput). Recorded in
-   * {@code out} as {@code capacity_sps} and {@code capacity_from}.
+   * 1.5x from 10/s in short steps while the gateway keeps up: no failures, nothing lost, 90% of the rate served and
+   * p50 under 100 ms, i.e. no backlog; the last such step's throughput). Saturation rather than p99 decides here, so a
+   * burst of noise from other processes on a shared machine does not end the search. Recorded in {@code out} as
+   * {@code capacity_sps} and {@code capacity_from}.
    */
   public double capacity(InferClient client, JsonObject out) {
     if (options.rate() > 0) {
@@ -122,18 +126,23 @@ public final class BenchContext {
     for (int i = 0; i < steps; i++) {
       Recording r = load(client, String.format(Locale.ROOT, "capacity search %.0f/s", rate), rate,
           options.smoke() ? 2 : 4, null, null);
-      if (!E2eScenario.passes(r, rate)) break;
+      if (!keepsUp(r, rate)) break;
       best = r.throughput(1);
       rate *= 1.5;
       pause(1000);
     }
     if (Double.isNaN(best)) {
-      out.put("capacity_sps", 10.0).put("capacity_from", "fallback 10/s: no step kept p99 under 100 ms");
+      out.put("capacity_sps", 10.0).put("capacity_from", "fallback 10/s: the gateway did not keep up with 10/s");
       return 10;
     }
-    out.put("capacity_sps", round(best)).put("capacity_from", "search: highest rate with p99 under 100 ms");
+    out.put("capacity_sps", round(best)).put("capacity_from", "search: highest rate served without failures or backlog");
     pause(1000);
     return best;
+  }
+
+  static boolean keepsUp(Recording r, double rate) {
+    double p50 = Recording.ms(r.latency(), 50);
+    return r.failed() == 0 && r.sent() == r.answered() && r.throughput(1) >= 0.9 * rate && p50 <= 100;
   }
 
   static void pause(long ms) {

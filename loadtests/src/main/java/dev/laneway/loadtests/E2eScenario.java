@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code e2e}: the in-process ONNX Runtime limit, then over REST JSON ("http") and gRPC unary the highest rate whose p99
+ * {@code e2e}: the in-process ONNX Runtime limit (batches sorted by length, the lane's best case; the same in request
+ * order is reported beside it as {@code limit.unsorted_sps}, to show how much of a gap is batching), then over REST JSON ("http") and gRPC unary the highest rate whose p99
  * stays under 100 ms (a short step search: grow by 1.4x until a step fails, then bisect), p50/p99 at 25, 50 and 80% of
  * it, the gateway's overhead at 25% (client latency minus the gateway's {@code executor_ms}), and one step at 50% for
  * every other front door (REST binary, ModelStreamInfer, OpenAI). A front door the gateway does not serve is recorded
@@ -21,11 +22,14 @@ final class E2eScenario implements Scenario {
     BenchOptions o = ctx.options();
     int step = o.seconds(8, 2);
     JsonObject out = new JsonObject().put("scenario", "e2e").put("model", o.model()).put("variant", o.variant());
-    OrtLimit.Result limit = ctx.limit(o.smoke() ? 1 : 2, o.smoke() ? 2 : 8);
+    OrtLimit.Result limit = ctx.limit(true, o.smoke() ? 1 : 2, o.smoke() ? 2 : 8);
+    OrtLimit.Result unsorted = limit == null ? null : ctx.limit(false, 1, o.smoke() ? 2 : 8);
     double limitSps = limit == null ? Double.NaN : limit.sentencesPerSecond();
     out.put("limit_sps", BenchContext.round(limitSps));
     if (limit != null) out.put("limit", new JsonObject().put("instances", limit.instances()).put("batch", limit.batchSize())
-        .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds())));
+        .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds()))
+        .put("sorted_by_length", true)
+        .put("unsorted_sps", BenchContext.round(unsorted.sentencesPerSecond())));
     try (GatewayProcess g = ctx.startGateway();
         Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
         GrpcClients grpc = g.grpcPort() > 0 ? new GrpcClients("127.0.0.1", g.grpcPort(), 30_000) : null) {

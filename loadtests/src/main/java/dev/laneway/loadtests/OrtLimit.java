@@ -51,8 +51,12 @@ public final class OrtLimit {
     return MODEL.equals(model) && VARIANT.equals(variant);
   }
 
-  public static Result measure(Corpus corpus, int instances, int batchSize, Duration warmUp, Duration duration,
-      PrintStream progress) {
+  /**
+   * @param sortByLength batches of neighbours in token length (the lane's best case, and the e2e limit); false: batches
+   *     in request order, as a FIFO batcher forms them when it is saturated
+   */
+  public static Result measure(Corpus corpus, int instances, int batchSize, boolean sortByLength, Duration warmUp,
+      Duration duration, PrintStream progress) {
     System.setProperty("ai.djl.offline", "true");
     HuggingFaceTokenizer tokenizer;
     try (InputStream in = resource(TOKENIZER)) {
@@ -62,10 +66,13 @@ public final class OrtLimit {
       throw new UncheckedIOException(e);
     }
     try (tokenizer) {
-      List<String> sorted = new ArrayList<>(corpus.lines());
-      Map<String, Integer> lengths = new HashMap<>();
-      for (String s : sorted) lengths.put(s, tokenizer.encode(s, true, false).getIds().length);
-      sorted.sort(Comparator.comparingInt(lengths::get));
+      List<String> sorted = new ArrayList<>();
+      for (int i = 0; i < corpus.lines().size(); i++) sorted.add(corpus.text(i));
+      if (sortByLength) {
+        Map<String, Integer> lengths = new HashMap<>();
+        for (String s : sorted) lengths.put(s, tokenizer.encode(s, true, false).getIds().length);
+        sorted.sort(Comparator.comparingInt(lengths::get));
+      }
       List<List<String>> batches = new ArrayList<>();
       for (int i = 0; i < sorted.size(); i += batchSize) batches.add(sorted.subList(i, Math.min(sorted.size(), i + batchSize)));
       byte[] model = readAll(ONNX);
@@ -104,7 +111,7 @@ public final class OrtLimit {
       while (System.nanoTime() < end && failures.isEmpty()) {
         sleep(Duration.ofMillis(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000))));
         if (progress != null) {
-          progress.println(String.format(Locale.ROOT, "[ort-limit] t=%.0fs sentences=%d (%.0f/s)",
+          progress.println(String.format(Locale.ROOT, "[ort-limit" + (sortByLength ? "" : " unsorted") + "] t=%.0fs sentences=%d (%.0f/s)",
               (System.nanoTime() - t0) / 1e9, done.get(), done.get() / ((System.nanoTime() - t0) / 1e9)));
         }
       }
