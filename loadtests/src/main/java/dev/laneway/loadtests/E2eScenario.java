@@ -23,13 +23,13 @@ final class E2eScenario implements Scenario {
     int step = o.seconds(8, 2);
     JsonObject out = new JsonObject().put("scenario", "e2e").put("model", o.model()).put("variant", o.variant());
     OrtLimit.Result limit = ctx.limit(true, o.smoke() ? 1 : 2, o.smoke() ? 2 : 8);
-    OrtLimit.Result unsorted = limit == null ? null : ctx.limit(false, 1, o.smoke() ? 2 : 8);
+    OrtLimit.Result unsorted = limit == null || o.smoke() ? null : ctx.limit(false, 1, 8);
     double limitSps = limit == null ? Double.NaN : limit.sentencesPerSecond();
     out.put("limit_sps", BenchContext.round(limitSps));
     if (limit != null) out.put("limit", new JsonObject().put("instances", limit.instances()).put("batch", limit.batchSize())
         .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds()))
         .put("sorted_by_length", true)
-        .put("unsorted_sps", BenchContext.round(unsorted.sentencesPerSecond())));
+        .put("unsorted_sps", unsorted == null ? null : BenchContext.round(unsorted.sentencesPerSecond())));
     try (GatewayProcess g = ctx.startGateway();
         Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
         GrpcClients grpc = g.grpcPort() > 0 ? new GrpcClients("127.0.0.1", g.grpcPort(), 30_000) : null) {
