@@ -70,10 +70,10 @@ public final class BenchContext {
 
   /**
    * Warms a fresh gateway's front door (JIT, connection pool, executor) at a low rate before anything is measured:
-   * 8 s (2 s with {@code --smoke}); shown in the HTML report, left out of the JSON.
+   * {@code seconds} (2 with {@code --smoke}); shown in the HTML report, left out of the JSON.
    */
-  public void warmUp(InferClient client, double rate) {
-    load(client, client.name() + " warm-up", Math.max(1, Math.min(rate, 40)), options.smoke() ? 2 : 8, null, null);
+  public void warmUp(InferClient client, double rate, int seconds) {
+    load(client, client.name() + " warm-up", Math.max(1, Math.min(rate, 40)), options.smoke() ? 2 : seconds, null, null);
   }
 
   /** One open-loop step at {@code rate} requests/s, added to the report. */

@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * {@code e2e}: the in-process ONNX Runtime limit (batches sorted by length, the lane's best case; the same in request
  * order is reported beside it as {@code limit.unsorted_sps}, to show how much of a gap is batching), then over REST JSON ("http") and gRPC unary the highest rate whose p99
- * stays under 100 ms (a short step search: grow by 1.4x until a step fails, then bisect), p50/p99 at 25, 50 and 80% of
+ * stays under 100 ms (a short step search: grow by 1.4x until a step fails, then bisect; a step that failed only on
+ * p99 with everything answered is tried once more), p50/p99 at 25, 50 and 80% of
  * it, the gateway's overhead at 25% (client latency minus the gateway's {@code executor_ms}), and one step at 50% for
  * every other front door (REST binary, ModelStreamInfer, OpenAI). A front door the gateway does not serve is recorded
  * as {@code unavailable} with the reason, not failed.
@@ -54,7 +55,7 @@ final class E2eScenario implements Scenario {
           unavailable(transports, c.name(), why);
           continue;
         }
-        ctx.warmUp(c, base * 0.25);
+        ctx.warmUp(c, base * 0.25, 3);
         Recording r = ctx.load(c, c.name() + " @50%", base * 0.5, step, null, null);
         transports.put(c.name(), new JsonObject().put("available", true).put("at_50pct", BenchContext.summary(r)));
         c.close();
@@ -77,18 +78,28 @@ final class E2eScenario implements Scenario {
       JsonObject transports, JsonObject out) {
     String why = ctx.probe(client);
     if (why != null) return unavailable(transports, name, why);
-    ctx.warmUp(client, start * 0.25);
+    ctx.warmUp(client, start * 0.25, 8);
     boolean smoke = ctx.options().smoke();
     JsonArray steps = new JsonArray();
     double rate = start;
     double pass = Double.NaN;
     double fail = Double.NaN;
     int maxSteps = smoke ? 3 : 12;
-    for (int i = 0; i < maxSteps; i++) {
+    // at most 9 steps' time for the search (retries included), so that e2e stays under 5 minutes with two searched front doors
+    long searchEnd = System.nanoTime() + 9L * (step + 1) * 1_000_000_000L;
+    for (int i = 0; i < maxSteps && System.nanoTime() + step * 1_000_000_000L <= searchEnd; i++) {
       Recording r = ctx.load(client, String.format(Locale.ROOT, "%s search %.0f/s", name, rate), rate, step, null, null);
       boolean ok = passes(r);
       steps.add(BenchContext.summary(r).put("rate", BenchContext.round(rate)).put("pass", ok));
       pause();
+      if (!ok && !smoke && r.failed() == 0 && r.sent() == r.answered()) {
+        // only the tail failed, with every request answered: on a shared machine that is often another process's
+        // burst, so the step gets one more try before it counts
+        r = ctx.load(client, String.format(Locale.ROOT, "%s search %.0f/s retry", name, rate), rate, step, null, null);
+        ok = passes(r);
+        steps.add(BenchContext.summary(r).put("rate", BenchContext.round(rate)).put("pass", ok).put("retry", true));
+        pause();
+      }
       if (ok) {
         pass = rate;
       } else {

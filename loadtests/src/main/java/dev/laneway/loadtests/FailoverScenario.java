@@ -33,7 +33,7 @@ final class FailoverScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, 10);
+      ctx.warmUp(client, 10, 8);
       double rate = ctx.capacity(client, out) * 0.5;
       out.put("rate_sps", BenchContext.round(rate));
       long t0 = System.nanoTime();

@@ -23,7 +23,7 @@ final class MixedScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, 10);
+      ctx.warmUp(client, 10, 8);
       double rate = ctx.capacity(client, out) * 1.2;
       out.put("rate_sps", BenchContext.round(rate));
       List<Supplier<Recording>> loops = List.of(

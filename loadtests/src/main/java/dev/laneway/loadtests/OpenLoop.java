@@ -99,7 +99,7 @@ public final class OpenLoop {
         nextProgress += 1_000_000_000L;
       }
     }
-    rec.unanswered(outstanding.get());
+    rec.close();
     progress(progress, label + " done", rec, outstanding.get(), (clock.nanos() - start) / 1e9);
     return rec;
   }

@@ -34,6 +34,7 @@ public final class Recording {
   private long standIn;
   private long startNanos;
   private long endNanos;
+  private boolean closed;
   private Histogram window = histogram();
 
   public Recording(String label) {
@@ -63,6 +64,7 @@ public final class Recording {
 
   /** One answer to a request whose intended send time was {@code intendedNanos}. */
   public synchronized void record(long intendedNanos, long doneNanos, Reply reply) {
+    if (closed) return; // answered after the grace period: already counted lost
     answered++;
     long micros = Math.max(1, Math.min(MAX_MICROS, (doneNanos - intendedNanos) / 1000));
     int second = (int) Math.max(0, (intendedNanos - startNanos) / 1_000_000_000L);
@@ -88,9 +90,14 @@ public final class Recording {
     }
   }
 
-  /** A request that never got an answer within the grace period. */
-  synchronized void unanswered(long count) {
-    if (count > 0) errors.merge("lost", count, Long::sum);
+  /**
+   * Closes the run after the grace period: requests sent and not answered by now are counted {@code lost}; later
+   * answers are ignored, so {@code sent == answered + lost} always holds.
+   */
+  synchronized void close() {
+    closed = true;
+    long lost = sent - answered;
+    if (lost > 0) errors.merge("lost", lost, Long::sum);
   }
 
   private static void count(Map<String, Long> m, String key) {

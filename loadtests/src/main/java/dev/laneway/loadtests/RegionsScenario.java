@@ -22,7 +22,7 @@ final class RegionsScenario implements Scenario {
       RestJsonClient client = new RestJsonClient(http);
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
-      ctx.warmUp(client, 10);
+      ctx.warmUp(client, 10, 8);
       double rate = ctx.capacity(client, out) * 0.25;
       out.put("rate_sps_per_region", BenchContext.round(rate));
       List<Supplier<Recording>> loops = List.of(
