@@ -22,11 +22,11 @@ import java.util.regex.Pattern;
  * <p>Threads: created and closed by the scenario's thread.
  */
 public final class GatewayProcess implements AutoCloseable {
-  // "ready in 812 ms: HTTP on 127.0.0.1:41234, gRPC on 127.0.0.1:40121": the first such mention wins
-  private static final Pattern HTTP_PORT =
-      Pattern.compile("\\b(?:HTTP|REST)\\b(?!/)[^\\n]*?\\b(?:on|at)\\s+(?:https?://)?\\[?[\\w.:-]*?\\]?:(\\d{1,5})\\b");
-  private static final Pattern GRPC_PORT =
-      Pattern.compile("\\b(?:gRPC|GRPC|grpc)\\b[^\\n]*?\\b(?:on|at)\\s+\\[?[\\w.:-]*?\\]?:(\\d{1,5})\\b");
+  // "ready in 812 ms: HTTP on 127.0.0.1:41234, gRPC on 127.0.0.1:40121" or "gRPC listening at 127.0.0.1:40121": the
+  // first address:port after the word HTTP (or REST; not "HTTP/2") or gRPC on a line wins
+  private static final String ADDRESS = "(?:\\d{1,3}(?:\\.\\d{1,3}){3}|localhost|\\[[0-9a-fA-F:]+\\]):(\\d{1,5})\\b";
+  private static final Pattern HTTP_PORT = Pattern.compile("\\b(?:HTTP|REST)\\b(?!/)[^\\n]*?" + ADDRESS);
+  private static final Pattern GRPC_PORT = Pattern.compile("\\b(?:gRPC|GRPC)\\b[^\\n]*?" + ADDRESS);
   private static final String MAIN = "dev.laneway.gateway.Main";
 
   private final Process process;

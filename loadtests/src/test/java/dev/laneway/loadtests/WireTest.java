@@ -70,5 +70,9 @@ class WireTest {
     assertEquals(41234, GatewayProcess.httpPort(log));
     assertEquals(40121, GatewayProcess.grpcPort(log));
     assertEquals(-1, GatewayProcess.grpcPort("ready in 812 ms: HTTP on 127.0.0.1:41234"));
+    assertEquals(40121, GatewayProcess.grpcPort("INFO OIP gRPC (HTTP/2) listening at 127.0.0.1:40121"));
+    assertEquals(-1, GatewayProcess.httpPort("INFO OIP gRPC (HTTP/2) listening at 127.0.0.1:40121"));
+    assertEquals(8000, GatewayProcess.httpPort("INFO REST listening: localhost:8000"));
+    assertEquals(-1, GatewayProcess.httpPort("INFO Prometheus metrics at 127.0.0.1:9464/metrics"));
   }
 }
