@@ -122,7 +122,7 @@ public final class BenchContext {
     }
     double rate = 10;
     double best = Double.NaN;
-    int steps = options.smoke() ? 3 : 10;
+    int steps = options.smoke() ? 2 : 10;
     for (int i = 0; i < steps; i++) {
       Recording r = load(client, String.format(Locale.ROOT, "capacity search %.0f/s", rate), rate,
           options.smoke() ? 2 : 4, null, null);
