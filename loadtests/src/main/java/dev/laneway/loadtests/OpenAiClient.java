@@ -32,7 +32,8 @@ public final class OpenAiClient implements InferClient {
       try {
         JsonObject json = resp.json();
         JsonArray data = json.getJsonArray("data", new JsonArray());
-        Reply p = json.containsKey("parameters") ? OipReplies.fromJson(json) : Reply.failed(null);
+        if (!json.containsKey("parameters")) return new Reply(null, null, null, null, null, null, null, Double.NaN, data.size());
+        Reply p = OipReplies.fromJson(json);
         return new Reply(null, p.lane(), p.device(), p.region(), p.degraded(), p.standIn(), p.cache(), p.executorMs(),
             data.size());
       } catch (RuntimeException e) {
