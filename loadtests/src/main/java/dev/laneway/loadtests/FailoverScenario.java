@@ -79,6 +79,8 @@ final class FailoverScenario implements Scenario {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      if (offlineAt.get() > 0) ctx.report().mark(r, (offlineAt.get() - t0) / 1e9, DEVICE + " offline");
+      if (onlineAt.get() > 0) ctx.report().mark(r, (onlineAt.get() - t0) / 1e9, "online");
       out.put("sent", r.sent()).put("succeeded", r.succeeded()).put("failed", new JsonObject(new TreeMap<>(failedByReason(r))))
           .put("failed_total", r.failed()).put("lost", r.sent() - r.answered());
       int s = total / 3;

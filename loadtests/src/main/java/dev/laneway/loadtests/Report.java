@@ -24,6 +24,10 @@ public final class Report {
   private final String scenario;
   private final List<Recording> runs = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final java.util.Map<Recording, List<Marker>> markers = new java.util.IdentityHashMap<>();
+
+  /** A moment worth a vertical line on a run's timeline: {@code second} after its start. */
+  record Marker(double second, String text) {}
 
   public Report(String scenario) {
     this.scenario = scenario;
@@ -32,6 +36,11 @@ public final class Report {
   /** Adds a run to the HTML page. */
   public synchronized void add(Recording r) {
     runs.add(r);
+  }
+
+  /** Marks {@code second} (after the run's start) on {@code run}'s latency-over-time plot. */
+  public synchronized void mark(Recording run, double second, String text) {
+    markers.computeIfAbsent(run, k -> new ArrayList<>()).add(new Marker(second, text));
   }
 
   public synchronized void note(String line) {
@@ -73,14 +82,14 @@ public final class Report {
       b.append(String.format(Locale.ROOT, "<p>sent %d, succeeded %d, failed %d %s, p50 %.1f ms, p99 %.1f ms</p>",
           r.sent(), r.succeeded(), r.failed(), esc(r.errors().toString()), Recording.ms(r.latency(), 50),
           Recording.ms(r.latency(), 99)));
-      b.append(timeline(r)).append(distribution(r.latency()));
+      b.append(timeline(r, markers.getOrDefault(r, List.of()))).append(distribution(r.latency()));
     }
     b.append("<h2>JSON</h2><pre>").append(esc(json.encodePrettily())).append("</pre></body></html>\n");
     return b.toString();
   }
 
   /** p50 and p99 per intended second, and failures per second, against time. */
-  static String timeline(Recording r) {
+  static String timeline(Recording r, List<Marker> marks) {
     List<double[]> t = r.timeline();
     double[] xs = new double[t.size()];
     double[] p50 = new double[t.size()];
@@ -93,7 +102,7 @@ public final class Report {
       err[i] = t.get(i)[3];
     }
     return chart("latency over time", "intended send time (s)", "ms", xs,
-        List.of(new Series("p50", p50), new Series("p99", p99)), err, false);
+        List.of(new Series("p50", p50), new Series("p99", p99)), err, false, marks);
   }
 
   /** The percentile spectrum: x is -log10(1 - p), so 90, 99, 99.9 are evenly spaced. */
@@ -106,13 +115,13 @@ public final class Report {
       ys[i] = Recording.ms(h, ps[i]);
     }
     return chart("latency distribution", "percentile (0, 90, 99, 99.9, 99.99)", "ms", xs,
-        List.of(new Series("latency", ys)), null, true);
+        List.of(new Series("latency", ys)), null, true, List.of());
   }
 
   record Series(String name, double[] ys) {}
 
   static String chart(String title, String xLabel, String yLabel, double[] xs, List<Series> series, double[] bars,
-      boolean percentileAxis) {
+      boolean percentileAxis, List<Marker> marks) {
     int w = 520;
     int h = 240;
     int l = 55;
@@ -160,6 +169,12 @@ public final class Report {
         b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#f4a\" opacity=\"0.5\">"
             + "<title>%d failures</title></rect>", l + pw * xs[i] / xMax - 2, t + ph - bh, 4.0, bh, (long) bars[i]));
       }
+    }
+    for (Marker m : marks) {
+      double x = l + pw * Math.min(m.second(), xMax) / xMax;
+      b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.1f\" stroke=\"#555\" "
+          + "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>", x, x, t, t + ph, x + 3, t + 10,
+          esc(m.text())));
     }
     for (int s = 0; s < series.size(); s++) {
       StringBuilder pts = new StringBuilder();

@@ -56,6 +56,7 @@ class BenchSmokeTest {
     assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
     assertEquals(out.getLong("sent"), out.getLong("succeeded") + out.getLong("failed_total") + out.getLong("lost"));
     assertNotNull(out.getValue("p99_ms_before"), "p99 before the fault");
-    assertTrue(Files.exists(dir.resolve("failover.html")));
+    String html = Files.readString(dir.resolve("failover.html"));
+    assertTrue(html.contains("hk-npu0 offline") && html.contains("<svg"), "the fault is marked on the timeline");
   }
 }
