@@ -13,7 +13,7 @@ import java.util.List;
  * @param gatewayArgs more options for the child gateway, in order
  * @param model the model requests name
  * @param variant the model version requests name ({@code int8}: the variant the in-process limit measures)
- * @param rate requests per second for failover, mixed and regions at "capacity"; 0: measured in-process
+ * @param rate requests per second for failover, mixed and regions at "capacity"; 0: a quick search against the gateway
  * @param limitInstances instance threads of the in-process limit (the lane's {@code instances})
  * @param limitBatch batch size of the in-process limit (the lane's {@code max_batch_size})
  * @param timeoutMs the OIP {@code timeout} every request carries, so an overloaded gateway answers rather than queues
@@ -28,9 +28,9 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --seconds N            seconds per load step (e2e) or in all (others) (default: e2e 8, others 30)
         --smoke                a few seconds per phase, for CI
         --gateway-arg X        one more option for the child gateway (repeatable)
-        --model M              model to load (default all-minilm-l6-v2)
+        --model M              model the requests name (default all-minilm-l6-v2)
         --variant V            model version to ask for (default int8, the one the in-process limit runs)
-        --rate R               requests/s taken as capacity by failover, mixed, regions (default: measured in-process)
+        --rate R               requests/s taken as capacity by failover, mixed, regions (default: a quick search)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 1)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --timeout-ms N         OIP timeout parameter on every request (default 1000)
