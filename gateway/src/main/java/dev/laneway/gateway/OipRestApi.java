@@ -1,5 +1,7 @@
 package dev.laneway.gateway;
 
+import io.opentelemetry.context.Context;
+
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneResult;
@@ -153,7 +155,8 @@ final class OipRestApi {
           stringParam(body.parameters(), "region", ctx.request().getHeader(REGION_HEADER), null),
           ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
       long deadline = System.nanoTime() + timeoutNanos(body.parameters());
-      InferenceCall call = new InferenceCall(body.id(), model, version, body.texts(), latency, region, "anonymous", deadline);
+      InferenceCall call = new InferenceCall(body.id(), model, version, body.texts(), latency, region, "anonymous", deadline,
+          0, headers(ctx), "no-cache".equalsIgnoreCase(ctx.request().getHeader("cache-control")), Context.current());
       span.setAttribute("laneway.model", model);
       span.setAttribute("laneway.texts", body.texts().size());
       Future.fromCompletionStage(gateway.dispatcher().dispatch(call), ctx.vertx().getOrCreateContext())
@@ -197,6 +200,13 @@ final class OipRestApi {
       throw new GatewayException.BadRequest("parameters.timeout: '" + t + "' (expected: microseconds > 0)");
     }
     return TimeUnit.MICROSECONDS.toNanos(n.longValue());
+  }
+
+  /** The request's headers, names lower-case (the last value of a repeated header wins). */
+  static java.util.Map<String, String> headers(RoutingContext ctx) {
+    java.util.Map<String, String> h = new java.util.HashMap<>();
+    ctx.request().headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+    return h;
   }
 
   private static String stringParam(JsonObject parameters, String name, String header, String fallback) {
