@@ -34,13 +34,15 @@ public final class Gateway implements AutoCloseable {
   private final Reloader reloader;
   private final AutoCloseable watcher;
   private final Vertx vertx;
-  private final GatewayMetrics metrics;
   private final EmbeddingCache cache;
   private final InferenceService inferenceService;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HttpServer http;
   private HttpServer grpc;
+  private final GatewayMetrics metrics;
+  private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry) {
     this.options = options;
@@ -57,20 +59,43 @@ public final class Gateway implements AutoCloseable {
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    var meter = telemetry.openTelemetry().getMeter("dev.laneway.gateway");
-    GatewayMetrics doorMetrics = new GatewayMetrics(meter, lanes);
-    this.metrics = doorMetrics;
+    this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
+    telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
+        GatewayMetrics.buildInfo(lanes));
+    GatewayMetrics doorMetrics = this.metrics;
     this.cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
         com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool(),
         key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
-    doorMetrics.registerCache(cache::weightedBytes, meter);
+    doorMetrics.registerCache(cache::weightedBytes, telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
     this.inferenceService = new InferenceService(lanes, dispatcher, cache, doorMetrics,
         telemetry.openTelemetry().getTracer("dev.laneway.gateway"), clientRegion, options.defaultTimeout());
   }
 
-  /** Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. */
+  /**
+   * Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. Tracing and
+   * metrics come from the {@code --otel-*} options over {@code OTEL_*} environment variables (see {@link Telemetry}).
+   */
   public static Gateway start(GatewayOptions options) {
+    String service = options.otelServiceName() == null ? "laneway-gateway" : options.otelServiceName();
+    return start(options, Telemetry.start(service, options.otelOverrides()));
+  }
+
+  /**
+   * As {@link #start(GatewayOptions)}, with telemetry built by the caller (tests add in-memory exporters this way).
+   * The gateway owns {@code telemetry} from here on and closes it, also when starting fails.
+   */
+  public static Gateway start(GatewayOptions options, Telemetry telemetry) {
+    try {
+      return startWith(options, telemetry);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+  }
+
+  private static Gateway startWith(GatewayOptions options, Telemetry telemetry) {
     long t0 = System.nanoTime();
+    LOG.info(telemetry.startupHint());
     Topology topology =
         options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
@@ -97,8 +122,13 @@ public final class Gateway implements AutoCloseable {
         }
       }
     }
-    Telemetry telemetry = Telemetry.create("laneway-gateway");
-    Gateway g = new Gateway(options, topology, policy, lanes, telemetry);
+    Gateway g;
+    try {
+      g = new Gateway(options, topology, policy, lanes, telemetry);
+    } catch (RuntimeException e) {
+      lanes.close();
+      throw e;
+    }
     try {
       g.listen();
     } catch (RuntimeException e) {
@@ -106,7 +136,8 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort());
+        + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
+        + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
   }
 
@@ -119,6 +150,7 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
     grpc = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort())
             .setTcpNoDelay(true))
         .requestHandler(grpcServer())
@@ -144,6 +176,15 @@ public final class Gateway implements AutoCloseable {
 
   public int grpcPort() {
     return grpc.actualPort();
+  }
+
+  /** The port of the Prometheus listener ({@code GET /metrics}). */
+  public int metricsPort() {
+    return metricsServer.port();
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   public Topology topology() {
@@ -229,9 +270,11 @@ public final class Gateway implements AutoCloseable {
     LOG.info("stopped");
   }
 
+  /** Closes the listeners, the lanes and telemetry (flushing spans); idempotent. */
   @Override
   public void close() {
     draining = true;
+    if (!closed.compareAndSet(false, true)) return;
     try {
       watcher.close();
     } catch (Exception ignored) {
@@ -242,6 +285,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (grpc != null) {
       grpc.close().await();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
     vertx.close().await();

@@ -5,11 +5,14 @@ import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.LocalLane;
+import dev.laneway.observability.Labels;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
@@ -37,8 +40,10 @@ final class GatewayMetrics {
   private final DoubleHistogram queueDuration;
   private final DoubleHistogram computeDuration;
   private final LongCounter texts;
+  private final Labels models;
 
   GatewayMetrics(Meter meter, Lanes lanes) {
+    models = modelLabels(lanes);
     requests = meter.counterBuilder("laneway.requests")
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
     requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
@@ -75,6 +80,7 @@ final class GatewayMetrics {
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
       }
     }
+    startup(meter, lanes);
   }
 
   private static void stat(Meter meter, String name, String description, LocalLane lane, Attributes a,
@@ -97,7 +103,7 @@ final class GatewayMetrics {
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
   void failed(String door, String model, String reason, double durationMs) {
-    Attributes attrs = Attributes.of(DOOR, door, MODEL, model, OUTCOME, reason);
+    Attributes attrs = Attributes.of(DOOR, door, MODEL, models.bound(model), OUTCOME, reason);
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
   }
@@ -123,19 +129,74 @@ final class GatewayMetrics {
   /** One request's look-ups (any thread). */
   void cacheLookups(String model, String variant, int hits, int misses) {
     if (cacheHits == null) return;
-    Attributes a = Attributes.of(MODEL, model, VARIANT, variant);
+    Attributes a = Attributes.of(MODEL, modelLabel(model), VARIANT, variant);
     if (hits > 0) cacheHits.add(hits, a);
     if (misses > 0) cacheMisses.add(misses, a);
   }
 
   void cacheEvicted(String model, String variant) {
-    if (cacheEvictions != null) cacheEvictions.add(1, Attributes.of(MODEL, model, VARIANT, variant));
+    if (cacheEvictions != null) cacheEvictions.add(1, Attributes.of(MODEL, modelLabel(model), VARIANT, variant));
   }
 
   /** One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok. */
   void served(String door, String model, String variant, double durationMs) {
-    Attributes attrs = Attributes.of(DOOR, door, MODEL, model, VARIANT, variant, OUTCOME, "ok");
+    Attributes attrs = Attributes.of(DOOR, door, MODEL, modelLabel(model), VARIANT, variant, OUTCOME, "ok");
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
+  }
+
+  // ---- issue-6: how the process started (build, model load, cold starts) and bounded model labels ----
+
+  /**
+   * The model names this gateway serves (from its lanes), for labels built from request data: any other name is
+   * recorded as {@link Labels#UNKNOWN}, so a request for {@code no-such-model} adds no time series.
+   */
+  static Labels modelLabels(Lanes lanes) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
+        for (String key : local.executor().loadNanos().keySet()) names.add(key.substring(0, key.indexOf(':')));
+      }
+    }
+    return Labels.of(names);
+  }
+
+  /** The bounded value for a model name taken from a request. */
+  String modelLabel(String model) {
+    return models.bound(model);
+  }
+
+  /**
+   * Recorded once, when the gateway starts (lanes are loaded and warm by then): per model, variant and lane the load
+   * time (session open + warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
+   * {@code laneway_build_info} is a Prometheus info metric: see {@link #buildInfo}.
+   */
+  private static void startup(Meter meter, Lanes lanes) {
+    DoubleHistogram load = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
+        .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
+    LongCounter coldStarts = meter.counterBuilder("laneway.cold_starts")
+        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+    for (Lane lane : lanes.all()) {
+      if (!(Lanes.local(lane).orElse(null) instanceof LocalLane local)) continue;
+      Map<String, Integer> cold = local.executor().coldStarts();
+      for (Map.Entry<String, Long> e : local.executor().loadNanos().entrySet()) {
+        int colon = e.getKey().indexOf(':');
+        Attributes a = Attributes.builder().put(MODEL, e.getKey().substring(0, colon))
+            .put(VARIANT, e.getKey().substring(colon + 1)).put(LANE, lane.id()).put(REGION, lane.spec().region())
+            .build();
+        load.record(e.getValue() / 1e6, a);
+        coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
+      }
+    }
+  }
+
+  /** Labels of {@code laneway_build_info}: the version, the execution providers in use, the Java feature release. */
+  static Map<String, String> buildInfo(Lanes lanes) {
+    TreeSet<String> providers = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      for (DeviceStatus d : lane.devices()) providers.add(d.provider());
+    }
+    return Map.of("version", Gateway.VERSION, "providers", String.join(",", providers),
+        "java", Integer.toString(Runtime.version().feature()));
   }
 }

@@ -39,7 +39,20 @@ public final class GatewayOptions {
       new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache", GatewayOptions::duration),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
       new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
-      new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool));
+      new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
+      // OpenTelemetry: empty means "not given here", so OTEL_* environment variables and -Dotel.* properties apply
+      new Option("otel-traces-exporter", "E", "", "none, otlp, zipkin, console (empty: OTEL_TRACES_EXPORTER, else none)",
+          GatewayOptions::tracesExporter),
+      new Option("otel-exporter-otlp-endpoint", "URL", "", "OTLP collector (empty: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
+          GatewayOptions::url),
+      new Option("otel-exporter-zipkin-endpoint", "URL", "", "Zipkin spans URL (empty: OTEL_EXPORTER_ZIPKIN_ENDPOINT, else http://localhost:9411/api/v2/spans)",
+          GatewayOptions::url),
+      new Option("otel-traces-sampler", "S", "", "always_on, always_off, traceidratio, parentbased_* (empty: OTEL_TRACES_SAMPLER, else parentbased_always_on)",
+          GatewayOptions::sampler),
+      new Option("otel-traces-sampler-arg", "X", "", "the sampler's argument, e.g. 0.1 for traceidratio (empty: OTEL_TRACES_SAMPLER_ARG)",
+          GatewayOptions::samplerArg),
+      new Option("otel-service-name", "NAME", "", "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
+          v -> v));
 
   public static final String HELP = help();
 
@@ -111,6 +124,26 @@ public final class GatewayOptions {
   /** Whether the given policy and topology files are watched and reloaded on change. */
   public boolean watch() {
     return (Boolean) values.get("watch");
+  }
+
+  /** The service name for traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else {@code laneway-gateway}. */
+  public String otelServiceName() {
+    String v = (String) values.get("otel-service-name");
+    return v.isEmpty() ? null : v;
+  }
+
+  /**
+   * The {@code --otel-*} flags that were given, as OpenTelemetry autoconfigure properties
+   * ({@code otel.traces.exporter}, …): they win over the environment and system properties.
+   */
+  public Map<String, String> otelOverrides() {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String flag : List.of("otel-traces-exporter", "otel-exporter-otlp-endpoint", "otel-exporter-zipkin-endpoint",
+        "otel-traces-sampler", "otel-traces-sampler-arg", "otel-service-name")) {
+      String v = (String) values.get(flag);
+      if (!v.isEmpty()) m.put(flag.replace('-', '.'), v);
+    }
+    return Collections.unmodifiableMap(m);
   }
 
   public static GatewayOptions defaults() {
@@ -213,6 +246,51 @@ public final class GatewayOptions {
       case "false" -> false;
       default -> throw new IllegalArgumentException("true or false");
     };
+  }
+
+  private static String tracesExporter(String v) {
+    String e = v.trim();
+    if (e.equals("console")) e = "logging"; // the SDK's name for the span exporter that logs
+    for (String part : e.split(",")) {
+      switch (part.trim()) {
+        case "", "none", "otlp", "zipkin", "logging", "logging-otlp" -> { }
+        default -> throw new IllegalArgumentException("none, otlp, zipkin, console or logging");
+      }
+    }
+    return e;
+  }
+
+  private static String url(String v) {
+    if (v.isEmpty()) return v;
+    try {
+      java.net.URI u = new java.net.URI(v);
+      if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
+        throw new IllegalArgumentException("an http(s) URL");
+      }
+      return v;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("an http(s) URL");
+    }
+  }
+
+  private static String sampler(String v) {
+    return switch (v) {
+      case "", "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
+          "parentbased_traceidratio" -> v;
+      default -> throw new IllegalArgumentException(
+          "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio");
+    };
+  }
+
+  private static String samplerArg(String v) {
+    if (v.isEmpty()) return v;
+    try {
+      double d = Double.parseDouble(v);
+      if (d < 0 || d > 1) throw new NumberFormatException();
+      return v;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("a ratio 0..1");
+    }
   }
 
   private static String logLevel(String v) {
