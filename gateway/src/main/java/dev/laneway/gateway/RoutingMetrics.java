@@ -28,8 +28,10 @@ final class RoutingMetrics {
   private final LongCounter degraded;
   private final LongCounter refusals;
   private final LongCounter reloads;
+  private final dev.laneway.observability.Labels models;
 
   RoutingMetrics(Meter meter, Lanes lanes, LongSupplier policyVersion) {
+    models = GatewayMetrics.modelLabels(lanes);
     fallbacks = meter.counterBuilder("laneway.fallbacks")
         .setDescription("Requests passed from one lane to the next within the same request").build();
     degraded = meter.counterBuilder("laneway.degraded")
@@ -54,15 +56,15 @@ final class RoutingMetrics {
   }
 
   void fallback(String model, String fromLane, String toLane) {
-    fallbacks.add(1, Attributes.of(MODEL, model, FROM_LANE, fromLane, TO_LANE, toLane));
+    fallbacks.add(1, Attributes.of(MODEL, models.bound(model), FROM_LANE, fromLane, TO_LANE, toLane));
   }
 
   void degraded(String model, String variant, String lane, String region) {
-    degraded.add(1, Attributes.of(MODEL, model, VARIANT, variant, LANE, lane, REGION, region));
+    degraded.add(1, Attributes.of(MODEL, models.bound(model), VARIANT, variant, LANE, lane, REGION, region));
   }
 
   void refused(String model, String reason) {
-    refusals.add(1, Attributes.of(MODEL, model, REASON, reason));
+    refusals.add(1, Attributes.of(MODEL, models.bound(model), REASON, reason));
   }
 
   void reloaded(boolean ok) {

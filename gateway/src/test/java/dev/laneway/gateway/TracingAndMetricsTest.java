@@ -75,7 +75,7 @@ class TracingAndMetricsTest {
     HttpResponse<String> r = g.post("/v2/models/no-such-model/infer", OipRestTest.infer("x"), Map.of());
     assertEquals(404, r.statusCode(), r.body());
     String traceId = r.headers().firstValue(Tracing.TRACE_ID_HEADER).orElse("");
-    List<SpanData> server = g.awaitSpans(s -> s.getTraceId().equals(traceId), 1);
+    List<SpanData> server = g.awaitSpans(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.SERVER, 1);
     assertEquals(1, server.size());
     assertEquals(StatusCode.ERROR, server.getFirst().getStatus().getStatusCode());
   }
