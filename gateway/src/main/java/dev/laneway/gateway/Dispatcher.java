@@ -153,7 +153,17 @@ public final class Dispatcher {
     long submitted = System.nanoTime();
     CompletableFuture<?> f;
     try {
-      f = lane.infer(lc).whenComplete((result, error) -> {
+      CompletableFuture<dev.laneway.lanes.LaneResult> laneFuture = lane.infer(lc);
+      // issue-5 hook: a cancelled request (gRPC cancel) cancels its lane attempt, which frees its queued work
+      answer.whenComplete((a, e) -> {
+        if (answer.isCancelled()) laneFuture.cancel(false);
+      });
+      f = laneFuture.whenComplete((result, error) -> {
+        if (answer.isCancelled()) {
+          span.setAttribute("outcome", "cancelled");
+          span.end();
+          return;
+        }
         if (error == null) {
           long executor = System.nanoTime() - submitted;
           span.setAttribute("device", result.device());

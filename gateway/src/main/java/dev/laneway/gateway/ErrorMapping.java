@@ -44,6 +44,33 @@ public final class ErrorMapping {
     };
   }
 
+  /** A gRPC status (Vert.x's enum) and message, with the same reason as {@link #toHttp}. */
+  public record GrpcError(io.vertx.grpc.common.GrpcStatus status, String message, String reason) {}
+
+  /**
+   * The gRPC side of the same mapping: derived from the HTTP status so the two cannot drift (gRPC's own table of
+   * HTTP-to-gRPC codes, with 429 as RESOURCE_EXHAUSTED and 504 as DEADLINE_EXCEEDED); a cancelled call is CANCELLED.
+   */
+  public static GrpcError toGrpc(Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof java.util.concurrent.CancellationException) {
+      return new GrpcError(io.vertx.grpc.common.GrpcStatus.CANCELLED, "cancelled", "cancelled");
+    }
+    HttpError h = toHttp(e);
+    io.vertx.grpc.common.GrpcStatus s = switch (h.status()) {
+      case 400, 413 -> io.vertx.grpc.common.GrpcStatus.INVALID_ARGUMENT;
+      case 401 -> io.vertx.grpc.common.GrpcStatus.UNAUTHENTICATED;
+      case 403 -> io.vertx.grpc.common.GrpcStatus.PERMISSION_DENIED;
+      case 404 -> io.vertx.grpc.common.GrpcStatus.NOT_FOUND;
+      case 429 -> io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED;
+      case 503 -> io.vertx.grpc.common.GrpcStatus.UNAVAILABLE;
+      case 504 -> io.vertx.grpc.common.GrpcStatus.DEADLINE_EXCEEDED;
+      case 501 -> io.vertx.grpc.common.GrpcStatus.UNIMPLEMENTED;
+      default -> io.vertx.grpc.common.GrpcStatus.INTERNAL;
+    };
+    return new GrpcError(s, h.message(), h.reason());
+  }
+
   public static Throwable unwrap(Throwable e) {
     while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
       e = e.getCause();

@@ -34,10 +34,13 @@ public final class Gateway implements AutoCloseable {
   private final Reloader reloader;
   private final AutoCloseable watcher;
   private final Vertx vertx;
+  private final EmbeddingCache cache;
+  private final InferenceService inferenceService;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HttpServer http;
+  private HttpServer grpc;
   private final GatewayMetrics metrics;
   private MetricsServer metricsServer;
 
@@ -59,6 +62,13 @@ public final class Gateway implements AutoCloseable {
     this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
     telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
         GatewayMetrics.buildInfo(lanes));
+    GatewayMetrics doorMetrics = this.metrics;
+    this.cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool(),
+        key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
+    doorMetrics.registerCache(cache::weightedBytes, telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
+    this.inferenceService = new InferenceService(lanes, dispatcher, cache, doorMetrics,
+        telemetry.openTelemetry().getTracer("dev.laneway.gateway"), clientRegion, options.defaultTimeout());
   }
 
   /**
@@ -126,7 +136,8 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort() + ", metrics on " + options.host() + ":" + g.metricsPort() + "/metrics");
+        + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
+        + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
   }
 
@@ -140,10 +151,31 @@ public final class Gateway implements AutoCloseable {
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
+    grpc = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort())
+            .setTcpNoDelay(true))
+        .requestHandler(grpcServer())
+        .listen().await();
+  }
+
+  /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
+  private io.vertx.grpc.server.GrpcServer grpcServer() {
+    io.vertx.grpc.server.GrpcServer server = io.vertx.grpc.server.GrpcServer.server(vertx,
+        new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(options.maxBodyBytes()));
+    server.addService(new OipGrpc(this, options).service());
+    io.vertx.grpc.health.HealthService health = io.vertx.grpc.health.HealthService.create(vertx);
+    health.register(OipGrpc.SERVICE, () -> io.vertx.core.Future.succeededFuture(ready()));
+    health.register("", () -> io.vertx.core.Future.succeededFuture(ready()));
+    server.addService(health);
+    server.addService(io.vertx.grpc.reflection.ReflectionService.v1());
+    return server;
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  public int grpcPort() {
+    return grpc.actualPort();
   }
 
   /** The port of the Prometheus listener ({@code GET /metrics}). */
@@ -165,6 +197,14 @@ public final class Gateway implements AutoCloseable {
 
   Dispatcher dispatcher() {
     return dispatcher;
+  }
+
+  Telemetry telemetry() {
+    return telemetry;
+  }
+
+  InferenceService inferenceService() {
+    return inferenceService;
   }
 
   Reloader reloader() {
@@ -242,6 +282,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (http != null) {
       http.close().await();
+    }
+    if (grpc != null) {
+      grpc.close().await();
     }
     if (metricsServer != null) {
       metricsServer.close();

@@ -108,6 +108,42 @@ final class GatewayMetrics {
     requestDuration.record(durationMs, attrs);
   }
 
+  // ---- issue-5: every door's requests and the per-input cache ----------------------------------------------------
+
+  private LongCounter cacheHits;
+  private LongCounter cacheMisses;
+  private LongCounter cacheEvictions;
+
+  /** Registers the cache instruments; {@code bytes} is read at collection time. Called once, at start. */
+  void registerCache(java.util.function.LongSupplier bytes, Meter meter) {
+    cacheHits = meter.counterBuilder("laneway.cache.hits")
+        .setDescription("Texts answered from the embedding cache (including ones another request was computing)").build();
+    cacheMisses = meter.counterBuilder("laneway.cache.misses")
+        .setDescription("Texts not in the embedding cache, computed by a lane").build();
+    cacheEvictions = meter.counterBuilder("laneway.cache.evictions")
+        .setDescription("Cache entries evicted by the size bound or the TTL").build();
+    meter.gaugeBuilder("laneway.cache.bytes").ofLongs().setUnit("By")
+        .setDescription("Bytes held by the embedding cache").buildWithCallback(m -> m.record(bytes.getAsLong()));
+  }
+
+  /** One request's look-ups (any thread). */
+  void cacheLookups(String model, String variant, int hits, int misses) {
+    if (cacheHits == null) return;
+    Attributes a = Attributes.of(MODEL, modelLabel(model), VARIANT, variant);
+    if (hits > 0) cacheHits.add(hits, a);
+    if (misses > 0) cacheMisses.add(misses, a);
+  }
+
+  void cacheEvicted(String model, String variant) {
+    if (cacheEvictions != null) cacheEvictions.add(1, Attributes.of(MODEL, modelLabel(model), VARIANT, variant));
+  }
+
+  /** One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok. */
+  void served(String door, String model, String variant, double durationMs) {
+    Attributes attrs = Attributes.of(DOOR, door, MODEL, modelLabel(model), VARIANT, variant, OUTCOME, "ok");
+    requests.add(1, attrs);
+    requestDuration.record(durationMs, attrs);
+  }
 
   // ---- issue-6: how the process started (build, model load, cold starts) and bounded model labels ----
 

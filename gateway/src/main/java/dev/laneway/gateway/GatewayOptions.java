@@ -35,6 +35,8 @@ public final class GatewayOptions {
       new Option("max-texts", "N", "1024", "most texts in one request; more gets 400", v -> (int) atLeast(v, 1)),
       new Option("default-timeout", "D", "30s", "deadline of a request that sets none", v -> positive(v)),
       new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work", GatewayOptions::duration),
+      new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache", v -> atLeast(v, 0)),
+      new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache", GatewayOptions::duration),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
       new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
@@ -100,6 +102,14 @@ public final class GatewayOptions {
 
   public Duration drainTimeout() {
     return (Duration) values.get("drain-timeout");
+  }
+
+  public long cacheMaxBytes() {
+    return (Long) values.get("cache-max-bytes");
+  }
+
+  public Duration cacheTtl() {
+    return (Duration) values.get("cache-ttl");
   }
 
   public String logLevel() {

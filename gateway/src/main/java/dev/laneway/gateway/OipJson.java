@@ -22,10 +22,23 @@ public final class OipJson {
 
   private OipJson() {}
 
-  /** A decoded request body. */
-  public record InferBody(String id, List<String> texts, JsonObject parameters) {}
+  /**
+   * A decoded request body.
+   *
+   * @param binaryOutput the caller asked for the output as binary data (Triton's {@code binary_data_output} request
+   *     parameter, or {@code binary_data} on the requested output)
+   */
+  public record InferBody(String id, List<String> texts, JsonObject parameters, boolean binaryOutput) {}
 
   public static InferBody decodeInfer(Buffer body, int maxTexts) {
+    return decodeInfer(body, null, maxTexts);
+  }
+
+  /**
+   * A JSON request, or the JSON part of a binary one ({@code binary} holds the bytes after the JSON header; null for
+   * a plain JSON request). An input with {@code parameters.binary_data_size} takes its data from {@code binary}.
+   */
+  public static InferBody decodeInfer(Buffer body, Buffer binary, int maxTexts) {
     JsonObject json;
     try {
       Object parsed = Json.decodeValue(body);
@@ -68,23 +81,51 @@ public final class OipJson {
       throw bad("inputs[0].datatype: " + (datatype == null ? "missing" : "'" + datatype + "'") + " (expected: BYTES)");
     }
     long n = shapeCount(input.getValue("shape"), maxTexts);
-    if (!(input.getValue("data") instanceof JsonArray data)) {
-      throw bad("inputs[0].data: " + (input.containsKey("data") ? "expected an array of strings" : "missing"));
+    Object binarySize = input.getValue("parameters") instanceof JsonObject ip ? ip.getValue("binary_data_size") : null;
+    if (input.containsKey("parameters") && !(input.getValue("parameters") instanceof JsonObject)) {
+      throw bad("inputs[0].parameters: expected an object");
     }
-    List<String> texts = new ArrayList<>((int) n);
-    flatten(data, texts, (int) n);
-    if (texts.size() != n) {
-      throw bad("inputs[0].data: " + texts.size() + " elements, shape says " + n);
+    List<String> texts;
+    if (binarySize != null) {
+      if (!(binarySize instanceof Number size) || size.longValue() < 0) {
+        throw bad("inputs[0].parameters.binary_data_size: '" + binarySize + "' (expected: bytes >= 0)");
+      }
+      if (input.containsKey("data")) throw bad("inputs[0]: both data and binary_data_size (expected: one of them)");
+      if (binary == null) {
+        throw bad("inputs[0].parameters.binary_data_size: no binary data (expected: an Inference-Header-Content-Length "
+            + "header and the tensor bytes after the JSON)");
+      }
+      if (size.longValue() != binary.length()) {
+        throw bad("inputs[0].parameters.binary_data_size: " + size.longValue() + " bytes, but " + binary.length()
+            + " bytes follow the JSON header");
+      }
+      texts = Tensors.decodeBytes(java.nio.ByteBuffer.wrap(binary.getBytes()), n, "inputs[0] binary data");
+    } else {
+      if (binary != null && binary.length() > 0) {
+        throw bad("request body: " + binary.length() + " bytes after the JSON header but no input sets binary_data_size");
+      }
+      if (!(input.getValue("data") instanceof JsonArray data)) {
+        throw bad("inputs[0].data: " + (input.containsKey("data") ? "expected an array of strings" : "missing"));
+      }
+      texts = new ArrayList<>((int) n);
+      flatten(data, texts, (int) n);
+      if (texts.size() != n) {
+        throw bad("inputs[0].data: " + texts.size() + " elements, shape says " + n);
+      }
     }
+    boolean binaryOutput = Boolean.TRUE.equals(parameters.getValue("binary_data_output"));
     if (json.containsKey("outputs")) {
       if (!(json.getValue("outputs") instanceof JsonArray outs)) throw bad("outputs: expected an array");
       for (int i = 0; i < outs.size(); i++) {
         if (!(outs.getValue(i) instanceof JsonObject o) || !OUTPUT.equals(o.getValue("name"))) {
           throw bad("outputs[" + i + "]: unknown output (expected: '" + OUTPUT + "')");
         }
+        if (o.getValue("parameters") instanceof JsonObject op && op.containsKey("binary_data")) {
+          binaryOutput = Boolean.TRUE.equals(op.getValue("binary_data"));
+        }
       }
     }
-    return new InferBody(id, texts, parameters);
+    return new InferBody(id, texts, parameters, binaryOutput);
   }
 
   private static long shapeCount(Object shape, int maxTexts) {
@@ -123,6 +164,15 @@ public final class OipJson {
 
   /** The response body; vectors are written flat, row-major, as OIP asks. */
   public static Buffer encodeInfer(String model, String version, String id, JsonObject parameters, float[][] vectors) {
+    return encodeInfer(model, version, id, parameters, vectors, false);
+  }
+
+  /**
+   * The response body; with {@code binaryOutput} the output carries {@code parameters.binary_data_size} instead of
+   * {@code data}, and the caller appends {@link Tensors#encodeFp32} after this JSON header.
+   */
+  public static Buffer encodeInfer(String model, String version, String id, JsonObject parameters, float[][] vectors,
+      boolean binaryOutput) {
     int dim = vectors.length == 0 ? 0 : vectors[0].length;
     StringBuilder sb = new StringBuilder(64 + vectors.length * dim * 12);
     sb.append("{\"model_name\":").append(Json.encode(model));
@@ -130,7 +180,13 @@ public final class OipJson {
     if (id != null) sb.append(",\"id\":").append(Json.encode(id));
     sb.append(",\"parameters\":").append(parameters.encode());
     sb.append(",\"outputs\":[{\"name\":\"").append(OUTPUT).append("\",\"datatype\":\"FP32\",\"shape\":[")
-        .append(vectors.length).append(',').append(dim).append("],\"data\":[");
+        .append(vectors.length).append(',').append(dim).append(']');
+    if (binaryOutput) {
+      sb.append(",\"parameters\":{\"binary_data_size\":").append((long) vectors.length * dim * Float.BYTES)
+          .append("}}]}");
+      return Buffer.buffer(sb.toString());
+    }
+    sb.append(",\"data\":[");
     boolean first = true;
     for (float[] v : vectors) {
       for (float x : v) {

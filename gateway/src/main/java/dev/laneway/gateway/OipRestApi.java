@@ -4,7 +4,7 @@ import io.opentelemetry.context.Context;
 
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
-import dev.laneway.lanes.LaneResult;
+import io.vertx.core.buffer.Buffer;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
 import io.opentelemetry.api.trace.Span;
@@ -18,7 +18,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,8 +27,6 @@ import java.util.logging.Logger;
  */
 final class OipRestApi {
   private static final Logger LOG = Logger.getLogger(OipRestApi.class.getName());
-  static final String LATENCY_HEADER = "x-laneway-latency-class";
-  static final String REGION_HEADER = "x-laneway-region";
 
   private final Gateway gateway;
   private final GatewayOptions options;
@@ -54,6 +51,7 @@ final class OipRestApi {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
+    new OpenAiApi(gateway, options).mount(r);
     ExplainApi.mount(r, gateway, this, body);
     AdminApi.mount(r, gateway, options);
     r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
@@ -77,7 +75,7 @@ final class OipRestApi {
     return new JsonObject()
         .put("name", "laneway")
         .put("version", Gateway.VERSION)
-        .put("extensions", new JsonArray().add("parameters"));
+        .put("extensions", new JsonArray().add("parameters").add("binary_tensor_data").add("schedule_policy"));
   }
 
   /** A model already checked by {@code router().resolve}. */
@@ -137,9 +135,14 @@ final class OipRestApi {
   }
 
   private void infer(RoutingContext ctx, String version) {
+    long t0 = System.nanoTime();
     Span span = gateway.tracing().serverSpan(ctx.request(), "POST /v2/models/{model}/infer");
     ctx.response().putHeader(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     ctx.response().endHandler(v -> span.end());
+    String model = ctx.pathParam("model");
+    String binaryHeader = ctx.request().getHeader(OipBinary.HEADER_LENGTH);
+    String door = binaryHeader != null ? "rest_binary" : "rest";
+    InferenceService service = gateway.inferenceService();
     try (Scope ignored = span.makeCurrent()) {
       if (!gateway.accept()) {
         throw new GatewayException.Draining("the gateway is shutting down and takes no new requests");
@@ -148,22 +151,27 @@ final class OipRestApi {
         gateway.release();
         span.end();
       });
-      String model = ctx.pathParam("model");
-      OipJson.InferBody body = OipJson.decodeInfer(ctx.body().buffer() == null
-          ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
+      Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
+      OipJson.InferBody body = OipBinary.decode(raw, binaryHeader, options.maxTexts());
       InferenceCall call = call(ctx, model, version, body);
       span.setAttribute("laneway.model", model);
       span.setAttribute("laneway.texts", body.texts().size());
-      Future.fromCompletionStage(gateway.dispatcher().dispatch(call), ctx.vertx().getOrCreateContext())
+      Future.fromCompletionStage(service.infer(door, call), ctx.vertx().getOrCreateContext())
           .onComplete(ar -> {
             if (ar.succeeded()) {
-              Answer a = ar.result();
-              LaneResult r = a.result();
-              span.setAttribute("laneway.lane", r.lane());
-              span.setAttribute("laneway.degraded", a.degraded());
-              JsonObject params = new JsonObject(a.parameters());
-              ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
-                  .end(OipJson.encodeInfer(model, r.variant(), body.id(), params, r.vectors()));
+              InferenceService.Reply r = ar.result();
+              span.setAttribute("laneway.lane", String.valueOf(r.parameters().get("lane")));
+              span.setAttribute("laneway.degraded", Boolean.TRUE.equals(r.parameters().get("degraded")));
+              span.setAttribute("laneway.cache", String.valueOf(r.parameters().get("cache")));
+              JsonObject params = new JsonObject(r.parameters());
+              Buffer json = OipJson.encodeInfer(model, r.variant(), body.id(), params, r.vectors(), body.binaryOutput());
+              if (body.binaryOutput()) {
+                ctx.response().setStatusCode(200).putHeader("content-type", "application/octet-stream")
+                    .putHeader(OipBinary.HEADER_LENGTH, Integer.toString(json.length()))
+                    .end(json.appendBytes(Tensors.encodeFp32(r.vectors())));
+              } else {
+                ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(json);
+              }
             } else {
               span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
               fail(ctx, ar.cause());
@@ -171,37 +179,16 @@ final class OipRestApi {
           });
     } catch (RuntimeException e) {
       span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+      service.decodeFailed(door, model, e, t0);
       fail(ctx, e);
     }
   }
 
-  /** The call a decoded body makes: latency class, client region, deadline, headers, trace context. */
+  /** The call a decoded body makes (also used by the explain endpoint): everything but the body comes from the request. */
   InferenceCall call(RoutingContext ctx, String model, String version, OipJson.InferBody body) {
-    String latency = stringParam(body.parameters(), "latency_class", ctx.request().getHeader(LATENCY_HEADER), "standard");
-    validateLatency(latency);
-    String region = gateway.clientRegion().resolve(
-        stringParam(body.parameters(), "region", ctx.request().getHeader(REGION_HEADER), null),
-        ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
-    long deadline = System.nanoTime() + timeoutNanos(body.parameters());
-    return new InferenceCall(body.id(), model, version, body.texts(), latency, region, "anonymous", deadline,
-        0, headers(ctx), "no-cache".equalsIgnoreCase(ctx.request().getHeader("cache-control")), Context.current());
-  }
-
-  private static void validateLatency(String latency) {
-    switch (latency) {
-      case "interactive", "standard", "batch" -> { }
-      default -> throw new GatewayException.BadRequest(
-          "latency_class: '" + latency + "' (expected: interactive, standard or batch)");
-    }
-  }
-
-  private long timeoutNanos(JsonObject parameters) {
-    Object t = parameters.getValue("timeout");
-    if (t == null) return options.defaultTimeout().toNanos();
-    if (!(t instanceof Number n) || n.longValue() <= 0) {
-      throw new GatewayException.BadRequest("parameters.timeout: '" + t + "' (expected: microseconds > 0)");
-    }
-    return TimeUnit.MICROSECONDS.toNanos(n.longValue());
+    return gateway.inferenceService().call(body.id(), model, version, body.texts(), body.parameters().getMap(),
+        headers(ctx), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
+        Context.current());
   }
 
   /** The request's headers, names lower-case (the last value of a repeated header wins). */
@@ -209,15 +196,6 @@ final class OipRestApi {
     java.util.Map<String, String> h = new java.util.HashMap<>();
     ctx.request().headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
     return h;
-  }
-
-  private static String stringParam(JsonObject parameters, String name, String header, String fallback) {
-    Object v = parameters.getValue(name);
-    if (v != null) {
-      if (!(v instanceof String s)) throw new GatewayException.BadRequest("parameters." + name + ": expected a string");
-      return s;
-    }
-    return header != null ? header : fallback;
   }
 
   private static void fail(RoutingContext ctx, Throwable t) {

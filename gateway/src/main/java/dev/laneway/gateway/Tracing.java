@@ -25,6 +25,19 @@ final class Tracing {
         }
       };
 
+  private static final TextMapGetter<io.vertx.core.MultiMap> METADATA =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(io.vertx.core.MultiMap carrier) {
+          return carrier.names();
+        }
+
+        @Override
+        public String get(io.vertx.core.MultiMap carrier, String key) {
+          return carrier == null ? null : carrier.get(key);
+        }
+      };
+
   private final OpenTelemetry otel;
   private final Tracer tracer;
 
@@ -39,5 +52,25 @@ final class Tracing {
         .setAttribute("http.request.method", request.method().name())
         .setAttribute("url.path", request.path())
         .startSpan();
+  }
+
+  /**
+   * A server span for a gRPC call (or one message of a stream), joining {@code traceparent} / {@code tracestate}
+   * from the call's metadata; {@code method} is the full method name, e.g. {@code inference.GRPCInferenceService/ModelInfer}.
+   */
+  Span grpcServerSpan(io.vertx.core.MultiMap metadata, String method) {
+    Context parent = otel.getPropagators().getTextMapPropagator().extract(Context.root(), metadata, METADATA);
+    int slash = method.lastIndexOf('/');
+    return tracer.spanBuilder(method).setParent(parent).setSpanKind(SpanKind.SERVER)
+        .setAttribute("rpc.system", "grpc")
+        .setAttribute("rpc.service", slash < 0 ? method : method.substring(0, slash))
+        .setAttribute("rpc.method", slash < 0 ? method : method.substring(slash + 1))
+        .startSpan();
+  }
+
+  /** A span for one message of a gRPC stream, child of the stream's server span. */
+  Span grpcMessageSpan(Span stream, String method) {
+    return tracer.spanBuilder(method + " message").setParent(Context.root().with(stream))
+        .setSpanKind(SpanKind.SERVER).setAttribute("rpc.system", "grpc").startSpan();
   }
 }

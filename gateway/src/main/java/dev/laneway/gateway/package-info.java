@@ -1,11 +1,14 @@
 /**
- * The front doors and the main class: Vert.x listeners for the Open Inference Protocol over REST (and, later, gRPC
- * and OpenAI embeddings), decoding into {@link InferenceCall} records on the event loop, one {@link Dispatcher} that
- * routes and tries lanes in order, and one {@link ErrorMapping} from every typed error to HTTP.
+ * The front doors and the main class: Vert.x listeners for the Open Inference Protocol over REST (JSON and Triton's
+ * binary tensor extension) and gRPC (with Triton's streaming), and OpenAI embeddings. Every door decodes into an
+ * {@link InferenceCall} record on the event loop and hands it to the one {@link InferenceService}: per-input
+ * {@link EmbeddingCache} look-up, one {@link Dispatcher} call for the misses (route, then try lanes in order), the
+ * answer reassembled; one {@link ErrorMapping} turns every typed error into HTTP and gRPC statuses.
  *
  * <pre>{@code
- * Gateway g = Gateway.start(GatewayOptions.defaults().with("http-port", "0"));
+ * Gateway g = Gateway.start(GatewayOptions.defaults().with("http-port", "0").with("grpc-port", "0"));
  * // curl localhost:<g.httpPort()>/v2/models/all-minilm-l6-v2/infer -d '{"inputs":[...]}'
+ * // grpcurl -plaintext localhost:<g.grpcPort()> inference.GRPCInferenceService/ModelInfer
  * g.close();
  * }</pre>
  */

@@ -70,9 +70,10 @@ class RoutingGatewayTest {
       for (Object o : lanes()) closed &= ((JsonObject) o).getString("breaker").equals("closed");
       if (closed) return;
       // traffic through every lane lets half-open probes close the breakers
-      post(MINILM, body("probe", "interactive"), Map.of());
-      post(MINILM, body("probe", "standard"), Map.of());
-      post(MINILM, body("probe", "standard"), Map.of("x-laneway-region", "intl"));
+      // (no-cache: a cached "probe" would be answered without reaching a lane)
+      post(MINILM, body("probe", "interactive"), Map.of("cache-control", "no-cache"));
+      post(MINILM, body("probe", "standard"), Map.of("cache-control", "no-cache"));
+      post(MINILM, body("probe", "standard"), Map.of("x-laneway-region", "intl", "cache-control", "no-cache"));
       Thread.sleep(50);
     }
     fail("breakers did not close: " + lanes());

@@ -110,7 +110,8 @@ public final class GuardedLane implements Lane {
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
-    return f.whenComplete((r, error) -> {
+    CompletableFuture<LaneResult> attempt = f;
+    CompletableFuture<LaneResult> answer = f.whenComplete((r, error) -> {
       bulkhead.onComplete();
       long took = System.nanoTime() - start;
       if (error == null) {
@@ -120,6 +121,11 @@ public final class GuardedLane implements Lane {
         breaker.onError(took, TimeUnit.NANOSECONDS, unwrap(error));
       }
     });
+    // issue-5 hook: cancelling the answer cancels the inner lane's, which frees the request's queued work
+    answer.whenComplete((r, error) -> {
+      if (answer.isCancelled()) attempt.cancel(false);
+    });
+    return answer;
   }
 
   /** Applies injected faults (offline, failure rate, latency) of the lane's devices, then calls the real lane. */

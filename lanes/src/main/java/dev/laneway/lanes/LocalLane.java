@@ -116,8 +116,8 @@ public final class LocalLane implements Lane {
     String key = Lane.key(call.model().name(), call.variant());
     EmbedRequest request =
         new EmbedRequest(key, call.texts(), call.deadlineNanos(), Priority.parse(call.latencyClass()));
-    return executor
-        .submit(request)
+    CompletableFuture<dev.laneway.executor.EmbedResult> submitted = executor.submit(request);
+    CompletableFuture<LaneResult> result = submitted
         .handle(
             (r, error) -> {
               if (error != null) {
@@ -135,6 +135,11 @@ public final class LocalLane implements Lane {
                   r.queueNanos(),
                   r.computeNanos());
             });
+    // cancelling the lane's answer cancels the executor's, which frees the request's queued items
+    result.whenComplete((r, e) -> {
+      if (result.isCancelled()) submitted.cancel(false);
+    });
+    return result;
   }
 
   private RuntimeException translate(Throwable error) {
