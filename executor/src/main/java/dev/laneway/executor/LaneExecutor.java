@@ -5,14 +5,19 @@ import dev.laneway.runtime.EncoderSpec;
 import dev.laneway.runtime.ProviderChoice;
 import dev.laneway.runtime.Tokenizer;
 import dev.laneway.runtime.Tokens;
-import java.util.ArrayDeque;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -22,36 +27,55 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One lane's executor: a bounded queue of items (one per text) and instance threads, each owning one
- * {@link EncoderSession} per model variant, that take batches of the same variant off the queue.
+ * One lane's executor: a tokenizer thread, a queue per latency class, the {@link Batcher}'s decision, and instance
+ * threads that each own one {@link EncoderSession} per model variant and only compute.
  *
- * <p>This is the thin path: FIFO order, a batch fills up to {@code maxBatchSize} or until the oldest item has waited
- * {@code maxQueueDelay}. Priorities, length buckets and static shapes come with the batching issue.
+ * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and hands the request to the
+ * lane's tokenizer thread; the tokenizer thread tokenises every text (a {@code tokenize} span), refuses texts longer
+ * than a static shape allows, and appends one item per text to its class's queue, signalling one waiting instance; a
+ * free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait — and runs the batch
+ * outside the lock (a {@code batch} span); the request's future completes when its last item is answered, in text
+ * order. An interactive item arriving at an idle lane with a zero delay is dispatched by the instance it wakes, with
+ * no polling and no sleeping in between.
  *
- * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and never blocks; the
- * returned future completes on an instance thread. Ownership: once {@code submit} returns a future, the executor owns
- * the request until it completes that future, normally or with an {@link ExecutorException}.
+ * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and never blocks; futures
+ * complete on the tokenizer thread (refusals) or an instance thread. Ownership: once {@code submit} returns a future,
+ * the executor owns the request until it completes that future, normally or with an {@link ExecutorException};
+ * cancelling the future hands the request back and frees its queued items. Completions, drops and span work happen
+ * outside the queue lock.
  */
 public final class LaneExecutor implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(LaneExecutor.class.getName());
 
   private final ExecutorConfig config;
+  private final Batcher batcher;
   private final Map<String, EncoderSpec> specs;
   private final Map<String, Tokenizer> tokenizers;
   private final LongSupplier clock;
+  private final ExecutorTelemetry telemetry;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notEmpty = lock.newCondition();
-  private final ArrayDeque<Item> queue = new ArrayDeque<>();
+  private final Condition work = lock.newCondition();
+  private final EnumMap<Priority, ArrayList<Item>> queues = new EnumMap<>(Priority.class);
+  private final LinkedBlockingQueue<Pending> toTokenize = new LinkedBlockingQueue<>();
+  private final Thread tokenizerThread;
   private final List<Instance> instances = new ArrayList<>();
   private final Map<String, ProviderChoice> providers = new LinkedHashMap<>();
+  /** Items holding a queue slot: being tokenised or queued. */
+  private final AtomicInteger slots = new AtomicInteger();
+  /** Items accepted and not yet answered. */
   private final AtomicInteger inFlightItems = new AtomicInteger();
   private final ExecutorStats stats = new ExecutorStats();
+  private final Batcher.QueueView<Item> view;
   private volatile boolean accepting = true;
   private volatile boolean stopped;
 
-  private LaneExecutor(ExecutorConfig config, List<EncoderSpec> models, LongSupplier clock) {
+  private LaneExecutor(ExecutorConfig config, List<EncoderSpec> models, LongSupplier clock, OpenTelemetry otel) {
     this.config = config;
+    this.batcher = new Batcher(config.batching());
     this.clock = clock;
+    for (Priority p : Priority.values()) {
+      queues.put(p, new ArrayList<>());
+    }
     Map<String, EncoderSpec> s = new LinkedHashMap<>();
     Map<String, Tokenizer> t = new HashMap<>();
     for (EncoderSpec spec : models) {
@@ -60,25 +84,46 @@ public final class LaneExecutor implements AutoCloseable {
     }
     this.specs = Map.copyOf(s);
     this.tokenizers = Map.copyOf(t);
+    this.telemetry = new ExecutorTelemetry(otel, config.name(), config.region(), slots::get);
+    this.view = new Batcher.QueueView<>() {
+      @Override
+      public List<Item> queued(Priority priority) {
+        return queues.get(priority);
+      }
+
+      @Override
+      public boolean flushing() {
+        return !accepting;
+      }
+    };
+    this.tokenizerThread =
+        Thread.ofPlatform().name("laneway-" + config.name() + "-tokenizer").daemon(true).unstarted(this::tokenizeLoop);
   }
 
   /**
    * Opens every session on every device (one per instance and model variant), runs one warm-up batch on each, and
-   * starts the instance threads. Blocks until all are warm.
+   * starts the tokenizer and instance threads. Blocks until all are warm.
    */
-  public static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models) {
-    return start(config, devices, models, System::nanoTime);
+  public static LaneExecutor start(
+      ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models, OpenTelemetry otel) {
+    return start(config, devices, models, System::nanoTime, otel);
   }
 
-  static LaneExecutor start(
-      ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models, LongSupplier clock) {
+  /** With {@link OpenTelemetry#noop()}. */
+  public static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models) {
+    return start(config, devices, models, OpenTelemetry.noop());
+  }
+
+  static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models,
+      LongSupplier clock, OpenTelemetry otel) {
     if (devices.isEmpty()) throw new IllegalArgumentException("devices: empty (expected: at least one)");
     if (models.isEmpty()) throw new IllegalArgumentException("models: empty (expected: at least one)");
-    LaneExecutor ex = new LaneExecutor(config, models, clock);
+    LaneExecutor ex = new LaneExecutor(config, models, clock, otel);
     try {
+      int index = 0;
       for (Placement p : devices) {
         for (int i = 0; i < config.instancesPerDevice(); i++) {
-          Instance inst = ex.new Instance(p, i);
+          Instance inst = ex.new Instance(p, i, index++);
           ex.instances.add(inst);
           ex.providers.putIfAbsent(p.device(), inst.provider);
         }
@@ -87,6 +132,7 @@ public final class LaneExecutor implements AutoCloseable {
       ex.close();
       throw e;
     }
+    ex.tokenizerThread.start();
     for (Instance inst : ex.instances) {
       inst.thread.start();
     }
@@ -94,55 +140,58 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
-   * Queues a request's texts. Never blocks.
+   * Accepts a request's texts. Never blocks.
    *
-   * @return a future completed on an instance thread with the vectors in text order, or with an
-   *     {@link ExecutorException}; cancelling it frees the request's queued items
+   * @return a future completed with the vectors in text order, or with an {@link ExecutorException}: queue full (at
+   *     once), input too long, deadline exceeded, execution failed, shutting down; cancelling it frees the request's
+   *     queued items
    */
   public CompletableFuture<EmbedResult> submit(EmbedRequest request) {
     if (!accepting) {
       return CompletableFuture.failedFuture(new ExecutorException.ShuttingDown(config.name() + " is shutting down"));
     }
-    Tokenizer tokenizer = tokenizers.get(request.modelKey());
-    if (tokenizer == null) {
+    if (!tokenizers.containsKey(request.modelKey())) {
       return CompletableFuture.failedFuture(
           new ExecutorException.UnknownModel(request.modelKey() + " is not loaded on " + config.name()));
     }
-    Pending pending = new Pending(request, clock.getAsLong());
     int n = request.texts().size();
-    lock.lock();
-    try {
-      if (queue.size() + n > config.maxQueueSize()) {
-        stats.rejected.incrementAndGet();
-        return CompletableFuture.failedFuture(
-            new ExecutorException.QueueFull(
-                config.name() + ": queue full (" + queue.size() + " of max_queue_size " + config.maxQueueSize()
-                    + " items queued)"));
+    int held;
+    do {
+      held = slots.get();
+      if (held + n > config.maxQueueSize()) {
+        stats.rejected.addAndGet(n);
+        telemetry.dropped(request.modelKey(), null, "queue_full", n);
+        return CompletableFuture.failedFuture(new ExecutorException.QueueFull(
+            config.name() + ": queue full (" + held + " of max_queue_size " + config.maxQueueSize()
+                + " items held, " + n + " more asked)"));
       }
-      for (int i = 0; i < n; i++) {
-        queue.addLast(new Item(pending, i));
-      }
-      inFlightItems.addAndGet(n);
-      notEmpty.signal();
-    } finally {
-      lock.unlock();
-    }
+    } while (!slots.compareAndSet(held, held + n));
+    inFlightItems.addAndGet(n);
+    Pending pending = new Pending(request, clock.getAsLong());
+    pending.future.whenComplete((r, e) -> {
+      if (pending.future.isCancelled()) cancelled(pending);
+    });
+    toTokenize.add(pending);
     return pending.future;
   }
 
-  /** Items waiting in the queue now. */
+  /** Items held now: being tokenised or queued (not yet running). */
   public int queueDepth() {
-    lock.lock();
-    try {
-      return queue.size();
-    } finally {
-      lock.unlock();
-    }
+    return slots.get();
   }
 
   /** Items accepted and not yet answered (queued or running). */
   public int inFlight() {
     return inFlightItems.get();
+  }
+
+  /** Pooled native buffers handed out across every instance's sessions: zero between batches. */
+  public int nativeBuffersInUse() {
+    int n = 0;
+    for (Instance inst : instances) {
+      for (EncoderSession s : inst.sessions.values()) n += s.buffersInUse();
+    }
+    return n;
   }
 
   public ExecutorStats stats() {
@@ -165,13 +214,19 @@ public final class LaneExecutor implements AutoCloseable {
     return t.encode(text);
   }
 
-  /** Stops taking new work; what is queued still runs. */
+  /** Stops taking new work; what is accepted still runs, without waiting out batch windows. */
   public void stopAccepting() {
     accepting = false;
+    lock.lock();
+    try {
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
-   * Stops taking work, waits up to {@code timeoutMillis} for accepted items to finish, then stops the instances and
+   * Stops taking work, waits up to {@code timeoutMillis} for accepted items to finish, then stops the threads and
    * fails whatever is still queued with {@link ExecutorException.ShuttingDown}.
    */
   public void drainAndClose(long timeoutMillis) {
@@ -191,26 +246,40 @@ public final class LaneExecutor implements AutoCloseable {
   @Override
   public void close() {
     accepting = false;
-    List<Item> left;
+    stopped = true;
+    tokenizerThread.interrupt();
+    try {
+      if (tokenizerThread.isAlive()) tokenizerThread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<Pending> untokenised = new ArrayList<>();
+    toTokenize.drainTo(untokenised);
+    List<Item> left = new ArrayList<>();
     lock.lock();
     try {
-      stopped = true;
-      left = new ArrayList<>(queue);
-      queue.clear();
-      notEmpty.signalAll();
+      for (ArrayList<Item> q : queues.values()) {
+        left.addAll(q);
+        q.clear();
+      }
+      work.signalAll();
     } finally {
       lock.unlock();
     }
+    for (Pending p : untokenised) {
+      release(p.request.texts().size(), true);
+      p.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this request ran"));
+    }
     for (Item item : left) {
+      release(1, true);
       item.pending.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this item ran"));
-      inFlightItems.decrementAndGet();
     }
     for (Instance inst : instances) {
       inst.thread.interrupt();
     }
     for (Instance inst : instances) {
       try {
-        inst.thread.join(10_000);
+        if (inst.thread.isAlive()) inst.thread.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -219,55 +288,146 @@ public final class LaneExecutor implements AutoCloseable {
     for (Tokenizer t : tokenizers.values()) {
       t.close();
     }
+    telemetry.close();
   }
 
-  /** Takes the next batch: items of the head item's variant, up to maxBatchSize. Caller holds no lock. */
-  private List<Item> nextBatch() throws InterruptedException {
+  /** Gives back {@code n} items' slots (when {@code slot}) and in-flight counts. */
+  private void release(int n, boolean slot) {
+    if (slot) slots.addAndGet(-n);
+    inFlightItems.addAndGet(-n);
+  }
+
+  /** The tokenizer thread: tokenises each request, then queues its items. */
+  private void tokenizeLoop() {
+    while (!stopped) {
+      Pending p;
+      try {
+        p = toTokenize.take();
+      } catch (InterruptedException e) {
+        continue;
+      }
+      tokenizeAndQueue(p);
+    }
+  }
+
+  private void tokenizeAndQueue(Pending p) {
+    EmbedRequest r = p.request;
+    int n = r.texts().size();
+    if (p.future.isDone()) { // cancelled before tokenisation: its cancel hook found nothing queued
+      release(n, true);
+      return;
+    }
+    Span span = telemetry.startTokenize(r.context(), r.modelKey(), n);
+    Tokenizer tokenizer = tokenizers.get(r.modelKey());
+    Item[] items = new Item[n];
+    int limit = config.batching().maxItemTokens();
+    try {
+      for (int i = 0; i < n; i++) {
+        Tokens t = tokenizer.encode(r.texts().get(i));
+        if (t.length() > limit) {
+          release(n, true);
+          span.setStatus(StatusCode.ERROR, "input too long");
+          p.fail(new ExecutorException.InputTooLong(
+              config.name() + ": text " + i + " has " + t.length() + " tokens (expected: <= " + limit
+                  + ", the lane's largest static_sequence_lengths)"));
+          return;
+        }
+        items[i] = new Item(p, i, t);
+      }
+    } catch (RuntimeException e) {
+      release(n, true);
+      span.recordException(e);
+      p.fail(new ExecutorException.ExecutionFailed(config.name() + ": tokenisation failed: " + e.getMessage(), e));
+      return;
+    } finally {
+      span.end();
+    }
     lock.lock();
     try {
-      while (true) {
-        if (stopped) return List.of();
-        Item head = queue.peekFirst();
-        if (head == null) {
-          notEmpty.await();
-          continue;
-        }
-        String key = head.pending.request.modelKey();
-        int same = 0;
-        for (Item it : queue) {
-          if (it.pending.request.modelKey().equals(key) && ++same >= config.maxBatchSize()) break;
-        }
-        long waitNanos = head.pending.enqueuedNanos + config.maxQueueDelay().toNanos() - clock.getAsLong();
-        if (same < config.maxBatchSize() && waitNanos > 0 && accepting) {
-          notEmpty.awaitNanos(waitNanos);
-          continue;
-        }
-        List<Item> batch = new ArrayList<>(same);
-        Iterator<Item> it = queue.iterator();
-        while (it.hasNext() && batch.size() < config.maxBatchSize()) {
-          Item item = it.next();
-          if (item.pending.request.modelKey().equals(key)) {
-            it.remove();
-            batch.add(item);
-          }
-        }
-        if (!queue.isEmpty()) notEmpty.signal();
-        return batch;
-      }
+      ArrayList<Item> q = queues.get(r.priority());
+      for (Item item : items) q.add(item);
+      p.queued = true;
+      work.signal();
     } finally {
       lock.unlock();
+    }
+    if (p.future.isCancelled()) cancelled(p); // the hook may have run before the items were queued
+  }
+
+  /** Cancel hook (any thread): removes the request's queued items and frees their slots. */
+  private void cancelled(Pending p) {
+    int removed = 0;
+    lock.lock();
+    try {
+      if (!p.queued) return; // still with the tokenizer, which frees it
+      ArrayList<Item> q = queues.get(p.request.priority());
+      int before = q.size();
+      q.removeIf(i -> i.pending == p);
+      removed = before - q.size();
+    } finally {
+      lock.unlock();
+    }
+    if (removed > 0) {
+      release(removed, true);
+      stats.cancelled.addAndGet(removed);
+      telemetry.dropped(p.request.modelKey(), null, "cancelled", removed);
+    }
+  }
+
+  /** What an instance takes off the queue: a batch to run, or expired items to fail. Caller holds no lock. */
+  private Batcher.Decision<Item> next() throws InterruptedException {
+    lock.lock();
+    try {
+      while (!stopped) {
+        Batcher.Decision<Item> d = batcher.decide(view, clock.getAsLong());
+        switch (d) {
+          case Batcher.Dispatch<Item> dispatch -> {
+            take(dispatch.priority(), dispatch.items());
+            return d;
+          }
+          case Batcher.Drop<Item> drop -> {
+            for (Priority p : Priority.values()) take(p, drop.expired());
+            return d;
+          }
+          case Batcher.Wait<Item> w -> {
+            if (w.nanos() == Long.MAX_VALUE) {
+              work.await();
+            } else {
+              work.awaitNanos(w.nanos());
+            }
+          }
+        }
+      }
+      return new Batcher.Wait<>(0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes {@code items} from the class's queue and wakes another instance if work is left. Holds the lock. */
+  private void take(Priority p, List<Item> items) {
+    IdentityHashMap<Item, Boolean> set = new IdentityHashMap<>();
+    for (Item i : items) set.put(i, Boolean.TRUE);
+    queues.get(p).removeIf(set::containsKey);
+    for (ArrayList<Item> q : queues.values()) {
+      if (!q.isEmpty()) {
+        work.signal();
+        break;
+      }
     }
   }
 
   /** One instance thread and the sessions it owns. */
   private final class Instance {
     final Placement placement;
+    final int index;
     final Map<String, EncoderSession> sessions = new HashMap<>();
     final ProviderChoice provider;
     final Thread thread;
 
-    Instance(Placement placement, int index) {
+    Instance(Placement placement, int perDevice, int index) {
       this.placement = placement;
+      this.index = index;
       ProviderChoice chosen = null;
       try {
         for (EncoderSpec spec : specs.values()) {
@@ -283,74 +443,109 @@ public final class LaneExecutor implements AutoCloseable {
       this.provider = chosen;
       this.thread =
           Thread.ofPlatform()
-              .name("laneway-" + config.name() + "-" + placement.device() + "-i" + index)
+              .name("laneway-" + config.name() + "-" + placement.device() + "-i" + perDevice)
               .daemon(true)
               .unstarted(this::run);
     }
 
     void run() {
       while (!stopped) {
-        List<Item> batch;
+        Batcher.Decision<Item> d;
         try {
-          batch = nextBatch();
+          d = next();
         } catch (InterruptedException e) {
-          if (stopped) return;
           continue;
         }
-        if (!batch.isEmpty()) {
-          execute(batch);
+        switch (d) {
+          case Batcher.Dispatch<Item> dispatch -> execute(dispatch);
+          case Batcher.Drop<Item> drop -> expire(drop.expired());
+          case Batcher.Wait<Item> w -> {}
         }
       }
     }
 
-    void execute(List<Item> batch) {
+    void expire(List<Item> items) {
       long now = clock.getAsLong();
-      List<Item> live = new ArrayList<>(batch.size());
-      for (Item item : batch) {
+      release(items.size(), true);
+      for (Item item : items) {
+        Pending p = item.pending;
+        if (p.future.isDone()) continue;
+        stats.expired.incrementAndGet();
+        telemetry.dropped(p.request.modelKey(), null, "deadline", 1);
+        p.fail(new ExecutorException.DeadlineExceeded("deadline passed after "
+            + TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos) + " ms in the " + config.name() + " queue"));
+      }
+    }
+
+    void execute(Batcher.Dispatch<Item> batch) {
+      slots.addAndGet(-batch.items().size());
+      long now = clock.getAsLong();
+      List<Item> live = new ArrayList<>(batch.items().size());
+      for (Item item : batch.items()) {
         Pending p = item.pending;
         if (p.future.isDone()) {
-          // cancelled, or failed through another item: nothing to compute
-        } else if (now > p.request.deadlineNanos()) {
+          inFlightItems.decrementAndGet(); // cancelled, or failed through another item: nothing to compute
+        } else if (now >= p.request.deadlineNanos()) {
+          inFlightItems.decrementAndGet();
           stats.expired.incrementAndGet();
-          p.fail(new ExecutorException.DeadlineExceeded(
-              "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(now - p.enqueuedNanos) + " ms in the "
-                  + config.name() + " queue"));
+          telemetry.dropped(p.request.modelKey(), null, "deadline", 1);
+          p.fail(new ExecutorException.DeadlineExceeded("deadline passed after "
+              + TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos) + " ms in the " + config.name() + " queue"));
         } else {
           live.add(item);
         }
       }
-      int skipped = batch.size() - live.size();
-      if (skipped > 0) inFlightItems.addAndGet(-skipped);
       if (live.isEmpty()) return;
-      String key = live.get(0).pending.request.modelKey();
-      EncoderSession session = sessions.get(key);
-      Tokenizer tokenizer = tokenizers.get(key);
-      List<Tokens> tokens = new ArrayList<>(live.size());
-      for (Item item : live) {
-        tokens.add(tokenizer.encode(item.text()));
+      if (live.size() < batch.items().size()) {
+        int longest = 0;
+        for (Item i : live) longest = Math.max(longest, i.tokens());
+        batch = new Batcher.Dispatch<>(live, batch.priority(), batcher.rows(live.size()),
+            batcher.paddedLength(longest), batch.reason());
       }
+      String key = live.get(0).pending.request.modelKey();
+      String device = placement.device();
+      EncoderSession session = sessions.get(key);
+      List<Tokens> tokens = new ArrayList<>(live.size());
+      List<Context> contexts = new ArrayList<>();
+      IdentityHashMap<Pending, Boolean> distinct = new IdentityHashMap<>();
+      long[] queueMs = new long[live.size()];
+      for (int i = 0; i < live.size(); i++) {
+        Item item = live.get(i);
+        tokens.add(item.tokens);
+        queueMs[i] = TimeUnit.NANOSECONDS.toMillis(now - item.pending.submittedNanos);
+        if (distinct.put(item.pending, Boolean.TRUE) == null) contexts.add(item.pending.request.context());
+        telemetry.queued(key, device, item.pending.request.priority(), now - item.pending.submittedNanos);
+      }
+      Span span = telemetry.startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
       long start = clock.getAsLong();
       float[][] vectors;
       try {
-        vectors = session.embed(tokens);
+        vectors = session.embed(tokens, batch.rows(), batch.sequenceLength());
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + placement.device(), e);
+        LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + device, e);
+        span.recordException(e);
+        span.setStatus(StatusCode.ERROR, "device error");
+        span.end();
         stats.failedBatches.incrementAndGet();
+        telemetry.dropped(key, device, "device_error", live.size());
+        inFlightItems.addAndGet(-live.size());
         for (Item item : live) {
           item.pending.fail(new ExecutorException.ExecutionFailed(
-              config.name() + " on " + placement.device() + ": " + e.getMessage(), e));
+              config.name() + " on " + device + ": " + e.getMessage(), e));
         }
-        inFlightItems.addAndGet(-live.size());
         return;
       }
       long end = clock.getAsLong();
-      stats.recordBatch(live.size());
+      span.end();
+      int real = batch.realTokens();
+      stats.recordBatch(live.size(), end - start, real, (long) batch.rows() * batch.sequenceLength());
+      telemetry.batch(key, device, live.size(), end - start, batch.paddingEfficiency());
+      inFlightItems.addAndGet(-live.size());
       for (int i = 0; i < live.size(); i++) {
         Item item = live.get(i);
-        item.pending.complete(item.index, vectors[i], tokens.get(i).length(), start - item.pending.enqueuedNanos,
-            end - start, placement.device(), provider);
+        item.pending.complete(item.index, vectors[i], item.tokens(), start - item.pending.submittedNanos,
+            end - start, device, provider);
       }
-      inFlightItems.addAndGet(-live.size());
     }
 
     void close() {
@@ -361,27 +556,55 @@ public final class LaneExecutor implements AutoCloseable {
     }
   }
 
-  /** One text of a request. */
-  private record Item(Pending pending, int index) {
-    String text() {
-      return pending.request.texts().get(index);
+  /** One text of a request, tokenised. */
+  private static final class Item implements Batcher.Queued {
+    final Pending pending;
+    final int index;
+    final Tokens tokens;
+
+    Item(Pending pending, int index, Tokens tokens) {
+      this.pending = pending;
+      this.index = index;
+      this.tokens = tokens;
+    }
+
+    @Override
+    public String modelKey() {
+      return pending.request.modelKey();
+    }
+
+    @Override
+    public int tokens() {
+      return tokens.length();
+    }
+
+    @Override
+    public long enqueuedNanos() {
+      return pending.submittedNanos;
+    }
+
+    @Override
+    public long deadlineNanos() {
+      return pending.request.deadlineNanos();
     }
   }
 
   /** A request being answered: collects its items' vectors and completes once all are in. */
   private static final class Pending {
     final EmbedRequest request;
-    final long enqueuedNanos;
+    final long submittedNanos;
     final CompletableFuture<EmbedResult> future = new CompletableFuture<>();
     final float[][] vectors;
     final int[] tokenCounts;
+    /** Set under the queue lock once the items are queued. */
+    boolean queued;
     int remaining;
     long queueNanos;
     long computeNanos;
 
-    Pending(EmbedRequest request, long enqueuedNanos) {
+    Pending(EmbedRequest request, long submittedNanos) {
       this.request = request;
-      this.enqueuedNanos = enqueuedNanos;
+      this.submittedNanos = submittedNanos;
       this.vectors = new float[request.texts().size()][];
       this.tokenCounts = new int[request.texts().size()];
       this.remaining = request.texts().size();

@@ -54,7 +54,14 @@ public final class Gateway implements AutoCloseable {
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
-    Lanes lanes = Lanes.start(topology);
+    Telemetry telemetry = Telemetry.create("laneway-gateway");
+    Lanes lanes;
+    try {
+      lanes = Lanes.start(topology, telemetry.openTelemetry());
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
     for (Lane lane : lanes.all()) {
       for (DeviceStatus d : lane.devices()) {
         if (d.standIn()) {
@@ -65,7 +72,6 @@ public final class Gateway implements AutoCloseable {
         }
       }
     }
-    Telemetry telemetry = Telemetry.create("laneway-gateway");
     Gateway g = new Gateway(options, topology, lanes, telemetry);
     try {
       g.listen();

@@ -1,6 +1,7 @@
 package dev.laneway.lanes;
 
 import dev.laneway.topology.LaneSpec;
+import io.opentelemetry.api.OpenTelemetry;
 import dev.laneway.topology.Topology;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,11 +22,16 @@ public final class Lanes implements AutoCloseable {
 
   /** Starts every lane in parallel (each loads and warms its models); blocks until all are ready or one fails. */
   public static Lanes start(Topology topology) {
+    return start(topology, OpenTelemetry.noop());
+  }
+
+  /** As {@link #start(Topology)}; the lanes' executors record spans and metrics through {@code otel}. */
+  public static Lanes start(Topology topology, OpenTelemetry otel) {
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     int threads = Math.max(1, Math.min(topology.lanes().size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
     for (LaneSpec spec : topology.lanes()) {
-      starting.add(CompletableFuture.supplyAsync(() -> LocalLane.start(spec, topology), loaders));
+      starting.add(CompletableFuture.supplyAsync(() -> LocalLane.start(spec, topology, otel), loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();
