@@ -315,6 +315,8 @@ public final class LaneExecutor implements AutoCloseable {
     int n = r.texts().size();
     if (p.future.isDone()) { // cancelled before tokenisation: its cancel hook found nothing queued
       release(n, true);
+      stats.cancelled.addAndGet(n);
+      telemetry.dropped(r.modelKey(), null, "cancelled", n);
       return;
     }
     Span span = telemetry.startTokenize(r.context(), r.modelKey(), n);
@@ -521,7 +523,7 @@ public final class LaneExecutor implements AutoCloseable {
       float[][] vectors;
       try {
         vectors = session.embed(tokens, batch.rows(), batch.sequenceLength());
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
         LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + device, e);
         span.recordException(e);
         span.setStatus(StatusCode.ERROR, "device error");
