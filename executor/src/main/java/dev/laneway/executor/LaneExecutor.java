@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -17,9 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -30,16 +32,19 @@ import java.util.logging.Logger;
  * One lane's executor: a tokenizer thread, a queue per latency class, the {@link Batcher}'s decision, and instance
  * threads that each own one {@link EncoderSession} per model variant and only compute.
  *
- * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and hands the request to the
- * lane's tokenizer thread; the tokenizer thread tokenises every text (a {@code tokenize} span), refuses texts longer
- * than a static shape allows, and appends one item per text to its class's queue, signalling one waiting instance; a
+ * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and queues the request for
+ * tokenising, interactive first, so it never waits behind a flood of batch work. An idle instance, if there is one,
+ * tokenises it itself (one thread hand-off in all); otherwise the lane's tokenizer thread does, so that busy instances
+ * only compute. Tokenising (a {@code tokenize} span) refuses texts longer than a static shape allows and appends one
+ * item per text to its class's queue, signalling one waiting instance; a
  * free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait — and runs the batch
  * outside the lock (a {@code batch} span); the request's future completes when its last item is answered, in text
  * order. An interactive item arriving at an idle lane with a zero delay is dispatched by the instance it wakes, with
  * no polling and no sleeping in between.
  *
- * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and never blocks; futures
- * complete on the tokenizer thread (refusals) or an instance thread. Ownership: once {@code submit} returns a future,
+ * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and does not wait for
+ * work (it holds the queue lock only to add the request); futures complete on the tokenizer thread or an instance
+ * thread. Ownership: once {@code submit} returns a future,
  * the executor owns the request until it completes that future, normally or with an {@link ExecutorException};
  * cancelling the future hands the request back and frees its queued items. Completions, drops and span work happen
  * outside the queue lock.
@@ -56,7 +61,14 @@ public final class LaneExecutor implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition work = lock.newCondition();
   private final EnumMap<Priority, ArrayList<Item>> queues = new EnumMap<>(Priority.class);
-  private final LinkedBlockingQueue<Pending> toTokenize = new LinkedBlockingQueue<>();
+  /** Requests waiting to be tokenised, most urgent class first, then in arrival order. Guarded by {@link #lock}. */
+  private final PriorityQueue<Pending> toTokenize = new PriorityQueue<>(64,
+      Comparator.comparing((Pending p) -> p.request.priority()).thenComparingLong(p -> p.sequence));
+  /** Signalled when a request waits for the tokenizer thread and no instance is idle. */
+  private final Condition tokenizerWork = lock.newCondition();
+  /** Instances waiting for work. Guarded by {@link #lock}. */
+  private int idleInstances;
+  private final AtomicLong sequence = new AtomicLong();
   private final Thread tokenizerThread;
   private final List<Instance> instances = new ArrayList<>();
   private final Map<String, ProviderChoice> providers = new LinkedHashMap<>();
@@ -167,11 +179,21 @@ public final class LaneExecutor implements AutoCloseable {
       }
     } while (!slots.compareAndSet(held, held + n));
     inFlightItems.addAndGet(n);
-    Pending pending = new Pending(request, clock.getAsLong());
+    Pending pending = new Pending(request, clock.getAsLong(), sequence.getAndIncrement());
     pending.future.whenComplete((r, e) -> {
       if (pending.future.isCancelled()) cancelled(pending);
     });
-    toTokenize.add(pending);
+    lock.lock();
+    try {
+      toTokenize.add(pending);
+      if (idleInstances > 0) {
+        work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
+      } else {
+        tokenizerWork.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
     return pending.future;
   }
 
@@ -254,10 +276,11 @@ public final class LaneExecutor implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     List<Pending> untokenised = new ArrayList<>();
-    toTokenize.drainTo(untokenised);
     List<Item> left = new ArrayList<>();
     lock.lock();
     try {
+      untokenised.addAll(toTokenize);
+      toTokenize.clear();
       for (ArrayList<Item> q : queues.values()) {
         left.addAll(q);
         q.clear();
@@ -297,16 +320,24 @@ public final class LaneExecutor implements AutoCloseable {
     inFlightItems.addAndGet(-n);
   }
 
-  /** The tokenizer thread: tokenises each request, then queues its items. */
+  /**
+   * The tokenizer thread: tokenises each request, then queues its items. It does the tokenising while every instance
+   * is busy, so that instances only compute under load; an idle instance tokenises for itself (see {@link #next}).
+   */
   private void tokenizeLoop() {
     while (!stopped) {
       Pending p;
+      lock.lock();
       try {
-        p = toTokenize.take();
+        while ((p = toTokenize.poll()) == null && !stopped) {
+          tokenizerWork.await();
+        }
       } catch (InterruptedException e) {
         continue;
+      } finally {
+        lock.unlock();
       }
-      tokenizeAndQueue(p);
+      if (p != null) tokenizeAndQueue(p);
     }
   }
 
@@ -392,10 +423,25 @@ public final class LaneExecutor implements AutoCloseable {
             return d;
           }
           case Batcher.Wait<Item> w -> {
-            if (w.nanos() == Long.MAX_VALUE) {
-              work.await();
-            } else {
-              work.awaitNanos(w.nanos());
+            Pending p = toTokenize.poll();
+            if (p != null) { // nothing to run yet: tokenise a waiting request here rather than hand it off
+              lock.unlock();
+              try {
+                tokenizeAndQueue(p);
+              } finally {
+                lock.lock();
+              }
+              continue;
+            }
+            idleInstances++;
+            try {
+              if (w.nanos() == Long.MAX_VALUE) {
+                work.await();
+              } else {
+                work.awaitNanos(w.nanos());
+              }
+            } finally {
+              idleInstances--;
             }
           }
         }
@@ -595,6 +641,7 @@ public final class LaneExecutor implements AutoCloseable {
   private static final class Pending {
     final EmbedRequest request;
     final long submittedNanos;
+    final long sequence;
     final CompletableFuture<EmbedResult> future = new CompletableFuture<>();
     final float[][] vectors;
     final int[] tokenCounts;
@@ -604,9 +651,10 @@ public final class LaneExecutor implements AutoCloseable {
     long queueNanos;
     long computeNanos;
 
-    Pending(EmbedRequest request, long submittedNanos) {
+    Pending(EmbedRequest request, long submittedNanos, long sequence) {
       this.request = request;
       this.submittedNanos = submittedNanos;
+      this.sequence = sequence;
       this.vectors = new float[request.texts().size()][];
       this.tokenCounts = new int[request.texts().size()];
       this.remaining = request.texts().size();
