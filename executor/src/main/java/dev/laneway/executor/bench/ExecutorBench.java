@@ -172,6 +172,13 @@ public final class ExecutorBench {
     }
     out.put("limit_sps", round(best, 1));
     out.put("limit_batch_size", bestB);
+    long real = 0;
+    long computed = 0;
+    for (Batch b : batches(sorted, bestB, 0)) {
+      for (Tokens t : b.items()) real += t.length();
+      computed += (long) b.items().size() * b.length();
+    }
+    out.put("limit_padding_efficiency", round((double) real / computed, 3));
 
     // bucketing gain on a fixed sample: length-sorted buckets vs everything padded (or truncated) to 128
     Random r = new Random(42);
