@@ -188,8 +188,9 @@ public final class LaneExecutor implements AutoCloseable {
       toTokenize.add(pending);
       if (idleInstances > 0) {
         work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
-      } else {
-        tokenizerWork.signal();
+      }
+      if (toTokenize.size() > idleInstances) {
+        tokenizerWork.signal(); // more to tokenise than idle instances (woken ones may not have run yet)
       }
     } finally {
       lock.unlock();
@@ -452,16 +453,24 @@ public final class LaneExecutor implements AutoCloseable {
     }
   }
 
-  /** Removes {@code items} from the class's queue and wakes another instance if work is left. Holds the lock. */
+  /**
+   * Removes {@code items} from the class's queue. The calling instance is about to leave the queue (to compute or to
+   * fail expired items), so whatever work is left is handed on: queued items to another instance, requests still to
+   * tokenise to an idle instance or else the tokenizer thread. Holds the lock.
+   */
   private void take(Priority p, List<Item> items) {
     IdentityHashMap<Item, Boolean> set = new IdentityHashMap<>();
     for (Item i : items) set.put(i, Boolean.TRUE);
     queues.get(p).removeIf(set::containsKey);
+    boolean queued = false;
     for (ArrayList<Item> q : queues.values()) {
-      if (!q.isEmpty()) {
-        work.signal();
-        break;
-      }
+      queued |= !q.isEmpty();
+    }
+    if (queued || (!toTokenize.isEmpty() && idleInstances > 0)) {
+      work.signal();
+    }
+    if (!toTokenize.isEmpty() && idleInstances == 0) {
+      tokenizerWork.signal();
     }
   }
 
