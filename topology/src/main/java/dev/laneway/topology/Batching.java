@@ -75,6 +75,11 @@ public record Batching(
     defaultTimeoutByClass = byClass("default_timeout_by_class", defaultTimeoutByClass);
   }
 
+  /** The foundation's four keys; every other key takes its default. */
+  public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null);
+  }
+
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
   public Duration maxQueueDelay(String latencyClass) {
     return maxQueueDelayByClass.getOrDefault(latencyClass, maxQueueDelay);
