@@ -280,6 +280,7 @@ public final class LaneExecutor implements AutoCloseable {
     List<Item> left = new ArrayList<>();
     lock.lock();
     try {
+      stopped = true;
       untokenised.addAll(toTokenize);
       toTokenize.clear();
       for (ArrayList<Item> q : queues.values()) {
@@ -376,14 +377,23 @@ public final class LaneExecutor implements AutoCloseable {
     } finally {
       span.end();
     }
+    boolean closed;
     lock.lock();
     try {
-      ArrayList<Item> q = queues.get(r.priority());
-      for (Item item : items) q.add(item);
-      p.queued = true;
-      work.signal();
+      closed = stopped;
+      if (!closed) {
+        ArrayList<Item> q = queues.get(r.priority());
+        for (Item item : items) q.add(item);
+        p.queued = true;
+        work.signal();
+      }
     } finally {
       lock.unlock();
+    }
+    if (closed) { // close() already failed what was queued; this request was being tokenised meanwhile
+      release(n, true);
+      p.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this request ran"));
+      return;
     }
     if (p.future.isCancelled()) cancelled(p); // the hook may have run before the items were queued
   }
