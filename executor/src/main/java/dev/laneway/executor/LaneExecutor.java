@@ -339,11 +339,15 @@ public final class LaneExecutor implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      if (p != null) tokenizeAndQueue(p);
+      if (p != null) tokenizeAndQueue(p, true);
     }
   }
 
-  private void tokenizeAndQueue(Pending p) {
+  /**
+   * Tokenises a request and queues its items; {@code wake}: signal an instance (the tokenizer thread does; an
+   * instance tokenising for itself goes on to decide and need not wake another).
+   */
+  private void tokenizeAndQueue(Pending p, boolean wake) {
     EmbedRequest r = p.request;
     int n = r.texts().size();
     if (p.future.isDone()) { // cancelled before tokenisation: its cancel hook found nothing queued
@@ -385,7 +389,7 @@ public final class LaneExecutor implements AutoCloseable {
         ArrayList<Item> q = queues.get(r.priority());
         for (Item item : items) q.add(item);
         p.queued = true;
-        work.signal();
+        if (wake) work.signal();
       }
     } finally {
       lock.unlock();
@@ -438,7 +442,7 @@ public final class LaneExecutor implements AutoCloseable {
             if (p != null) { // nothing to run yet: tokenise a waiting request here rather than hand it off
               lock.unlock();
               try {
-                tokenizeAndQueue(p);
+                tokenizeAndQueue(p, false);
               } finally {
                 lock.lock();
               }
