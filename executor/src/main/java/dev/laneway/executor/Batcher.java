@@ -20,8 +20,9 @@ import java.util.List;
  *       interactive item never waits behind queued batch work, only behind batches already running.
  *   <li>Buckets: only items of the head's model variant and length bucket join its batch. Dynamic shapes bucket by
  *       powers of two of the padded length (≤16, ≤32, ≤64, …); static shapes by the static sequence length they pad
- *       to. Within the bucket, the batch is the head plus its nearest neighbours in length (shorter first), as offline
- *       batching of a length-sorted corpus would choose; the oldest item is always in the batch, so nothing starves.
+ *       to. Within the bucket, the batch is the head plus the oldest items of its own padded length, then its nearest
+ *       shorter neighbours, then longer ones: a deep queue yields batches of one padded length, as offline batching of
+ *       a length-sorted corpus would; the oldest item is always in the batch, so nothing starves.
  *   <li>Shape: dynamic lanes pad to the longest member rounded up to {@code sequence_length_multiple}; static lanes pad
  *       to the nearest static length and add filler rows up to the nearest static batch size.
  *   <li>Cost bound: rows x length stays within {@code max_batch_tokens}, which bounds one batch's execution time and so
@@ -147,15 +148,21 @@ public final class Batcher {
         candidates.add(item);
       }
     }
-    candidates.sort(Comparator.comparingInt(Queued::tokens)); // stable: arrival order among equal lengths
+    // by padded length, then arrival (stable sort): the head is the first of its padded-length group
+    candidates.sort(Comparator.comparingInt((T t) -> paddedLength(t.tokens())));
     int pos = 0;
     while (candidates.get(pos) != head) pos++;
+    int groupEnd = pos;
+    int headPad = paddedLength(head.tokens());
+    while (groupEnd + 1 < candidates.size() && paddedLength(candidates.get(groupEnd + 1).tokens()) == headPad) {
+      groupEnd++;
+    }
     int maxK = maxRows();
     int k = Math.min(maxK, candidates.size());
-    while (k > 1 && !withinTokenLimit(window(candidates, pos, k))) {
+    while (k > 1 && !withinTokenLimit(window(candidates, pos, groupEnd, k))) {
       k--;
     }
-    List<T> batch = window(candidates, pos, k);
+    List<T> batch = window(candidates, pos, groupEnd, k);
     String reason = null;
     if (k == maxK || k < candidates.size()) {
       reason = "size";
@@ -175,10 +182,16 @@ public final class Batcher {
     return new Dispatch<>(arrival(batch, q), p, rows(batch.size()), paddedLength(longest), reason);
   }
 
-  /** {@code k} neighbours of {@code candidates[pos]} in length order: the head and the k-1 just shorter, if any. */
-  private static <T> List<T> window(List<T> candidates, int pos, int k) {
-    int from = Math.max(0, pos - k + 1);
-    return candidates.subList(from, from + k);
+  /**
+   * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then arrival): first the
+   * head's own padded-length group (oldest first, no extra padding), then shorter items (which pad up to the head's
+   * length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
+   */
+  private static <T> List<T> window(List<T> candidates, int pos, int groupEnd, int k) {
+    int to = Math.min(groupEnd, pos + k - 1);
+    int from = Math.max(0, pos - (k - (to - pos + 1)));
+    to = Math.min(candidates.size() - 1, from + k - 1);
+    return candidates.subList(from, to + 1);
   }
 
   private boolean withinTokenLimit(List<? extends Queued> batch) {

@@ -143,6 +143,20 @@ class BatcherTest {
   }
 
   @Test
+  void samePaddedLength_isPreferredOverShorterItems() {
+    Batcher b = new Batcher(dynamic(4, List.of(), 0));
+    View v = new View();
+    Q head = v.add(Priority.BATCH, 9, 0);
+    for (int i = 0; i < 4; i++) v.add(Priority.BATCH, 3, 1);
+    Q x = v.add(Priority.BATCH, 15, 2);
+    Q y = v.add(Priority.BATCH, 16, 3);
+    Q z = v.add(Priority.BATCH, 12, 4);
+    Batcher.Dispatch<Q> d = dispatch(b.decide(v, 5));
+    assertEquals(List.of(head, x, y, z), d.items(), "one padded length (16), no 3-token items padded to 16");
+    assertEquals(1.0 * (9 + 15 + 16 + 12) / 64, d.paddingEfficiency(), 1e-9);
+  }
+
+  @Test
   void tokenBound_capsRowsTimesLength() {
     Batcher b = new Batcher(dynamic(32, List.of(), 256));
     View v = new View();
