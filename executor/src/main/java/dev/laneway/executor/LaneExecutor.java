@@ -167,15 +167,16 @@ public final class LaneExecutor implements AutoCloseable {
           new ExecutorException.UnknownModel(request.modelKey() + " is not loaded on " + config.name()));
     }
     int n = request.texts().size();
+    int limit = admissionLimit(request.priority());
     int held;
     do {
       held = slots.get();
-      if (held + n > config.maxQueueSize()) {
+      if (held + n > limit) {
         stats.rejected.addAndGet(n);
         telemetry.dropped(request.modelKey(), null, "queue_full", n);
         return CompletableFuture.failedFuture(new ExecutorException.QueueFull(
-            config.name() + ": queue full (" + held + " of max_queue_size " + config.maxQueueSize()
-                + " items held, " + n + " more asked)"));
+            config.name() + ": queue full (" + held + " items held, " + n + " more asked; " + limit + " of max_queue_size "
+                + config.maxQueueSize() + " open to the " + request.priority().wireName() + " class)"));
       }
     } while (!slots.compareAndSet(held, held + n));
     inFlightItems.addAndGet(n);
@@ -196,6 +197,20 @@ public final class LaneExecutor implements AutoCloseable {
       lock.unlock();
     }
     return pending.future;
+  }
+
+  /**
+   * How many held items a request of this class may find and still be admitted: batch-class work may fill 3/4 of
+   * {@code max_queue_size} and standard 7/8, so that a flood of background work never gets an interactive request
+   * refused as queue-full.
+   */
+  int admissionLimit(Priority p) {
+    int max = config.maxQueueSize();
+    return switch (p) {
+      case INTERACTIVE -> max;
+      case STANDARD -> Math.max(1, max - max / 8);
+      case BATCH -> Math.max(1, max - max / 4);
+    };
   }
 
   /** Items held now: being tokenised or queued (not yet running). */

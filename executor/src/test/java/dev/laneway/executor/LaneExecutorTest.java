@@ -138,23 +138,28 @@ class LaneExecutorTest {
   }
 
   @Test
-  void submit_refusesWithQueueFullBeyondMaxQueueSize() throws Exception {
-    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 4, 1), CPU,
+  void submit_refusesWithQueueFullBeyondMaxQueueSize_butKeepsRoomForInteractive() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 8, 1), CPU,
         List.of(spec("fp32")));
-    CompletableFuture<EmbedResult> tooMany =
-        executor.submit(new EmbedRequest(FP32, List.of("a", "b", "c", "d", "e"), Long.MAX_VALUE, Priority.BATCH));
+    CompletableFuture<EmbedResult> tooMany = executor.submit(new EmbedRequest(FP32,
+        List.of("a", "b", "c", "d", "e", "f", "g", "h", "i"), Long.MAX_VALUE, Priority.INTERACTIVE));
     ExecutionException e = assertThrows(ExecutionException.class, () -> tooMany.get(1, TimeUnit.SECONDS));
     assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
     List<CompletableFuture<EmbedResult>> held = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) { // batch-class work may fill 3/4 of max_queue_size (8)
       held.add(executor.submit(new EmbedRequest(FP32, List.of("held " + i), Long.MAX_VALUE, Priority.BATCH)));
     }
-    CompletableFuture<EmbedResult> fifth =
+    CompletableFuture<EmbedResult> seventh =
         executor.submit(new EmbedRequest(FP32, List.of("one more"), Long.MAX_VALUE, Priority.BATCH));
-    e = assertThrows(ExecutionException.class, () -> fifth.get(1, TimeUnit.SECONDS));
+    e = assertThrows(ExecutionException.class, () -> seventh.get(1, TimeUnit.SECONDS));
     assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
-    assertEquals(6, executor.stats().rejectedCount());
-    executor.stopAccepting(); // flush: the held items run without waiting out their 30 s window
+    assertEquals(10, executor.stats().rejectedCount());
+    // the held batch work waits out its 30 s window; an interactive request still gets in and runs at once
+    EmbedResult urgent = executor.submit(new EmbedRequest(FP32, List.of("urgent"), Long.MAX_VALUE,
+        Priority.INTERACTIVE)).get(10, TimeUnit.SECONDS);
+    assertEquals(384, urgent.vectors()[0].length);
+    assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "batch work still queued behind its window");
+    executor.stopAccepting(); // flush: the held items run without waiting out their window
     for (CompletableFuture<EmbedResult> f : held) assertEquals(384, f.get(10, TimeUnit.SECONDS).vectors()[0].length);
   }
 
