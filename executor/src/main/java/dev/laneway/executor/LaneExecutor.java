@@ -78,6 +78,10 @@ public final class LaneExecutor implements AutoCloseable {
   private final AtomicInteger inFlightItems = new AtomicInteger();
   private final ExecutorStats stats = new ExecutorStats();
   private final Batcher.QueueView<Item> view;
+  /** Model key → the longest open + warm-up of that model among the instances (nanos); written only in start. */
+  private final Map<String, Long> loadNanos = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Model key → sessions opened cold (one per instance and device); written only in start. */
+  private final Map<String, Integer> coldStarts = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean accepting = true;
   private volatile boolean stopped;
 
@@ -230,6 +234,19 @@ public final class LaneExecutor implements AutoCloseable {
       for (EncoderSession s : inst.sessions.values()) n += s.buffersInUse();
     }
     return n;
+  }
+
+  /**
+   * How long each model took to become ready on this lane: model key ({@code model:variant}) → the longest session
+   * open + warm-up batch among its instances, in nanoseconds. Fixed once {@link #start} returns.
+   */
+  public Map<String, Long> loadNanos() {
+    return Map.copyOf(loadNanos);
+  }
+
+  /** Model key → sessions opened cold at start (one per instance per device). Fixed once {@link #start} returns. */
+  public Map<String, Integer> coldStarts() {
+    return Map.copyOf(coldStarts);
   }
 
   public ExecutorStats stats() {
@@ -517,10 +534,13 @@ public final class LaneExecutor implements AutoCloseable {
       ProviderChoice chosen = null;
       try {
         for (EncoderSpec spec : specs.values()) {
+          long t0 = System.nanoTime();
           EncoderSession s = EncoderSession.open(spec, placement.providers(), config.intraOpThreads());
           sessions.put(spec.key(), s);
           chosen = s.provider();
           s.embed(List.of(tokenizers.get(spec.key()).encode("warm-up"))); // a model is ready only after this
+          loadNanos.merge(spec.key(), System.nanoTime() - t0, Math::max);
+          coldStarts.merge(spec.key(), 1, Integer::sum);
         }
       } catch (RuntimeException e) {
         close();

@@ -6,7 +6,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The one place typed errors become HTTP statuses (the gRPC mapping will sit beside it). Every family is switched
+ * The one place typed errors become HTTP statuses (the gRPC mapping will sit beside it).
+ *
+ * <p>TODO(grpc door): map the routing errors as 401 Unauthorized -> UNAUTHENTICATED, 403 Forbidden ->
+ * PERMISSION_DENIED, ConstraintViolated (residency, space) -> FAILED_PRECONDITION, NoRule -> UNAVAILABLE (the
+ * message names the constraint in every case). Every family is switched
  * over exhaustively, so a new error kind does not compile until it has a status.
  */
 public final class ErrorMapping {
@@ -26,6 +30,10 @@ public final class ErrorMapping {
       case RoutingException r -> switch (r) {
         case RoutingException.UnknownModel m -> new HttpError(404, m.getMessage(), 0, "unknown_model");
         case RoutingException.UnknownVersion v -> new HttpError(404, v.getMessage(), 0, "unknown_version");
+        case RoutingException.Unauthorized u -> new HttpError(401, u.getMessage(), 0, "unauthorized");
+        case RoutingException.Forbidden f -> new HttpError(403, f.getMessage(), 0, "forbidden");
+        case RoutingException.ConstraintViolated c -> new HttpError(503, c.getMessage(), 1, c.constraint());
+        case RoutingException.NoRule n -> new HttpError(503, n.getMessage(), 0, "no_rule");
       };
       case LaneException l -> switch (l) {
         case LaneException.QueueFull q -> new HttpError(429, q.getMessage(), 1, "queue_full");

@@ -5,6 +5,7 @@ import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.Router;
+import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.TopologyLoader;
 import io.vertx.core.Vertx;
@@ -30,38 +31,77 @@ public final class Gateway implements AutoCloseable {
   private final Telemetry telemetry;
   private final Tracing tracing;
   private final ClientRegion clientRegion;
+  private final Reloader reloader;
+  private final AutoCloseable watcher;
   private final Vertx vertx;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private HttpServer http;
+  private final GatewayMetrics metrics;
+  private MetricsServer metricsServer;
 
-  private Gateway(GatewayOptions options, Topology topology, Lanes lanes, Telemetry telemetry) {
+  private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry) {
     this.options = options;
     this.topology = topology;
     this.lanes = lanes;
     this.telemetry = telemetry;
     this.tracing = new Tracing(telemetry.openTelemetry());
-    this.dispatcher = new Dispatcher(topology, Router.create(topology), lanes);
+    Reloader[] r = new Reloader[1];
+    RoutingMetrics metrics = new RoutingMetrics(telemetry.openTelemetry().getMeter("dev.laneway.routing"), lanes,
+        () -> r[0] == null ? 1 : r[0].version());
+    this.dispatcher = new Dispatcher(Router.create(topology, policy), lanes, telemetry.openTelemetry(), metrics);
+    this.reloader = r[0] = new Reloader(options.topology(), options.policy(), dispatcher, topology);
+    reloader.metrics(metrics);
+    this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
+    telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
+        GatewayMetrics.buildInfo(lanes));
   }
 
-  /** Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. */
+  /**
+   * Loads the topology, starts and warms every lane, then opens the listeners. Blocks until ready. Tracing and
+   * metrics come from the {@code --otel-*} options over {@code OTEL_*} environment variables (see {@link Telemetry}).
+   */
   public static Gateway start(GatewayOptions options) {
+    String service = options.otelServiceName() == null ? "laneway-gateway" : options.otelServiceName();
+    return start(options, Telemetry.start(service, options.otelOverrides()));
+  }
+
+  /**
+   * As {@link #start(GatewayOptions)}, with telemetry built by the caller (tests add in-memory exporters this way).
+   * The gateway owns {@code telemetry} from here on and closes it, also when starting fails.
+   */
+  public static Gateway start(GatewayOptions options, Telemetry telemetry) {
+    try {
+      return startWith(options, telemetry);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+  }
+
+  private static Gateway startWith(GatewayOptions options, Telemetry telemetry) {
     long t0 = System.nanoTime();
+    LOG.info(telemetry.startupHint());
     Topology topology =
         options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
-    Telemetry telemetry = Telemetry.create("laneway-gateway");
-    Lanes lanes;
-    try {
-      lanes = Lanes.start(topology, telemetry.openTelemetry());
-    } catch (RuntimeException e) {
-      telemetry.close();
-      throw e;
+    RoutingPolicy policy = Reloader.initialPolicy(options.policy(), topology);
+    LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
+        + " tenants");
+    if (!policy.requireApiKey()) {
+      LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
+          + "tenant 'anonymous')");
     }
+    if (options.adminToken().isEmpty()) {
+      LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
+    }
+    Lanes lanes = Lanes.start(topology, telemetry.openTelemetry()); // executors record batch spans and lane metrics
     for (Lane lane : lanes.all()) {
       for (DeviceStatus d : lane.devices()) {
         if (d.standIn()) {
@@ -72,7 +112,13 @@ public final class Gateway implements AutoCloseable {
         }
       }
     }
-    Gateway g = new Gateway(options, topology, lanes, telemetry);
+    Gateway g;
+    try {
+      g = new Gateway(options, topology, policy, lanes, telemetry);
+    } catch (RuntimeException e) {
+      lanes.close();
+      throw e;
+    }
     try {
       g.listen();
     } catch (RuntimeException e) {
@@ -80,7 +126,7 @@ public final class Gateway implements AutoCloseable {
       throw e;
     }
     LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort());
+        + options.host() + ":" + g.httpPort() + ", metrics on " + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
   }
 
@@ -93,10 +139,20 @@ public final class Gateway implements AutoCloseable {
         .setTcpNoDelay(true);
     http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
         .listen().await();
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
   }
 
   public int httpPort() {
     return http.actualPort();
+  }
+
+  /** The port of the Prometheus listener ({@code GET /metrics}). */
+  public int metricsPort() {
+    return metricsServer.port();
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   public Topology topology() {
@@ -109,6 +165,10 @@ public final class Gateway implements AutoCloseable {
 
   Dispatcher dispatcher() {
     return dispatcher;
+  }
+
+  Reloader reloader() {
+    return reloader;
   }
 
   Tracing tracing() {
@@ -170,11 +230,21 @@ public final class Gateway implements AutoCloseable {
     LOG.info("stopped");
   }
 
+  /** Closes the listeners, the lanes and telemetry (flushing spans); idempotent. */
   @Override
   public void close() {
     draining = true;
+    if (!closed.compareAndSet(false, true)) return;
+    try {
+      watcher.close();
+    } catch (Exception ignored) {
+      // a watcher that cannot close is stopping anyway
+    }
     if (http != null) {
       http.close().await();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
     vertx.close().await();

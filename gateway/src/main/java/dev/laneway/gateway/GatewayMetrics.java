@@ -5,18 +5,22 @@ import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.LocalLane;
+import dev.laneway.observability.Labels;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.ToLongFunction;
 
 /**
  * The gateway's metrics, through the OpenTelemetry API (the SDK's Prometheus reader exports them on the metrics
  * port). Labels are bounded: door, model, variant, lane, region, device, outcome — never a request or a tenant key.
  *
- * <p>Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
+ * <p>Fallbacks, degraded answers, refusals and breaker state are {@link RoutingMetrics}' (Meter
+ * {@code dev.laneway.routing}), recorded by the dispatcher. Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
  * scrape time.
  */
 final class GatewayMetrics {
@@ -34,28 +38,21 @@ final class GatewayMetrics {
   private final LongCounter requests;
   private final DoubleHistogram requestDuration;
   private final LongCounter texts;
-  private final LongCounter fallbacks;
-  private final LongCounter degraded;
-  private final LongCounter refusals;
+  private final Labels models;
 
   GatewayMetrics(Meter meter, Lanes lanes) {
+    models = modelLabels(lanes);
     requests = meter.counterBuilder("laneway.requests")
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
     requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
         .setDescription("Time from decoding a request to its answer, in the gateway").build();
     texts = meter.counterBuilder("laneway.texts").setDescription("Texts embedded for answered requests").build();
-    fallbacks = meter.counterBuilder("laneway.fallbacks")
-        .setDescription("Requests passed from one lane to the next within the same request").build();
-    degraded = meter.counterBuilder("laneway.degraded")
-        .setDescription("Answers served by a lane other than the first choice").build();
-    refusals = meter.counterBuilder("laneway.refusals")
-        .setDescription("Requests refused before reaching a lane, by reason (residency, no_route, unauthorized, ...)").build();
 
     for (Lane lane : lanes.all()) {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
-      if (lane instanceof LocalLane local) {
+      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
         stat(meter, "laneway.device.errors", "Batches that failed on the device", local, a,
             ExecutorStats::failedBatchCount);
       }
@@ -67,6 +64,7 @@ final class GatewayMetrics {
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
       }
     }
+    startup(meter, lanes);
   }
 
   private static void stat(Meter meter, String name, String description, LocalLane lane, Attributes a,
@@ -83,21 +81,68 @@ final class GatewayMetrics {
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
     texts.add(a.call().texts().size(), attrs);
-    if (a.degraded()) degraded.add(1, Attributes.of(MODEL, a.call().model(), LANE, r.lane(), REGION, r.region()));
   }
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
   void failed(String door, String model, String reason, double durationMs) {
-    Attributes attrs = Attributes.of(DOOR, door, MODEL, model, OUTCOME, reason);
+    Attributes attrs = Attributes.of(DOOR, door, MODEL, models.bound(model), OUTCOME, reason);
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
   }
 
-  void fallback(String fromLane, String toLane, String reason) {
-    fallbacks.add(1, Attributes.of(FROM_LANE, fromLane, TO_LANE, toLane, REASON, reason));
+
+  // ---- issue-6: how the process started (build, model load, cold starts) and bounded model labels ----
+
+  /**
+   * The model names this gateway serves (from its lanes), for labels built from request data: any other name is
+   * recorded as {@link Labels#UNKNOWN}, so a request for {@code no-such-model} adds no time series.
+   */
+  static Labels modelLabels(Lanes lanes) {
+    TreeSet<String> names = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
+        for (String key : local.executor().loadNanos().keySet()) names.add(key.substring(0, key.indexOf(':')));
+      }
+    }
+    return Labels.of(names);
   }
 
-  void refused(String reason) {
-    refusals.add(1, Attributes.of(REASON, reason));
+  /** The bounded value for a model name taken from a request. */
+  String modelLabel(String model) {
+    return models.bound(model);
+  }
+
+  /**
+   * Recorded once, when the gateway starts (lanes are loaded and warm by then): per model, variant and lane the load
+   * time (session open + warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
+   * {@code laneway_build_info} is a Prometheus info metric: see {@link #buildInfo}.
+   */
+  private static void startup(Meter meter, Lanes lanes) {
+    DoubleHistogram load = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
+        .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
+    LongCounter coldStarts = meter.counterBuilder("laneway.cold_starts")
+        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+    for (Lane lane : lanes.all()) {
+      if (!(Lanes.local(lane).orElse(null) instanceof LocalLane local)) continue;
+      Map<String, Integer> cold = local.executor().coldStarts();
+      for (Map.Entry<String, Long> e : local.executor().loadNanos().entrySet()) {
+        int colon = e.getKey().indexOf(':');
+        Attributes a = Attributes.builder().put(MODEL, e.getKey().substring(0, colon))
+            .put(VARIANT, e.getKey().substring(colon + 1)).put(LANE, lane.id()).put(REGION, lane.spec().region())
+            .build();
+        load.record(e.getValue() / 1e6, a);
+        coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
+      }
+    }
+  }
+
+  /** Labels of {@code laneway_build_info}: the version, the execution providers in use, the Java feature release. */
+  static Map<String, String> buildInfo(Lanes lanes) {
+    TreeSet<String> providers = new TreeSet<>();
+    for (Lane lane : lanes.all()) {
+      for (DeviceStatus d : lane.devices()) providers.add(d.provider());
+    }
+    return Map.of("version", Gateway.VERSION, "providers", String.join(",", providers),
+        "java", Integer.toString(Runtime.version().feature()));
   }
 }

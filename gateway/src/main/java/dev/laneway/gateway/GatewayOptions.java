@@ -3,71 +3,143 @@ package dev.laneway.gateway;
 import dev.laneway.topology.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * Every gateway option, with its default. Each is a {@code --flag VALUE} (or {@code --flag=VALUE}); the README lists
- * them all from {@link #HELP}.
+ * Every gateway option, with its default. Each is a {@code --flag VALUE} (or {@code --flag=VALUE}); {@link #HELP} and
+ * the README's options table list them all.
  *
- * @param topology a topology file, or null for the embedded default
- * @param policy a routing policy file, or null for the embedded default
- * @param maxBodyBytes largest request body; beyond it the answer is 413
- * @param maxTexts most texts in one request; beyond it the answer is 400
- * @param defaultTimeout the deadline of a request that sets none
- * @param drainTimeout how long SIGTERM waits for accepted work before exiting
+ * <p>To add an option: one {@link Option} line in {@link #OPTIONS} (flag, placeholder, default, help, parser that
+ * validates) and one typed accessor. Values are parsed and checked when set, so a bad flag fails at start-up with a
+ * message that names it. Immutable; {@link #with} returns a copy.
  */
-public record GatewayOptions(
-    String host,
-    int httpPort,
-    int grpcPort,
-    int metricsPort,
-    Path topology,
-    Path policy,
-    long maxBodyBytes,
-    int maxTexts,
-    Duration defaultTimeout,
-    Duration drainTimeout,
-    String logLevel) {
+public final class GatewayOptions {
 
-  public static final String HELP =
-      """
-      Usage: laneway [options]
-        --host ADDR              address the listeners bind (default 0.0.0.0)
-        --http-port N            Open Inference Protocol REST + OpenAI (default 8000; 0 picks a free port)
-        --grpc-port N            Open Inference Protocol gRPC (default 8001; 0 picks a free port)
-        --metrics-port N         Prometheus /metrics (default 8002; 0 picks a free port)
-        --topology FILE          topology YAML (default: the embedded default)
-        --policy FILE            routing policy YAML (default: the embedded default)
-        --max-body-bytes N       largest request body, larger gets 413 (default 16777216)
-        --max-texts N            most texts in one request, more gets 400 (default 1024)
-        --default-timeout D      deadline of a request that sets none (default 30s)
-        --drain-timeout D        on SIGTERM, how long to finish accepted work (default 30s)
-        --log-level L            SEVERE, WARNING, INFO, FINE (default INFO)
-        --help                   this text
-      """;
+  /** One option: its flag (without {@code --}), the placeholder shown in help, the default, and a checking parser. */
+  record Option(String flag, String arg, String defaultValue, String help, Function<String, ?> parse) {}
 
-  public GatewayOptions {
-    port("http-port", httpPort);
-    port("grpc-port", grpcPort);
-    port("metrics-port", metricsPort);
-    if (maxBodyBytes < 1024) throw new IllegalArgumentException("--max-body-bytes: " + maxBodyBytes + " (expected: >= 1024)");
-    if (maxTexts < 1) throw new IllegalArgumentException("--max-texts: " + maxTexts + " (expected: >= 1)");
-    if (defaultTimeout.isNegative() || defaultTimeout.isZero()) {
-      throw new IllegalArgumentException("--default-timeout: " + defaultTimeout + " (expected: > 0)");
-    }
-    if (drainTimeout.isNegative()) throw new IllegalArgumentException("--drain-timeout: " + drainTimeout + " (expected: >= 0)");
+  static final List<Option> OPTIONS = List.of(
+      new Option("host", "ADDR", "0.0.0.0", "address the listeners bind", v -> v),
+      new Option("http-port", "N", "8000", "Open Inference Protocol REST + OpenAI; 0 picks a free port", GatewayOptions::port),
+      new Option("grpc-port", "N", "8001", "Open Inference Protocol gRPC; 0 picks a free port", GatewayOptions::port),
+      new Option("metrics-port", "N", "8002", "Prometheus /metrics; 0 picks a free port", GatewayOptions::port),
+      new Option("topology", "FILE", "", "topology YAML (empty: the embedded default)", GatewayOptions::path),
+      new Option("policy", "FILE", "", "routing policy YAML (empty: the embedded default)", GatewayOptions::path),
+      new Option("max-body-bytes", "N", "16777216", "largest request body; larger gets 413", v -> atLeast(v, 1024)),
+      new Option("max-texts", "N", "1024", "most texts in one request; more gets 400", v -> (int) atLeast(v, 1)),
+      new Option("default-timeout", "D", "30s", "deadline of a request that sets none", v -> positive(v)),
+      new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work", GatewayOptions::duration),
+      new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
+      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
+      new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
+      // OpenTelemetry: empty means "not given here", so OTEL_* environment variables and -Dotel.* properties apply
+      new Option("otel-traces-exporter", "E", "", "none, otlp, zipkin, console (empty: OTEL_TRACES_EXPORTER, else none)",
+          GatewayOptions::tracesExporter),
+      new Option("otel-exporter-otlp-endpoint", "URL", "", "OTLP collector (empty: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
+          GatewayOptions::url),
+      new Option("otel-exporter-zipkin-endpoint", "URL", "", "Zipkin spans URL (empty: OTEL_EXPORTER_ZIPKIN_ENDPOINT, else http://localhost:9411/api/v2/spans)",
+          GatewayOptions::url),
+      new Option("otel-traces-sampler", "S", "", "always_on, always_off, traceidratio, parentbased_* (empty: OTEL_TRACES_SAMPLER, else parentbased_always_on)",
+          GatewayOptions::sampler),
+      new Option("otel-traces-sampler-arg", "X", "", "the sampler's argument, e.g. 0.1 for traceidratio (empty: OTEL_TRACES_SAMPLER_ARG)",
+          GatewayOptions::samplerArg),
+      new Option("otel-service-name", "NAME", "", "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
+          v -> v));
+
+  public static final String HELP = help();
+
+  private final Map<String, Object> values;
+
+  private GatewayOptions(Map<String, Object> values) {
+    this.values = Collections.unmodifiableMap(values);
   }
 
-  private static void port(String name, int p) {
-    if (p < 0 || p > 65535) throw new IllegalArgumentException("--" + name + ": " + p + " (expected: 0..65535)");
+  public String host() {
+    return (String) values.get("host");
+  }
+
+  public int httpPort() {
+    return (Integer) values.get("http-port");
+  }
+
+  public int grpcPort() {
+    return (Integer) values.get("grpc-port");
+  }
+
+  public int metricsPort() {
+    return (Integer) values.get("metrics-port");
+  }
+
+  /** A topology file, or null for the embedded default. */
+  public Path topology() {
+    return (Path) values.get("topology");
+  }
+
+  /** A routing policy file, or null for the embedded default. */
+  public Path policy() {
+    return (Path) values.get("policy");
+  }
+
+  public long maxBodyBytes() {
+    return (Long) values.get("max-body-bytes");
+  }
+
+  public int maxTexts() {
+    return (Integer) values.get("max-texts");
+  }
+
+  public Duration defaultTimeout() {
+    return (Duration) values.get("default-timeout");
+  }
+
+  public Duration drainTimeout() {
+    return (Duration) values.get("drain-timeout");
+  }
+
+  public String logLevel() {
+    return (String) values.get("log-level");
+  }
+
+  /** The admin API's token; empty: the admin API answers loopback clients only. */
+  public String adminToken() {
+    return (String) values.get("admin-token");
+  }
+
+  /** Whether the given policy and topology files are watched and reloaded on change. */
+  public boolean watch() {
+    return (Boolean) values.get("watch");
+  }
+
+  /** The service name for traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else {@code laneway-gateway}. */
+  public String otelServiceName() {
+    String v = (String) values.get("otel-service-name");
+    return v.isEmpty() ? null : v;
+  }
+
+  /**
+   * The {@code --otel-*} flags that were given, as OpenTelemetry autoconfigure properties
+   * ({@code otel.traces.exporter}, …): they win over the environment and system properties.
+   */
+  public Map<String, String> otelOverrides() {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String flag : List.of("otel-traces-exporter", "otel-exporter-otlp-endpoint", "otel-exporter-zipkin-endpoint",
+        "otel-traces-sampler", "otel-traces-sampler-arg", "otel-service-name")) {
+      String v = (String) values.get(flag);
+      if (!v.isEmpty()) m.put(flag.replace('-', '.'), v);
+    }
+    return Collections.unmodifiableMap(m);
   }
 
   public static GatewayOptions defaults() {
-    return new GatewayOptions("0.0.0.0", 8000, 8001, 8002, null, null, 16L << 20, 1024,
-        Duration.ofSeconds(30), Duration.ofSeconds(30), "INFO");
+    Map<String, Object> v = new HashMap<>();
+    for (Option o : OPTIONS) v.put(o.flag(), o.parse().apply(o.defaultValue()));
+    return new GatewayOptions(v);
   }
 
   /** For tests: every listener on 127.0.0.1 and a free port. */
@@ -76,50 +148,155 @@ public record GatewayOptions(
   }
 
   public static GatewayOptions parse(String... args) {
-    GatewayOptions o = defaults();
-    List<String> rest = new ArrayList<>(List.of(args));
     Map<String, String> given = new LinkedHashMap<>();
-    for (int i = 0; i < rest.size(); i++) {
-      String a = rest.get(i);
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
       if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + HELP);
-      String name;
-      String value;
       int eq = a.indexOf('=');
       if (eq > 0) {
-        name = a.substring(2, eq);
-        value = a.substring(eq + 1);
+        given.put(a.substring(2, eq), a.substring(eq + 1));
       } else {
-        name = a.substring(2);
-        if (i + 1 >= rest.size()) throw new IllegalArgumentException("--" + name + ": missing value\n" + HELP);
-        value = rest.get(++i);
+        if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": missing value\n" + HELP);
+        given.put(a.substring(2), args[++i]);
       }
-      given.put(name, value);
     }
-    for (Map.Entry<String, String> e : given.entrySet()) {
-      o = o.with(e.getKey(), e.getValue());
-    }
+    GatewayOptions o = defaults();
+    for (Map.Entry<String, String> e : given.entrySet()) o = o.with(e.getKey(), e.getValue());
     return o;
   }
 
-  /** This options with one option changed, by its flag name. */
+  /** This options with one option changed, by its flag name; the value is checked here. */
   public GatewayOptions with(String flag, String value) {
+    Option option = OPTIONS.stream().filter(o -> o.flag().equals(flag)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("unknown option --" + flag + "\n" + HELP));
+    Object parsed;
     try {
-      return switch (flag) {
-        case "host" -> new GatewayOptions(value, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "http-port" -> new GatewayOptions(host, Integer.parseInt(value), grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "grpc-port" -> new GatewayOptions(host, httpPort, Integer.parseInt(value), metricsPort, topology, policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "metrics-port" -> new GatewayOptions(host, httpPort, grpcPort, Integer.parseInt(value), topology, policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "topology" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, Path.of(value), policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "policy" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, Path.of(value), maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "max-body-bytes" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, Long.parseLong(value), maxTexts, defaultTimeout, drainTimeout, logLevel);
-        case "max-texts" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, Integer.parseInt(value), defaultTimeout, drainTimeout, logLevel);
-        case "default-timeout" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts, Durations.parse(value), drainTimeout, logLevel);
-        case "drain-timeout" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts, defaultTimeout, Durations.parse(value), logLevel);
-        case "log-level" -> new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts, defaultTimeout, drainTimeout, value);
-        default -> throw new IllegalArgumentException("unknown option --" + flag + "\n" + HELP);
-      };
+      parsed = option.parse().apply(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--" + flag + ": '" + value + "' (expected: " + e.getMessage() + ")");
+    }
+    Map<String, Object> v = new HashMap<>(values);
+    v.put(flag, parsed);
+    return new GatewayOptions(v);
+  }
+
+  @Override
+  public String toString() {
+    return OPTIONS.stream().map(o -> "--" + o.flag() + "=" + values.get(o.flag())).collect(Collectors.joining(" "));
+  }
+
+  private static String help() {
+    StringBuilder b = new StringBuilder("Usage: laneway [options]\n");
+    for (Option o : OPTIONS) {
+      String left = "  --" + o.flag() + " " + o.arg();
+      String def = o.defaultValue().isEmpty() ? "" : " (default " + o.defaultValue() + ")";
+      b.append(String.format("%-27s %s%s%n", left, o.help(), def));
+    }
+    return b.append(String.format("%-27s %s%n", "  --help", "this text")).toString();
+  }
+
+  // parsers: each throws IllegalArgumentException whose message says what was expected
+
+  static int port(String v) {
+    int p = (int) number(v, "a port 0..65535");
+    if (p < 0 || p > 65535) throw new IllegalArgumentException("a port 0..65535");
+    return p;
+  }
+
+  static long atLeast(String v, long min) {
+    long n = number(v, "a number >= " + min);
+    if (n < min) throw new IllegalArgumentException("a number >= " + min);
+    return n;
+  }
+
+  static Path path(String v) {
+    return v.isEmpty() ? null : Path.of(v);
+  }
+
+  static Duration duration(String v) {
+    Duration d;
+    try {
+      d = Durations.parse(v);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("a duration like 250ms, 30s, 2m");
+    }
+    if (d.isNegative()) throw new IllegalArgumentException("a duration >= 0");
+    return d;
+  }
+
+  static Duration positive(String v) {
+    Duration d = duration(v);
+    if (d.isZero()) throw new IllegalArgumentException("a duration > 0");
+    return d;
+  }
+
+  static boolean bool(String v) {
+    return switch (v) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("true or false");
+    };
+  }
+
+  private static String tracesExporter(String v) {
+    String e = v.trim();
+    if (e.equals("console")) e = "logging"; // the SDK's name for the span exporter that logs
+    for (String part : e.split(",")) {
+      switch (part.trim()) {
+        case "", "none", "otlp", "zipkin", "logging", "logging-otlp" -> { }
+        default -> throw new IllegalArgumentException("none, otlp, zipkin, console or logging");
+      }
+    }
+    return e;
+  }
+
+  private static String url(String v) {
+    if (v.isEmpty()) return v;
+    try {
+      java.net.URI u = new java.net.URI(v);
+      if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
+        throw new IllegalArgumentException("an http(s) URL");
+      }
+      return v;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("an http(s) URL");
+    }
+  }
+
+  private static String sampler(String v) {
+    return switch (v) {
+      case "", "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
+          "parentbased_traceidratio" -> v;
+      default -> throw new IllegalArgumentException(
+          "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio");
+    };
+  }
+
+  private static String samplerArg(String v) {
+    if (v.isEmpty()) return v;
+    try {
+      double d = Double.parseDouble(v);
+      if (d < 0 || d > 1) throw new NumberFormatException();
+      return v;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + flag + ": '" + value + "' (expected: a number)");
+      throw new IllegalArgumentException("a ratio 0..1");
+    }
+  }
+
+  private static String logLevel(String v) {
+    try {
+      java.util.logging.Level.parse(v);
+      return v;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("SEVERE, WARNING, INFO or FINE");
+    }
+  }
+
+  private static long number(String v, String expected) {
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(expected);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.laneway.gateway;
 
+import io.opentelemetry.context.Context;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One decoded inference request, whatever door it came through.
@@ -10,6 +12,10 @@ import java.util.List;
  * @param latencyClass {@code interactive}, {@code standard} or {@code batch}
  * @param clientRegion where the caller is, already resolved
  * @param deadlineNanos {@link System#nanoTime()} deadline
+ * @param priority Triton's schedule-policy priority: 0 for the latency class's default, else 1 (highest) and up
+ * @param headers the request's headers (HTTP headers or gRPC metadata), names lower-case; routing rules match them
+ * @param noCache the caller asked to bypass the cache ({@code Cache-Control: no-cache})
+ * @param context the OpenTelemetry context of the request's server span: lanes, batches and caches parent to it
  */
 public record InferenceCall(
     String id,
@@ -19,8 +25,14 @@ public record InferenceCall(
     String latencyClass,
     String clientRegion,
     String tenant,
-    long deadlineNanos) {
+    long deadlineNanos,
+    int priority,
+    Map<String, String> headers,
+    boolean noCache,
+    Context context) {
   public InferenceCall {
     texts = List.copyOf(texts);
+    headers = Map.copyOf(headers);
+    if (context == null) context = Context.root();
   }
 }

@@ -1,5 +1,7 @@
 package dev.laneway.gateway;
 
+import io.opentelemetry.context.Context;
+
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneResult;
@@ -52,6 +54,8 @@ final class OipRestApi {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
+    ExplainApi.mount(r, gateway, this, body);
+    AdminApi.mount(r, gateway, options);
     r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(413, ctx -> error(ctx, 413, "request body larger than " + options.maxBodyBytes() + " bytes (--max-body-bytes)"));
@@ -147,13 +151,7 @@ final class OipRestApi {
       String model = ctx.pathParam("model");
       OipJson.InferBody body = OipJson.decodeInfer(ctx.body().buffer() == null
           ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
-      String latency = stringParam(body.parameters(), "latency_class", ctx.request().getHeader(LATENCY_HEADER), "standard");
-      validateLatency(latency);
-      String region = gateway.clientRegion().resolve(
-          stringParam(body.parameters(), "region", ctx.request().getHeader(REGION_HEADER), null),
-          ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
-      long deadline = System.nanoTime() + timeoutNanos(body.parameters());
-      InferenceCall call = new InferenceCall(body.id(), model, version, body.texts(), latency, region, "anonymous", deadline);
+      InferenceCall call = call(ctx, model, version, body);
       span.setAttribute("laneway.model", model);
       span.setAttribute("laneway.texts", body.texts().size());
       Future.fromCompletionStage(gateway.dispatcher().dispatch(call), ctx.vertx().getOrCreateContext())
@@ -163,12 +161,7 @@ final class OipRestApi {
               LaneResult r = a.result();
               span.setAttribute("laneway.lane", r.lane());
               span.setAttribute("laneway.degraded", a.degraded());
-              JsonObject params = new JsonObject()
-                  .put("lane", r.lane()).put("region", r.region()).put("device", r.device())
-                  .put("provider", r.provider()).put("stand_in", r.standIn()).put("variant", r.variant())
-                  .put("degraded", a.degraded()).put("attempts", a.attempts()).put("latency_class", latency)
-                  .put("client_region", region)
-                  .put("queue_ms", r.queueNanos() / 1e6).put("compute_ms", r.computeNanos() / 1e6);
+              JsonObject params = new JsonObject(a.parameters());
               ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
                   .end(OipJson.encodeInfer(model, r.variant(), body.id(), params, r.vectors()));
             } else {
@@ -180,6 +173,18 @@ final class OipRestApi {
       span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       fail(ctx, e);
     }
+  }
+
+  /** The call a decoded body makes: latency class, client region, deadline, headers, trace context. */
+  InferenceCall call(RoutingContext ctx, String model, String version, OipJson.InferBody body) {
+    String latency = stringParam(body.parameters(), "latency_class", ctx.request().getHeader(LATENCY_HEADER), "standard");
+    validateLatency(latency);
+    String region = gateway.clientRegion().resolve(
+        stringParam(body.parameters(), "region", ctx.request().getHeader(REGION_HEADER), null),
+        ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress());
+    long deadline = System.nanoTime() + timeoutNanos(body.parameters());
+    return new InferenceCall(body.id(), model, version, body.texts(), latency, region, "anonymous", deadline,
+        0, headers(ctx), "no-cache".equalsIgnoreCase(ctx.request().getHeader("cache-control")), Context.current());
   }
 
   private static void validateLatency(String latency) {
@@ -197,6 +202,13 @@ final class OipRestApi {
       throw new GatewayException.BadRequest("parameters.timeout: '" + t + "' (expected: microseconds > 0)");
     }
     return TimeUnit.MICROSECONDS.toNanos(n.longValue());
+  }
+
+  /** The request's headers, names lower-case (the last value of a repeated header wins). */
+  static java.util.Map<String, String> headers(RoutingContext ctx) {
+    java.util.Map<String, String> h = new java.util.HashMap<>();
+    ctx.request().headers().forEach(e -> h.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+    return h;
   }
 
   private static String stringParam(JsonObject parameters, String name, String header, String fallback) {

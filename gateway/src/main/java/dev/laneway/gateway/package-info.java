@@ -4,7 +4,7 @@
  * routes and tries lanes in order, and one {@link ErrorMapping} from every typed error to HTTP.
  *
  * <pre>{@code
- * Gateway g = Gateway.start(GatewayOptions.defaults().withHttpPort(0));
+ * Gateway g = Gateway.start(GatewayOptions.defaults().with("http-port", "0"));
  * // curl localhost:<g.httpPort()>/v2/models/all-minilm-l6-v2/infer -d '{"inputs":[...]}'
  * g.close();
  * }</pre>

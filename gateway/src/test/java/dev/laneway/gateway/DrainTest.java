@@ -28,10 +28,15 @@ class DrainTest {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     URI infer = URI.create("http://127.0.0.1:" + g.httpPort() + "/v2/models/all-minilm-l6-v2/infer");
     URI ready = URI.create("http://127.0.0.1:" + g.httpPort() + "/v2/health/ready");
-    String body = OipRestTest.infer("a long enough sentence to keep the lane busy for a little while, ".repeat(8));
+    // 16 distinct long texts per request (no cache hits): 384 items keep the one-instance lane busy for seconds,
+    // so all 24 requests are still in flight when the drain starts
+    String sentence = "a long enough sentence to keep the lane busy for a little while, ".repeat(8);
 
     List<CompletableFuture<HttpResponse<String>>> accepted = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
+      String[] texts = new String[16];
+      for (int t = 0; t < texts.length; t++) texts[t] = sentence + " (" + i + "/" + t + ")";
+      String body = OipRestTest.infer(texts);
       accepted.add(http.sendAsync(HttpRequest.newBuilder(infer).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
           HttpResponse.BodyHandlers.ofString()));
     }

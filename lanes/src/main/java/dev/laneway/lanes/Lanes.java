@@ -15,23 +15,31 @@ import java.util.concurrent.CompletionException;
 /** Every lane of a topology, started together. */
 public final class Lanes implements AutoCloseable {
   private final Map<String, Lane> lanes;
+  private final DeviceFaults faults;
 
-  private Lanes(Map<String, Lane> lanes) {
+  private Lanes(Map<String, Lane> lanes, DeviceFaults faults) {
     this.lanes = lanes;
+    this.faults = faults;
   }
 
-  /** Starts every lane in parallel (each loads and warms its models); blocks until all are ready or one fails. */
+  /**
+   * Starts every lane in parallel (each loads and warms its models, and specialised lanes check admission); blocks
+   * until all are ready or one fails. Each lane is a {@link GuardedLane}: breaker, bulkhead, injected faults.
+   */
   public static Lanes start(Topology topology) {
     return start(topology, OpenTelemetry.noop());
   }
 
   /** As {@link #start(Topology)}; the lanes' executors record spans and metrics through {@code otel}. */
   public static Lanes start(Topology topology, OpenTelemetry otel) {
+    DeviceFaults faults = new DeviceFaults();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     int threads = Math.max(1, Math.min(topology.lanes().size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
     for (LaneSpec spec : topology.lanes()) {
-      starting.add(CompletableFuture.supplyAsync(() -> LocalLane.start(spec, topology, otel), loaders));
+      starting.add(CompletableFuture.supplyAsync(
+          () -> GuardedLane.create(LocalLane.start(spec, topology, otel), faults, Admission.check(spec, topology)),
+          loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();
@@ -50,14 +58,25 @@ public final class Lanes implements AutoCloseable {
       started.values().forEach(Lane::close);
       throw failure;
     }
-    return new Lanes(Map.copyOf(started));
+    return new Lanes(java.util.Collections.unmodifiableMap(started), faults);
   }
 
   /** For tests: lanes built elsewhere. */
   public static Lanes of(Collection<Lane> lanes) {
     Map<String, Lane> m = new LinkedHashMap<>();
     for (Lane l : lanes) m.put(l.id(), l);
-    return new Lanes(m);
+    return new Lanes(m, new DeviceFaults());
+  }
+
+  /** The local lane inside a lane (through its {@link GuardedLane}), for executor metrics; empty for other kinds. */
+  public static Optional<LocalLane> local(Lane lane) {
+    Lane l = lane instanceof GuardedLane g ? g.inner() : lane;
+    return l instanceof LocalLane local ? Optional.of(local) : Optional.empty();
+  }
+
+  /** The injected device faults every lane of this set consults (the admin API writes them). */
+  public DeviceFaults faults() {
+    return faults;
   }
 
   public Optional<Lane> find(String id) {

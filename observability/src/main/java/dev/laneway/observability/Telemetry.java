@@ -11,6 +11,10 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,6 +45,8 @@ public final class Telemetry implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final PrometheusMetricReader prometheus;
   private final String tracesExporter;
+  private final List<InfoSnapshot> infos = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Telemetry(OpenTelemetrySdk sdk, PrometheusMetricReader prometheus, String tracesExporter) {
     this.sdk = sdk;
@@ -91,6 +97,7 @@ public final class Telemetry implements AutoCloseable {
             .disableShutdownHook()
             .build()
             .getOpenTelemetrySdk();
+    JvmMetrics.register(sdk.getMeter("dev.laneway.observability"));
     return new Telemetry(sdk, prometheus, exporter[0]);
   }
 
@@ -113,9 +120,32 @@ public final class Telemetry implements AutoCloseable {
     return "tracing on, exporting spans with " + tracesExporter;
   }
 
+  /**
+   * Adds a Prometheus info metric, {@code <name>_info{labels} 1} (e.g. {@code laneway_build_info}). The Prometheus
+   * client reserves the {@code _info} suffix and strips it from gauges, so info metrics are registered here rather
+   * than as OpenTelemetry gauges. Call at start-up; any thread.
+   *
+   * @param name without the {@code _info} suffix
+   */
+  public void info(String name, String help, Map<String, String> labels) {
+    io.prometheus.metrics.model.snapshots.Labels.Builder l = io.prometheus.metrics.model.snapshots.Labels.builder();
+    labels.forEach(l::label);
+    infos.add(new InfoSnapshot(new MetricMetadata(name, help), List.of(new InfoSnapshot.InfoDataPointSnapshot(l.build()))));
+  }
+
   /** Writes every metric in the Prometheus text format (version 0.0.4). */
   public void writePrometheus(OutputStream out) throws IOException {
-    PrometheusTextFormatWriter.create().write(out, prometheus.collect());
+    MetricSnapshots.Builder all = MetricSnapshots.builder();
+    for (MetricSnapshot m : prometheus.collect()) {
+      // the SDK's target_info (the resource's attributes) comes without a HELP line, which promtool reports
+      if (m instanceof InfoSnapshot i && i.getMetadata().getHelp() == null) {
+        m = new InfoSnapshot(new MetricMetadata(i.getMetadata().getName(), "Target metadata: the resource's attributes"),
+            i.getDataPoints());
+      }
+      all.metricSnapshot(m);
+    }
+    infos.forEach(all::metricSnapshot);
+    PrometheusTextFormatWriter.create().write(out, all.build());
   }
 
   public String prometheusText() {
@@ -132,8 +162,9 @@ public final class Telemetry implements AutoCloseable {
     return PrometheusTextFormatWriter.CONTENT_TYPE;
   }
 
+  /** Flushes and shuts down the exporters; idempotent. */
   @Override
   public void close() {
-    sdk.close();
+    if (closed.compareAndSet(false, true)) sdk.close();
   }
 }

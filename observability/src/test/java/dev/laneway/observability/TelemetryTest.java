@@ -50,4 +50,26 @@ class TelemetryTest {
       assertTrue(t.startupHint().contains("zipkin"));
     }
   }
+
+  /** The environment (here a system property, as OTEL_TRACES_SAMPLER would be) applies; a flag wins over it. */
+  @Test
+  void environmentApplies_andFlagsWinOverIt() {
+    String key = "otel.traces.sampler";
+    String before = System.getProperty(key);
+    System.setProperty(key, "always_off");
+    try {
+      try (Telemetry t = Telemetry.create("test")) {
+        Span s = t.openTelemetry().getTracer("t").spanBuilder("work").startSpan();
+        assertTrue(!s.getSpanContext().isSampled(), "always_off from the environment");
+        s.end();
+      }
+      try (Telemetry t = Telemetry.start("test", Map.of(key, "always_on"))) {
+        Span s = t.openTelemetry().getTracer("t").spanBuilder("work").startSpan();
+        assertTrue(s.getSpanContext().isSampled(), "the flag's always_on wins");
+        s.end();
+      }
+    } finally {
+      if (before == null) System.clearProperty(key); else System.setProperty(key, before);
+    }
+  }
 }

@@ -8,6 +8,9 @@ import java.util.List;
  *
  * @param instances instance threads per device, each with its own ONNX Runtime sessions
  * @param intraOpThreads ONNX Runtime intra-op threads per session
+ * @param breaker the lane's circuit breaker ({@link BreakerSpec#DEFAULT} when absent)
+ * @param maxInFlight the lane's bulkhead: requests inside the lane at once; more are refused as full (default 1024)
+ * @param admission what a specialised lane's device accepts ({@link AdmissionSpec#NONE} when absent)
  */
 public record LaneSpec(
     String id,
@@ -16,7 +19,10 @@ public record LaneSpec(
     List<String> devices,
     int instances,
     int intraOpThreads,
-    Batching batching) {
+    Batching batching,
+    BreakerSpec breaker,
+    int maxInFlight,
+    AdmissionSpec admission) {
   public LaneSpec {
     Checks.id("id", id);
     Checks.id("region", region);
@@ -35,6 +41,16 @@ public record LaneSpec(
     Checks.atLeast("intra_op_threads", intraOpThreads, 1);
     if (batching == null) {
       batching = Batching.DEFAULT;
+    }
+    if (breaker == null) {
+      breaker = BreakerSpec.DEFAULT;
+    }
+    if (maxInFlight == 0) {
+      maxInFlight = 1024;
+    }
+    Checks.atLeast("max_in_flight", maxInFlight, 1);
+    if (admission == null) {
+      admission = AdmissionSpec.NONE;
     }
   }
 }

@@ -52,6 +52,9 @@ class TopologyLoaderTest {
     LaneSpec lane = t.lane("l0");
     assertEquals(1, lane.instances());
     assertEquals(Batching.DEFAULT, lane.batching());
+    assertEquals(BreakerSpec.DEFAULT, lane.breaker());
+    assertEquals(1024, lane.maxInFlight());
+    assertEquals(AdmissionSpec.NONE, lane.admission());
     assertEquals("mean", t.model("m").orElseThrow().pooling());
   }
 
@@ -65,6 +68,10 @@ class TopologyLoaderTest {
       "lanes: [{id: l0, region: hk, class: general, devices: [d0], batching: {max_queue_delay: soon}}] | 'soon' (expected: a duration",
       "lanes: [{id: l0, region: hk, class: general, devices: [d0], instances: many}] | instances",
       "lanes: [{id: l0, region: hk, class: general, devices: [d0]}, {id: l0, region: hk, class: general, devices: [d0]}] | lanes: 'l0' declared twice",
+      "lanes: [{id: l0, region: hk, class: general, devices: [d0], breaker: {failure_rate: 150}}] | lanes[0].breaker | failure_rate: 150 (expected: 1..100, percent)",
+      "lanes: [{id: l0, region: hk, class: general, devices: [d0], breaker: {wait_in_opn: 1s}}] | unknown key 'wait_in_opn'",
+      "lanes: [{id: l0, region: hk, class: general, devices: [d0], admission: {min_cosine: 1.5}}] | lanes[0].admission | min_cosine: 1.5 (expected: 0..1)",
+      "lanes: [{id: l0, region: hk, class: general, devices: [d0], max_in_flight: -1}] | max_in_flight: -1 (expected: >= 1)",
   })
   void invalidFiles_sayWhereAndWhy(String lanes, String expected) {
     String yaml = MINIMAL.replace("lanes: [{id: l0, region: hk, class: general, devices: [d0]}]", lanes);

@@ -1,0 +1,78 @@
+package dev.laneway.gateway;
+
+import dev.laneway.lanes.GuardedLane;
+import dev.laneway.lanes.Lane;
+import dev.laneway.routing.Candidate;
+import dev.laneway.routing.Decision;
+import dev.laneway.routing.Skip;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * {@code POST /v2/routing/explain}: the routing decision a request would get, computing nothing. The body is an infer
+ * body plus {@code model_name} (and optionally {@code model_version}); {@code inputs} may be left out. Headers count
+ * as for infer ({@code x-api-key}, {@code x-laneway-region}, {@code x-laneway-latency-class}). The answer names the
+ * matched rule, the candidates in order (with breaker state, EWMA latency and link RTT), and why each other lane was
+ * skipped (breaker open, residency, space, not admitted, not selected). Runs on the event loop; never blocks.
+ */
+final class ExplainApi {
+  private ExplainApi() {}
+
+  static void mount(Router r, Gateway gateway, OipRestApi rest, BodyHandler body) {
+    r.post("/v2/routing/explain").handler(body).handler(ctx -> explain(ctx, gateway, rest));
+  }
+
+  private static void explain(RoutingContext ctx, Gateway gateway, OipRestApi rest) {
+    try {
+      JsonObject json;
+      try {
+        json = ctx.body().buffer() == null || ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+      } catch (DecodeException | ClassCastException e) {
+        throw new GatewayException.BadRequest("request body: expected a JSON object");
+      }
+      Object model = json.remove("model_name");
+      Object version = json.remove("model_version");
+      if (!(model instanceof String m)) {
+        throw new GatewayException.BadRequest("model_name: " + (model == null ? "missing" : "expected a string"));
+      }
+      if (version != null && !(version instanceof String)) {
+        throw new GatewayException.BadRequest("model_version: expected a string");
+      }
+      if (!json.containsKey("inputs")) {
+        json.put("inputs", new JsonArray().add(new JsonObject().put("name", OipJson.INPUT).put("datatype", "BYTES")
+            .put("shape", new JsonArray().add(1)).put("data", new JsonArray().add("explain"))));
+      }
+      OipJson.InferBody decoded = OipJson.decodeInfer(Buffer.buffer(json.encode()), Integer.MAX_VALUE);
+      InferenceCall call = rest.call(ctx, m, (String) version, decoded);
+      Decision d = gateway.dispatcher().decide(call);
+      var topology = gateway.dispatcher().router().topology();
+      JsonArray candidates = new JsonArray();
+      for (Candidate c : d.candidates()) {
+        JsonObject o = new JsonObject().put("lane", c.lane()).put("region", c.region()).put("variant", c.variant())
+            .put("degraded", c.degraded())
+            .put("rtt_ms", topology.rtt(call.clientRegion(), c.region()).toNanos() / 1e6);
+        Lane lane = gateway.lanes().find(c.lane()).orElse(null);
+        if (lane instanceof GuardedLane g) o.put("breaker", g.breakerState()).put("ewma_ms", g.ewmaMs());
+        candidates.add(o);
+      }
+      JsonArray skipped = new JsonArray();
+      for (Skip s : d.skipped()) skipped.add(new JsonObject().put("lane", s.lane()).put("reason", s.reason()));
+      JsonObject out = new JsonObject().put("model_name", d.model()).put("model_version", d.variant())
+          .put("rule", d.rule()).put("tenant", d.tenant()).put("client_region", call.clientRegion())
+          .put("latency_class", call.latencyClass()).put("candidates", candidates).put("skipped", skipped)
+          .put("blocked_by", d.blockedBy())
+          .put("policy", new JsonObject().put("source", gateway.dispatcher().router().policy().source())
+              .put("version", gateway.reloader().version()));
+      ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toBuffer());
+    } catch (RuntimeException e) {
+      ErrorMapping.HttpError err = ErrorMapping.toHttp(e);
+      ctx.response().setStatusCode(err.status()).putHeader("content-type", "application/json")
+          .end(OipJson.error(err.message()));
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.laneway.gateway;
+
+import dev.laneway.lanes.GuardedLane;
+import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.Lanes;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import java.util.function.LongSupplier;
+
+/**
+ * Routing and lane-health metrics, on the Meter {@code dev.laneway.routing}: fallbacks, degraded answers, refusals by
+ * reason, breaker state per lane, policy version and reloads. Labels are bounded (model, variant, lane, region,
+ * reason): never a tenant key. Counters are recorded by {@link Dispatcher} and the reloader from any thread.
+ */
+final class RoutingMetrics {
+  static final AttributeKey<String> MODEL = AttributeKey.stringKey("model");
+  static final AttributeKey<String> VARIANT = AttributeKey.stringKey("variant");
+  static final AttributeKey<String> LANE = AttributeKey.stringKey("lane");
+  static final AttributeKey<String> REGION = AttributeKey.stringKey("region");
+  static final AttributeKey<String> FROM_LANE = AttributeKey.stringKey("from_lane");
+  static final AttributeKey<String> TO_LANE = AttributeKey.stringKey("to_lane");
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+
+  private final LongCounter fallbacks;
+  private final LongCounter degraded;
+  private final LongCounter refusals;
+  private final LongCounter reloads;
+  private final dev.laneway.observability.Labels models;
+
+  RoutingMetrics(Meter meter, Lanes lanes, LongSupplier policyVersion) {
+    models = GatewayMetrics.modelLabels(lanes);
+    fallbacks = meter.counterBuilder("laneway.fallbacks")
+        .setDescription("Requests passed from one lane to the next within the same request").build();
+    degraded = meter.counterBuilder("laneway.degraded")
+        .setDescription("Answers served by a lane other than the first choice").build();
+    refusals = meter.counterBuilder("laneway.refusals")
+        .setDescription("Requests refused before reaching a lane: residency, space, unauthorized, forbidden, no_rule")
+        .build();
+    reloads = meter.counterBuilder("laneway.policy.reloads")
+        .setDescription("Policy/topology reloads, by outcome (ok or refused)").build();
+    meter.gaugeBuilder("laneway.policy.version").ofLongs()
+        .setDescription("Version of the routing policy serving (1 at start, +1 per accepted reload)")
+        .buildWithCallback(m -> m.record(policyVersion.getAsLong()));
+    meter.gaugeBuilder("laneway.breaker.state").ofLongs()
+        .setDescription("Circuit breaker per lane: 0 closed, 1 half-open, 2 open")
+        .buildWithCallback(m -> {
+          for (Lane l : lanes.all()) {
+            if (l instanceof GuardedLane g) {
+              m.record(g.breakerStateCode(), Attributes.of(LANE, l.id(), REGION, l.spec().region()));
+            }
+          }
+        });
+  }
+
+  void fallback(String model, String fromLane, String toLane) {
+    fallbacks.add(1, Attributes.of(MODEL, models.bound(model), FROM_LANE, fromLane, TO_LANE, toLane));
+  }
+
+  void degraded(String model, String variant, String lane, String region) {
+    degraded.add(1, Attributes.of(MODEL, models.bound(model), VARIANT, variant, LANE, lane, REGION, region));
+  }
+
+  void refused(String model, String reason) {
+    refusals.add(1, Attributes.of(MODEL, models.bound(model), REASON, reason));
+  }
+
+  void reloaded(boolean ok) {
+    reloads.add(1, Attributes.of(OUTCOME, ok ? "ok" : "refused"));
+  }
+}

@@ -1,0 +1,53 @@
+package dev.laneway.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GatewayOptionsTest {
+  @Test
+  void defaultsAreTritonsPortsAndTheEmbeddedDefault() {
+    GatewayOptions o = GatewayOptions.defaults();
+    assertEquals(8000, o.httpPort());
+    assertEquals(8001, o.grpcPort());
+    assertEquals(8002, o.metricsPort());
+    assertNull(o.topology());
+    assertEquals(Duration.ofSeconds(30), o.defaultTimeout());
+  }
+
+  @Test
+  void bothFlagSpellingsParse() {
+    GatewayOptions o = GatewayOptions.parse("--http-port", "9000", "--default-timeout=250ms", "--topology", "t.yaml");
+    assertEquals(9000, o.httpPort());
+    assertEquals(Duration.ofMillis(250), o.defaultTimeout());
+    assertEquals(Path.of("t.yaml"), o.topology());
+  }
+
+  @Test
+  void badValuesNameTheFlagAndWhatWasExpected() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayOptions.parse("--grpc-port", "70000"));
+    assertEquals("--grpc-port: '70000' (expected: a port 0..65535)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> GatewayOptions.parse("--default-timeout", "0s"));
+    assertTrue(e.getMessage().startsWith("--default-timeout: '0s' (expected: a duration > 0"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> GatewayOptions.parse("--no-such", "1"));
+    assertTrue(e.getMessage().startsWith("unknown option --no-such"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> GatewayOptions.parse("--host"));
+    assertTrue(e.getMessage().startsWith("--host: missing value"), e.getMessage());
+  }
+
+  /** Every option has a default, a flag, a help line and a line in the README's options table. */
+  @Test
+  void everyOptionIsInHelpAndInTheReadme() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    for (GatewayOptions.Option o : GatewayOptions.OPTIONS) {
+      assertTrue(GatewayOptions.HELP.contains("--" + o.flag() + " "), o.flag());
+      assertTrue(readme.contains("| `--" + o.flag() + " "), "README options table lacks --" + o.flag());
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package dev.laneway.loadtests;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./laneway bench NAME [options]}: every option, with its default.
+ *
+ * @param json where the JSON goes (the HTML beside it); null: {@code loadtests/target/bench/NAME.json}
+ * @param seconds 0: the scenario's own lengths; else seconds per load step (e2e) or in all (failover, mixed, regions)
+ * @param smoke a few seconds per phase, for CI
+ * @param gatewayArgs more options for the child gateway, in order
+ * @param model the model requests name
+ * @param variant the model version requests name ({@code int8}: the variant the in-process limit measures)
+ * @param rate requests per second for failover, mixed and regions at "capacity"; 0: a quick search against the gateway
+ * @param limitInstances instance threads of the in-process limit (the lane's {@code instances})
+ * @param limitBatch batch size of the in-process limit (the lane's {@code max_batch_size})
+ * @param timeoutMs the OIP {@code timeout} every request carries, so an overloaded gateway answers rather than queues
+ */
+public record BenchOptions(String scenario, Path json, int seconds, boolean smoke, List<String> gatewayArgs,
+    String model, String variant, double rate, int limitInstances, int limitBatch, long timeoutMs) {
+
+  public static final String HELP =
+      """
+      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, regions
+        --json FILE            where the JSON goes, the HTML beside it (default loadtests/target/bench/NAME.json)
+        --seconds N            seconds per load step (e2e) or in all (others) (default: e2e 8, others 30)
+        --smoke                a few seconds per phase, for CI
+        --gateway-arg X        one more option for the child gateway (repeatable)
+        --model M              model the requests name (default all-minilm-l6-v2)
+        --variant V            model version to ask for (default int8, the one the in-process limit runs)
+        --rate R               requests/s taken as capacity by failover, mixed, regions (default: a quick search)
+        --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 1)
+        --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
+        --timeout-ms N         OIP timeout parameter on every request (default 1000)
+        --help                 this text
+      """;
+
+  public BenchOptions {
+    gatewayArgs = List.copyOf(gatewayArgs);
+    if (seconds < 0) throw new IllegalArgumentException("--seconds: " + seconds + " (expected: >= 0)");
+    if (rate < 0) throw new IllegalArgumentException("--rate: " + rate + " (expected: >= 0)");
+    if (limitInstances < 1) throw new IllegalArgumentException("--limit-instances: " + limitInstances + " (expected: >= 1)");
+    if (limitBatch < 1) throw new IllegalArgumentException("--limit-batch: " + limitBatch + " (expected: >= 1)");
+    if (timeoutMs < 0) throw new IllegalArgumentException("--timeout-ms: " + timeoutMs + " (expected: >= 0)");
+  }
+
+  public static BenchOptions parse(String... args) {
+    if (args.length == 0 || args[0].startsWith("--")) throw new IllegalArgumentException("missing scenario NAME\n" + HELP);
+    String scenario = args[0];
+    Path json = null;
+    int seconds = 0;
+    boolean smoke = false;
+    List<String> gw = new ArrayList<>();
+    String model = "all-minilm-l6-v2";
+    String variant = "int8";
+    double rate = 0;
+    int instances = 1;
+    int batch = 32;
+    long timeoutMs = 1000;
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      String value = null;
+      int eq = a.indexOf('=');
+      String name = eq > 0 ? a.substring(0, eq) : a;
+      if (eq > 0) value = a.substring(eq + 1);
+      if (name.equals("--smoke")) {
+        smoke = true;
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) throw new IllegalArgumentException(name + ": missing value\n" + HELP);
+        value = args[++i];
+      }
+      try {
+        switch (name) {
+          case "--json" -> json = Path.of(value);
+          case "--seconds" -> seconds = Integer.parseInt(value);
+          case "--gateway-arg" -> gw.add(value);
+          case "--model" -> model = value;
+          case "--variant" -> variant = value;
+          case "--rate" -> rate = Double.parseDouble(value);
+          case "--limit-instances" -> instances = Integer.parseInt(value);
+          case "--limit-batch" -> batch = Integer.parseInt(value);
+          case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
+          default -> throw new IllegalArgumentException("unknown option " + name + "\n" + HELP);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + ": '" + value + "' (expected: a number)");
+      }
+    }
+    return new BenchOptions(scenario, json, seconds, smoke, gw, model, variant, rate, instances, batch, timeoutMs);
+  }
+
+  /** The JSON file this run writes. */
+  public Path jsonFile() {
+    if (json != null) return json;
+    Path home = GatewayProcess.home();
+    Path base = home == null ? Path.of("target") : home.resolve("loadtests/target");
+    return base.resolve("bench").resolve(scenario + ".json");
+  }
+
+  /** Seconds of one phase: {@code --seconds}, or {@code smokeSeconds} with {@code --smoke}, or {@code normal}. */
+  public int seconds(int normal, int smokeSeconds) {
+    if (seconds > 0) return seconds;
+    return smoke ? smokeSeconds : normal;
+  }
+}

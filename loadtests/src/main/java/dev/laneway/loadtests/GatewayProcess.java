@@ -1,0 +1,264 @@
+package dev.laneway.loadtests;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A gateway as a child JVM, started from {@code gateway/target/laneway.classpath} on the JDK that runs the bench, every
+ * listener on 127.0.0.1 port 0. Its log (stdout and stderr) goes to a file under {@code target/bench/}; the bound ports
+ * are read from its start-up lines ({@code ... HTTP on 127.0.0.1:PORT}, {@code gRPC on ...:PORT}); it is ready when
+ * {@code GET /v2/health/ready} answers 200. {@link #close} (and a shutdown hook, so a killed bench leaves nothing
+ * behind) sends SIGTERM, then kills it after a few seconds.
+ *
+ * <p>Threads: created and closed by the scenario's thread.
+ */
+public final class GatewayProcess implements AutoCloseable {
+  // "ready in 812 ms: HTTP on 127.0.0.1:41234, gRPC on 127.0.0.1:40121" or "gRPC listening at 127.0.0.1:40121": the
+  // first address:port after the word HTTP (or REST; not "HTTP/2") or gRPC on a line wins
+  private static final String ADDRESS = "(?:\\d{1,3}(?:\\.\\d{1,3}){3}|localhost|\\[[0-9a-fA-F:]+\\]):(\\d{1,5})\\b";
+  private static final Pattern HTTP_PORT = Pattern.compile("\\b(?:HTTP|REST)\\b(?!/)[^\\n]*?" + ADDRESS);
+  private static final Pattern GRPC_PORT = Pattern.compile("\\b(?:gRPC|GRPC)\\b[^\\n]*?" + ADDRESS);
+  private static final String MAIN = "dev.laneway.gateway.Main";
+
+  private final Process process;
+  private final Path log;
+  private final int httpPort;
+  private final int grpcPort;
+  private final String adminToken;
+  private final Thread hook;
+
+  private GatewayProcess(Process process, Path log, int httpPort, int grpcPort, String adminToken, Thread hook) {
+    this.process = process;
+    this.log = log;
+    this.httpPort = httpPort;
+    this.grpcPort = grpcPort;
+    this.adminToken = adminToken;
+    this.hook = hook;
+  }
+
+  /** The repository root: the first directory at or above the working directory with a built gateway. */
+  public static Path home() {
+    String given = System.getProperty("laneway.home");
+    if (given != null) return Path.of(given).toAbsolutePath();
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("gateway/target/laneway.classpath"))) return p;
+    }
+    return null;
+  }
+
+  /** The classpath that runs the gateway, or null when the gateway module has not been packaged. */
+  public static String classpath(Path home) {
+    if (home == null) return null;
+    Path file = home.resolve("gateway/target/laneway.classpath");
+    try {
+      return home.resolve("gateway/target/classes") + java.io.File.pathSeparator + Files.readString(file).trim();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Starts a gateway and waits until it is ready.
+   *
+   * @param extraArgs more gateway options ({@code --gateway-arg}), after the bench's own
+   * @param logFile where its output goes
+   * @throws IllegalStateException when it exits or is not ready within {@code startTimeoutSeconds}, with the log's tail
+   */
+  public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds) {
+    Path home = home();
+    String cp = classpath(home);
+    if (cp == null) {
+      throw new IllegalStateException("no gateway/target/laneway.classpath at or above " + Path.of("").toAbsolutePath()
+          + ": build the gateway first (./mvnw -B -ntp -pl gateway -am package -DskipTests)");
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC",
+        "-cp", cp, MAIN, "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
+        "--drain-timeout", "3s"));
+    String token = null;
+    if (supports(java, cp, "--admin-token") && extraArgs.stream().noneMatch(a -> a.startsWith("--admin-token"))) {
+      token = "bench-" + Long.toHexString(System.nanoTime());
+      cmd.add("--admin-token");
+      cmd.add(token);
+    }
+    for (int i = 0; i + 1 < extraArgs.size(); i++) {
+      if (extraArgs.get(i).equals("--admin-token")) token = extraArgs.get(i + 1);
+    }
+    cmd.addAll(extraArgs);
+    try {
+      Files.createDirectories(logFile.toAbsolutePath().getParent());
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+      Thread hook = Thread.ofPlatform().name("bench-gateway-kill").unstarted(() -> kill(p));
+      Runtime.getRuntime().addShutdownHook(hook);
+      GatewayProcess g = null;
+      try {
+        g = awaitReady(p, logFile, token, hook, startTimeoutSeconds);
+        return g;
+      } finally {
+        if (g == null) {
+          kill(p);
+          removeHook(hook);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the gateway: " + e.getMessage(), e);
+    }
+  }
+
+  /** True when the gateway's {@code --help} lists {@code flag}. */
+  static boolean supports(String java, String cp, String flag) {
+    try {
+      Process p = new ProcessBuilder(java, "-cp", cp, MAIN, "--help").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(20, TimeUnit.SECONDS);
+      return out.contains(flag);
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static GatewayProcess awaitReady(Process p, Path logFile, String token, Thread hook, int timeoutSeconds) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    int http = -1;
+    int grpc = -1;
+    while (System.nanoTime() < end) {
+      String text = read(logFile);
+      if (http < 0) http = port(HTTP_PORT, text);
+      if (grpc < 0) grpc = port(GRPC_PORT, text);
+      if (!p.isAlive()) {
+        throw new IllegalStateException("gateway exited with " + p.exitValue() + " before it was ready; log "
+            + logFile + ":\n" + tail(text, 30));
+      }
+      if (http > 0 && ready(http)) {
+        sleep(200); // the gRPC line may follow the HTTP one
+        text = read(logFile);
+        if (grpc < 0) grpc = port(GRPC_PORT, text);
+        return new GatewayProcess(p, logFile, http, grpc, token, hook);
+      }
+      sleep(200);
+    }
+    throw new IllegalStateException("gateway not ready after " + timeoutSeconds + " s (HTTP port "
+        + (http < 0 ? "not logged" : http) + "); log " + logFile + ":\n" + tail(read(logFile), 30));
+  }
+
+  static int port(Pattern pattern, String log) {
+    Matcher m = pattern.matcher(log);
+    while (m.find()) {
+      int p = Integer.parseInt(m.group(1));
+      if (p > 0 && p < 65536) return p;
+    }
+    return -1;
+  }
+
+  /** The HTTP port in a gateway log, or -1; for tests. */
+  static int httpPort(String log) {
+    return port(HTTP_PORT, log);
+  }
+
+  /** The gRPC port in a gateway log, or -1; for tests. */
+  static int grpcPort(String log) {
+    return port(GRPC_PORT, log);
+  }
+
+  private static boolean ready(int port) {
+    try (var s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+      s.setSoTimeout(2000);
+      s.getOutputStream().write("GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      byte[] head = s.getInputStream().readNBytes(12);
+      return new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String read(Path f) {
+    try {
+      return Files.exists(f) ? new String(Files.readAllBytes(f), StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static String tail(String text, int lines) {
+    String[] all = text.split("\n");
+    return String.join("\n", java.util.Arrays.asList(all).subList(Math.max(0, all.length - lines), all.length));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the gateway", e);
+    }
+  }
+
+  private static void kill(Process p) {
+    if (!p.isAlive()) return;
+    p.destroy(); // SIGTERM: the gateway drains (--drain-timeout 3s) and exits
+    try {
+      if (!p.waitFor(8, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs
+    }
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** The gRPC port, or -1 when the gateway logged none (no gRPC listener). */
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  /** The admin token the gateway was started with, or null when it has no {@code --admin-token} option. */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  public String describe() {
+    return String.format(Locale.ROOT, "pid %d, HTTP 127.0.0.1:%d, gRPC %s, log %s", process.pid(), httpPort,
+        grpcPort < 0 ? "none" : "127.0.0.1:" + grpcPort, log);
+  }
+
+  @Override
+  public void close() {
+    kill(process);
+    removeHook(hook);
+  }
+}

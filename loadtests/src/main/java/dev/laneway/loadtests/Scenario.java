@@ -1,0 +1,18 @@
+package dev.laneway.loadtests;
+
+import io.vertx.core.json.JsonObject;
+
+/** A named bench scenario: runs on the caller's thread, starts (and always stops) its own gateway, returns its JSON. */
+public interface Scenario {
+  JsonObject run(BenchContext ctx);
+
+  static Scenario named(String name) {
+    return switch (name) {
+      case "e2e" -> new E2eScenario();
+      case "failover" -> new FailoverScenario();
+      case "mixed" -> new MixedScenario();
+      case "regions" -> new RegionsScenario();
+      default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (expected: e2e, failover, mixed, regions)");
+    };
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Laneway's load tests: an open-loop load generator ({@link dev.laneway.loadtests.OpenLoop}), wire clients for every
+ * front door (OIP REST JSON and binary, OIP gRPC unary and streaming, OpenAI embeddings), a child gateway process
+ * ({@link dev.laneway.loadtests.GatewayProcess}), the scenarios and their JSON + HTML reports. It talks to a gateway
+ * only over the wire and depends on no other Laneway module.
+ *
+ * <pre>{@code
+ * ./laneway bench e2e --smoke              # a few seconds per phase
+ * ./laneway bench failover --json out.json
+ * }</pre>
+ */
+package dev.laneway.loadtests;
