@@ -47,6 +47,18 @@ public abstract sealed class ExecutorException extends RuntimeException {
     }
   }
 
+  /**
+   * A text is longer than the lane's largest static sequence length (static shapes cannot truncate silently): the
+   * request is at fault, not the lane; a client error.
+   */
+  public static final class InputTooLong extends ExecutorException {
+    private static final long serialVersionUID = 1L;
+
+    public InputTooLong(String message) {
+      super(message, false, null);
+    }
+  }
+
   /** ONNX Runtime or the device failed while running a batch: a device error, which breakers count. */
   public static final class ExecutionFailed extends ExecutorException {
     private static final long serialVersionUID = 1L;

@@ -2,17 +2,28 @@ package dev.laneway.executor;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters one executor keeps: inference count vs execution count (as Triton's), rejections and expiries. */
+/**
+ * Counters one executor keeps for in-process readers (tests, the benchmark, health): inference count vs execution
+ * count (as Triton's), drops by reason, the longest batch execution. The exported metrics are recorded separately,
+ * through OpenTelemetry ({@code laneway.*} in {@link ExecutorTelemetry}). Thread-safe.
+ */
 public final class ExecutorStats {
   final AtomicLong inferences = new AtomicLong();
   final AtomicLong executions = new AtomicLong();
   final AtomicLong rejected = new AtomicLong();
   final AtomicLong expired = new AtomicLong();
+  final AtomicLong cancelled = new AtomicLong();
   final AtomicLong failedBatches = new AtomicLong();
+  final AtomicLong maxExecNanos = new AtomicLong();
+  final AtomicLong realTokens = new AtomicLong();
+  final AtomicLong paddedTokens = new AtomicLong();
 
-  void recordBatch(int size) {
+  void recordBatch(int size, long execNanos, int real, long padded) {
     inferences.addAndGet(size);
     executions.incrementAndGet();
+    maxExecNanos.accumulateAndGet(execNanos, Math::max);
+    realTokens.addAndGet(real);
+    paddedTokens.addAndGet(padded);
   }
 
   /** Items computed. */
@@ -25,15 +36,38 @@ public final class ExecutorStats {
     return executions.get();
   }
 
+  /** Items refused because the queue was full. */
   public long rejectedCount() {
     return rejected.get();
   }
 
+  /** Items dropped because their deadline passed before compute. */
   public long expiredCount() {
     return expired.get();
   }
 
+  /** Items freed because their request was cancelled. */
+  public long cancelledCount() {
+    return cancelled.get();
+  }
+
   public long failedBatchCount() {
     return failedBatches.get();
+  }
+
+  /** The longest batch execution so far. */
+  public long maxExecNanos() {
+    return maxExecNanos.get();
+  }
+
+  /** Real tokens / computed tokens over every batch so far (1 when none ran). */
+  public double paddingEfficiency() {
+    long p = paddedTokens.get();
+    return p == 0 ? 1 : (double) realTokens.get() / p;
+  }
+
+  /** Zeroes the peak (the benchmark measures one phase at a time). */
+  public void resetMaxExec() {
+    maxExecNanos.set(0);
   }
 }

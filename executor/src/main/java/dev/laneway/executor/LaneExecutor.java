@@ -5,16 +5,23 @@ import dev.laneway.runtime.EncoderSpec;
 import dev.laneway.runtime.ProviderChoice;
 import dev.laneway.runtime.Tokenizer;
 import dev.laneway.runtime.Tokens;
-import java.util.ArrayDeque;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -22,30 +29,55 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One lane's executor: a bounded queue of items (one per text) and instance threads, each owning one
- * {@link EncoderSession} per model variant, that take batches of the same variant off the queue.
+ * One lane's executor: a tokenizer thread, a queue per latency class, the {@link Batcher}'s decision, and instance
+ * threads that each own one {@link EncoderSession} per model variant and only compute.
  *
- * <p>This is the thin path: FIFO order, a batch fills up to {@code maxBatchSize} or until the oldest item has waited
- * {@code maxQueueDelay}. Priorities, length buckets and static shapes come with the batching issue.
+ * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and queues the request for
+ * tokenising, interactive first, so it never waits behind a flood of batch work. An idle instance, if there is one,
+ * tokenises it itself (one thread hand-off in all); otherwise the lane's tokenizer thread does, so that busy instances
+ * only compute. Tokenising (a {@code tokenize} span) refuses texts longer than a static shape allows and appends one
+ * item per text to its class's queue, signalling one waiting instance; a
+ * free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait — and runs the batch
+ * outside the lock (a {@code batch} span); the request's future completes when its last item is answered, in text
+ * order. An interactive item arriving at an idle lane with a zero delay is dispatched by the instance it wakes, with
+ * no polling and no sleeping in between.
  *
- * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and never blocks; the
- * returned future completes on an instance thread. Ownership: once {@code submit} returns a future, the executor owns
- * the request until it completes that future, normally or with an {@link ExecutorException}.
+ * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and does not wait for
+ * work (it holds the queue lock only to add the request); futures complete on the tokenizer thread or an instance
+ * thread. Ownership: once {@code submit} returns a future,
+ * the executor owns the request until it completes that future, normally or with an {@link ExecutorException};
+ * cancelling the future hands the request back and frees its queued items. Completions, drops and span work happen
+ * outside the queue lock.
  */
 public final class LaneExecutor implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(LaneExecutor.class.getName());
 
   private final ExecutorConfig config;
+  private final Batcher batcher;
   private final Map<String, EncoderSpec> specs;
   private final Map<String, Tokenizer> tokenizers;
   private final LongSupplier clock;
+  private final ExecutorTelemetry telemetry;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notEmpty = lock.newCondition();
-  private final ArrayDeque<Item> queue = new ArrayDeque<>();
+  private final Condition work = lock.newCondition();
+  private final EnumMap<Priority, ArrayList<Item>> queues = new EnumMap<>(Priority.class);
+  /** Requests waiting to be tokenised, most urgent class first, then in arrival order. Guarded by {@link #lock}. */
+  private final PriorityQueue<Pending> toTokenize = new PriorityQueue<>(64,
+      Comparator.comparing((Pending p) -> p.request.priority()).thenComparingLong(p -> p.sequence));
+  /** Signalled when a request waits for the tokenizer thread and no instance is idle. */
+  private final Condition tokenizerWork = lock.newCondition();
+  /** Instances waiting for work. Guarded by {@link #lock}. */
+  private int idleInstances;
+  private final AtomicLong sequence = new AtomicLong();
+  private final Thread tokenizerThread;
   private final List<Instance> instances = new ArrayList<>();
   private final Map<String, ProviderChoice> providers = new LinkedHashMap<>();
+  /** Items holding a queue slot: being tokenised or queued. */
+  private final AtomicInteger slots = new AtomicInteger();
+  /** Items accepted and not yet answered. */
   private final AtomicInteger inFlightItems = new AtomicInteger();
   private final ExecutorStats stats = new ExecutorStats();
+  private final Batcher.QueueView<Item> view;
   /** Model key → the longest open + warm-up of that model among the instances (nanos); written only in start. */
   private final Map<String, Long> loadNanos = new java.util.concurrent.ConcurrentHashMap<>();
   /** Model key → sessions opened cold (one per instance and device); written only in start. */
@@ -53,9 +85,13 @@ public final class LaneExecutor implements AutoCloseable {
   private volatile boolean accepting = true;
   private volatile boolean stopped;
 
-  private LaneExecutor(ExecutorConfig config, List<EncoderSpec> models, LongSupplier clock) {
+  private LaneExecutor(ExecutorConfig config, List<EncoderSpec> models, LongSupplier clock, OpenTelemetry otel) {
     this.config = config;
+    this.batcher = new Batcher(config.batching());
     this.clock = clock;
+    for (Priority p : Priority.values()) {
+      queues.put(p, new ArrayList<>());
+    }
     Map<String, EncoderSpec> s = new LinkedHashMap<>();
     Map<String, Tokenizer> t = new HashMap<>();
     for (EncoderSpec spec : models) {
@@ -64,25 +100,46 @@ public final class LaneExecutor implements AutoCloseable {
     }
     this.specs = Map.copyOf(s);
     this.tokenizers = Map.copyOf(t);
+    this.telemetry = new ExecutorTelemetry(otel, config.name(), config.region(), slots::get);
+    this.view = new Batcher.QueueView<>() {
+      @Override
+      public List<Item> queued(Priority priority) {
+        return queues.get(priority);
+      }
+
+      @Override
+      public boolean flushing() {
+        return !accepting;
+      }
+    };
+    this.tokenizerThread =
+        Thread.ofPlatform().name("laneway-" + config.name() + "-tokenizer").daemon(true).unstarted(this::tokenizeLoop);
   }
 
   /**
    * Opens every session on every device (one per instance and model variant), runs one warm-up batch on each, and
-   * starts the instance threads. Blocks until all are warm.
+   * starts the tokenizer and instance threads. Blocks until all are warm.
    */
-  public static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models) {
-    return start(config, devices, models, System::nanoTime);
+  public static LaneExecutor start(
+      ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models, OpenTelemetry otel) {
+    return start(config, devices, models, System::nanoTime, otel);
   }
 
-  static LaneExecutor start(
-      ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models, LongSupplier clock) {
+  /** With {@link OpenTelemetry#noop()}. */
+  public static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models) {
+    return start(config, devices, models, OpenTelemetry.noop());
+  }
+
+  static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<EncoderSpec> models,
+      LongSupplier clock, OpenTelemetry otel) {
     if (devices.isEmpty()) throw new IllegalArgumentException("devices: empty (expected: at least one)");
     if (models.isEmpty()) throw new IllegalArgumentException("models: empty (expected: at least one)");
-    LaneExecutor ex = new LaneExecutor(config, models, clock);
+    LaneExecutor ex = new LaneExecutor(config, models, clock, otel);
     try {
+      int index = 0;
       for (Placement p : devices) {
         for (int i = 0; i < config.instancesPerDevice(); i++) {
-          Instance inst = ex.new Instance(p, i);
+          Instance inst = ex.new Instance(p, i, index++);
           ex.instances.add(inst);
           ex.providers.putIfAbsent(p.device(), inst.provider);
         }
@@ -91,6 +148,7 @@ public final class LaneExecutor implements AutoCloseable {
       ex.close();
       throw e;
     }
+    ex.tokenizerThread.start();
     for (Instance inst : ex.instances) {
       inst.thread.start();
     }
@@ -98,55 +156,84 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
-   * Queues a request's texts. Never blocks.
+   * Accepts a request's texts. Never blocks.
    *
-   * @return a future completed on an instance thread with the vectors in text order, or with an
-   *     {@link ExecutorException}; cancelling it frees the request's queued items
+   * @return a future completed with the vectors in text order, or with an {@link ExecutorException}: queue full (at
+   *     once), input too long, deadline exceeded, execution failed, shutting down; cancelling it frees the request's
+   *     queued items
    */
   public CompletableFuture<EmbedResult> submit(EmbedRequest request) {
     if (!accepting) {
       return CompletableFuture.failedFuture(new ExecutorException.ShuttingDown(config.name() + " is shutting down"));
     }
-    Tokenizer tokenizer = tokenizers.get(request.modelKey());
-    if (tokenizer == null) {
+    if (!tokenizers.containsKey(request.modelKey())) {
       return CompletableFuture.failedFuture(
           new ExecutorException.UnknownModel(request.modelKey() + " is not loaded on " + config.name()));
     }
-    Pending pending = new Pending(request, clock.getAsLong());
     int n = request.texts().size();
+    int limit = admissionLimit(request.priority());
+    int held;
+    do {
+      held = slots.get();
+      if (held + n > limit) {
+        stats.rejected.addAndGet(n);
+        telemetry.dropped(request.modelKey(), null, "queue_full", n);
+        return CompletableFuture.failedFuture(new ExecutorException.QueueFull(
+            config.name() + ": queue full (" + held + " items held, " + n + " more asked; " + limit + " of max_queue_size "
+                + config.maxQueueSize() + " open to the " + request.priority().wireName() + " class)"));
+      }
+    } while (!slots.compareAndSet(held, held + n));
+    inFlightItems.addAndGet(n);
+    Pending pending = new Pending(request, clock.getAsLong(), sequence.getAndIncrement());
+    pending.future.whenComplete((r, e) -> {
+      if (pending.future.isCancelled()) cancelled(pending);
+    });
     lock.lock();
     try {
-      if (queue.size() + n > config.maxQueueSize()) {
-        stats.rejected.incrementAndGet();
-        return CompletableFuture.failedFuture(
-            new ExecutorException.QueueFull(
-                config.name() + ": queue full (" + queue.size() + " of max_queue_size " + config.maxQueueSize()
-                    + " items queued)"));
+      toTokenize.add(pending);
+      if (idleInstances > 0) {
+        work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
       }
-      for (int i = 0; i < n; i++) {
-        queue.addLast(new Item(pending, i));
+      if (toTokenize.size() > idleInstances) {
+        tokenizerWork.signal(); // more to tokenise than idle instances (woken ones may not have run yet)
       }
-      inFlightItems.addAndGet(n);
-      notEmpty.signal();
     } finally {
       lock.unlock();
     }
     return pending.future;
   }
 
-  /** Items waiting in the queue now. */
+  /**
+   * How many held items a request of this class may find and still be admitted: batch-class work may fill 3/4 of
+   * {@code max_queue_size} and standard 7/8, so that a flood of background work never gets an interactive request
+   * refused as queue-full.
+   */
+  int admissionLimit(Priority p) {
+    int max = config.maxQueueSize();
+    return switch (p) {
+      case INTERACTIVE -> max;
+      case STANDARD -> Math.max(1, max - max / 8);
+      case BATCH -> Math.max(1, max - max / 4);
+    };
+  }
+
+  /** Items held now: being tokenised or queued (not yet running). */
   public int queueDepth() {
-    lock.lock();
-    try {
-      return queue.size();
-    } finally {
-      lock.unlock();
-    }
+    return slots.get();
   }
 
   /** Items accepted and not yet answered (queued or running). */
   public int inFlight() {
     return inFlightItems.get();
+  }
+
+  /** Pooled native buffers handed out across every instance's sessions: zero between batches. */
+  public int nativeBuffersInUse() {
+    int n = 0;
+    for (Instance inst : instances) {
+      for (EncoderSession s : inst.sessions.values()) n += s.buffersInUse();
+    }
+    return n;
   }
 
   /**
@@ -182,13 +269,19 @@ public final class LaneExecutor implements AutoCloseable {
     return t.encode(text);
   }
 
-  /** Stops taking new work; what is queued still runs. */
+  /** Stops taking new work; what is accepted still runs, without waiting out batch windows. */
   public void stopAccepting() {
     accepting = false;
+    lock.lock();
+    try {
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
-   * Stops taking work, waits up to {@code timeoutMillis} for accepted items to finish, then stops the instances and
+   * Stops taking work, waits up to {@code timeoutMillis} for accepted items to finish, then stops the threads and
    * fails whatever is still queued with {@link ExecutorException.ShuttingDown}.
    */
   public void drainAndClose(long timeoutMillis) {
@@ -208,26 +301,42 @@ public final class LaneExecutor implements AutoCloseable {
   @Override
   public void close() {
     accepting = false;
-    List<Item> left;
+    stopped = true;
+    tokenizerThread.interrupt();
+    try {
+      if (tokenizerThread.isAlive()) tokenizerThread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<Pending> untokenised = new ArrayList<>();
+    List<Item> left = new ArrayList<>();
     lock.lock();
     try {
       stopped = true;
-      left = new ArrayList<>(queue);
-      queue.clear();
-      notEmpty.signalAll();
+      untokenised.addAll(toTokenize);
+      toTokenize.clear();
+      for (ArrayList<Item> q : queues.values()) {
+        left.addAll(q);
+        q.clear();
+      }
+      work.signalAll();
     } finally {
       lock.unlock();
     }
+    for (Pending p : untokenised) {
+      release(p.request.texts().size(), true);
+      p.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this request ran"));
+    }
     for (Item item : left) {
+      release(1, true);
       item.pending.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this item ran"));
-      inFlightItems.decrementAndGet();
     }
     for (Instance inst : instances) {
       inst.thread.interrupt();
     }
     for (Instance inst : instances) {
       try {
-        inst.thread.join(10_000);
+        if (inst.thread.isAlive()) inst.thread.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -236,55 +345,192 @@ public final class LaneExecutor implements AutoCloseable {
     for (Tokenizer t : tokenizers.values()) {
       t.close();
     }
+    telemetry.close();
   }
 
-  /** Takes the next batch: items of the head item's variant, up to maxBatchSize. Caller holds no lock. */
-  private List<Item> nextBatch() throws InterruptedException {
+  /** Gives back {@code n} items' slots (when {@code slot}) and in-flight counts. */
+  private void release(int n, boolean slot) {
+    if (slot) slots.addAndGet(-n);
+    inFlightItems.addAndGet(-n);
+  }
+
+  /**
+   * The tokenizer thread: tokenises each request, then queues its items. It does the tokenising while every instance
+   * is busy, so that instances only compute under load; an idle instance tokenises for itself (see {@link #next}).
+   */
+  private void tokenizeLoop() {
+    while (!stopped) {
+      Pending p;
+      lock.lock();
+      try {
+        while ((p = toTokenize.poll()) == null && !stopped) {
+          tokenizerWork.await();
+        }
+      } catch (InterruptedException e) {
+        continue;
+      } finally {
+        lock.unlock();
+      }
+      if (p != null) tokenizeAndQueue(p, true);
+    }
+  }
+
+  /**
+   * Tokenises a request and queues its items; {@code wake}: signal an instance (the tokenizer thread does; an
+   * instance tokenising for itself goes on to decide and need not wake another).
+   */
+  private void tokenizeAndQueue(Pending p, boolean wake) {
+    EmbedRequest r = p.request;
+    int n = r.texts().size();
+    if (p.future.isDone()) { // cancelled before tokenisation: its cancel hook found nothing queued
+      release(n, true);
+      stats.cancelled.addAndGet(n);
+      telemetry.dropped(r.modelKey(), null, "cancelled", n);
+      return;
+    }
+    Span span = telemetry.startTokenize(r.context(), r.modelKey(), n);
+    Tokenizer tokenizer = tokenizers.get(r.modelKey());
+    Item[] items = new Item[n];
+    int limit = config.batching().maxItemTokens();
+    try {
+      for (int i = 0; i < n; i++) {
+        Tokens t = tokenizer.encode(r.texts().get(i));
+        if (t.length() > limit) {
+          release(n, true);
+          span.setStatus(StatusCode.ERROR, "input too long");
+          p.fail(new ExecutorException.InputTooLong(
+              config.name() + ": text " + i + " has " + t.length() + " tokens (expected: <= " + limit
+                  + ", the lane's largest static_sequence_lengths)"));
+          return;
+        }
+        items[i] = new Item(p, i, t);
+      }
+    } catch (RuntimeException e) {
+      release(n, true);
+      span.recordException(e);
+      p.fail(new ExecutorException.ExecutionFailed(config.name() + ": tokenisation failed: " + e.getMessage(), e));
+      return;
+    } finally {
+      span.end();
+    }
+    boolean closed;
     lock.lock();
     try {
-      while (true) {
-        if (stopped) return List.of();
-        Item head = queue.peekFirst();
-        if (head == null) {
-          notEmpty.await();
-          continue;
-        }
-        String key = head.pending.request.modelKey();
-        int same = 0;
-        for (Item it : queue) {
-          if (it.pending.request.modelKey().equals(key) && ++same >= config.maxBatchSize()) break;
-        }
-        long waitNanos = head.pending.enqueuedNanos + config.maxQueueDelay().toNanos() - clock.getAsLong();
-        if (same < config.maxBatchSize() && waitNanos > 0 && accepting) {
-          notEmpty.awaitNanos(waitNanos);
-          continue;
-        }
-        List<Item> batch = new ArrayList<>(same);
-        Iterator<Item> it = queue.iterator();
-        while (it.hasNext() && batch.size() < config.maxBatchSize()) {
-          Item item = it.next();
-          if (item.pending.request.modelKey().equals(key)) {
-            it.remove();
-            batch.add(item);
-          }
-        }
-        if (!queue.isEmpty()) notEmpty.signal();
-        return batch;
+      closed = stopped;
+      if (!closed) {
+        ArrayList<Item> q = queues.get(r.priority());
+        for (Item item : items) q.add(item);
+        p.queued = true;
+        if (wake) work.signal();
       }
     } finally {
       lock.unlock();
+    }
+    if (closed) { // close() already failed what was queued; this request was being tokenised meanwhile
+      release(n, true);
+      p.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this request ran"));
+      return;
+    }
+    if (p.future.isCancelled()) cancelled(p); // the hook may have run before the items were queued
+  }
+
+  /** Cancel hook (any thread): removes the request's queued items and frees their slots. */
+  private void cancelled(Pending p) {
+    int removed = 0;
+    lock.lock();
+    try {
+      if (!p.queued) return; // still with the tokenizer, which frees it
+      ArrayList<Item> q = queues.get(p.request.priority());
+      int before = q.size();
+      q.removeIf(i -> i.pending == p);
+      removed = before - q.size();
+    } finally {
+      lock.unlock();
+    }
+    if (removed > 0) {
+      release(removed, true);
+      stats.cancelled.addAndGet(removed);
+      telemetry.dropped(p.request.modelKey(), null, "cancelled", removed);
+    }
+  }
+
+  /** What an instance takes off the queue: a batch to run, or expired items to fail. Caller holds no lock. */
+  private Batcher.Decision<Item> next() throws InterruptedException {
+    lock.lock();
+    try {
+      while (!stopped) {
+        Batcher.Decision<Item> d = batcher.decide(view, clock.getAsLong());
+        switch (d) {
+          case Batcher.Dispatch<Item> dispatch -> {
+            take(dispatch.priority(), dispatch.items());
+            return d;
+          }
+          case Batcher.Drop<Item> drop -> {
+            for (Priority p : Priority.values()) take(p, drop.expired());
+            return d;
+          }
+          case Batcher.Wait<Item> w -> {
+            Pending p = toTokenize.poll();
+            if (p != null) { // nothing to run yet: tokenise a waiting request here rather than hand it off
+              lock.unlock();
+              try {
+                tokenizeAndQueue(p, false);
+              } finally {
+                lock.lock();
+              }
+              continue;
+            }
+            idleInstances++;
+            try {
+              if (w.nanos() == Long.MAX_VALUE) {
+                work.await();
+              } else {
+                work.awaitNanos(w.nanos());
+              }
+            } finally {
+              idleInstances--;
+            }
+          }
+        }
+      }
+      return new Batcher.Wait<>(0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Removes {@code items} from the class's queue. The calling instance is about to leave the queue (to compute or to
+   * fail expired items), so whatever work is left is handed on: queued items to another instance, requests still to
+   * tokenise to an idle instance or else the tokenizer thread. Holds the lock.
+   */
+  private void take(Priority p, List<Item> items) {
+    IdentityHashMap<Item, Boolean> set = new IdentityHashMap<>();
+    for (Item i : items) set.put(i, Boolean.TRUE);
+    queues.get(p).removeIf(set::containsKey);
+    boolean queued = false;
+    for (ArrayList<Item> q : queues.values()) {
+      queued |= !q.isEmpty();
+    }
+    if (queued || (!toTokenize.isEmpty() && idleInstances > 0)) {
+      work.signal();
+    }
+    if (!toTokenize.isEmpty() && idleInstances == 0) {
+      tokenizerWork.signal();
     }
   }
 
   /** One instance thread and the sessions it owns. */
   private final class Instance {
     final Placement placement;
+    final int index;
     final Map<String, EncoderSession> sessions = new HashMap<>();
     final ProviderChoice provider;
     final Thread thread;
 
-    Instance(Placement placement, int index) {
+    Instance(Placement placement, int perDevice, int index) {
       this.placement = placement;
+      this.index = index;
       ProviderChoice chosen = null;
       try {
         for (EncoderSpec spec : specs.values()) {
@@ -303,74 +549,109 @@ public final class LaneExecutor implements AutoCloseable {
       this.provider = chosen;
       this.thread =
           Thread.ofPlatform()
-              .name("laneway-" + config.name() + "-" + placement.device() + "-i" + index)
+              .name("laneway-" + config.name() + "-" + placement.device() + "-i" + perDevice)
               .daemon(true)
               .unstarted(this::run);
     }
 
     void run() {
       while (!stopped) {
-        List<Item> batch;
+        Batcher.Decision<Item> d;
         try {
-          batch = nextBatch();
+          d = next();
         } catch (InterruptedException e) {
-          if (stopped) return;
           continue;
         }
-        if (!batch.isEmpty()) {
-          execute(batch);
+        switch (d) {
+          case Batcher.Dispatch<Item> dispatch -> execute(dispatch);
+          case Batcher.Drop<Item> drop -> expire(drop.expired());
+          case Batcher.Wait<Item> w -> {}
         }
       }
     }
 
-    void execute(List<Item> batch) {
+    void expire(List<Item> items) {
       long now = clock.getAsLong();
-      List<Item> live = new ArrayList<>(batch.size());
-      for (Item item : batch) {
+      release(items.size(), true);
+      for (Item item : items) {
+        Pending p = item.pending;
+        if (p.future.isDone()) continue;
+        stats.expired.incrementAndGet();
+        telemetry.dropped(p.request.modelKey(), null, "deadline", 1);
+        p.fail(new ExecutorException.DeadlineExceeded("deadline passed after "
+            + TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos) + " ms in the " + config.name() + " queue"));
+      }
+    }
+
+    void execute(Batcher.Dispatch<Item> batch) {
+      slots.addAndGet(-batch.items().size());
+      long now = clock.getAsLong();
+      List<Item> live = new ArrayList<>(batch.items().size());
+      for (Item item : batch.items()) {
         Pending p = item.pending;
         if (p.future.isDone()) {
-          // cancelled, or failed through another item: nothing to compute
-        } else if (now > p.request.deadlineNanos()) {
+          inFlightItems.decrementAndGet(); // cancelled, or failed through another item: nothing to compute
+        } else if (now >= p.request.deadlineNanos()) {
+          inFlightItems.decrementAndGet();
           stats.expired.incrementAndGet();
-          p.fail(new ExecutorException.DeadlineExceeded(
-              "deadline passed after " + TimeUnit.NANOSECONDS.toMillis(now - p.enqueuedNanos) + " ms in the "
-                  + config.name() + " queue"));
+          telemetry.dropped(p.request.modelKey(), null, "deadline", 1);
+          p.fail(new ExecutorException.DeadlineExceeded("deadline passed after "
+              + TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos) + " ms in the " + config.name() + " queue"));
         } else {
           live.add(item);
         }
       }
-      int skipped = batch.size() - live.size();
-      if (skipped > 0) inFlightItems.addAndGet(-skipped);
       if (live.isEmpty()) return;
-      String key = live.get(0).pending.request.modelKey();
-      EncoderSession session = sessions.get(key);
-      Tokenizer tokenizer = tokenizers.get(key);
-      List<Tokens> tokens = new ArrayList<>(live.size());
-      for (Item item : live) {
-        tokens.add(tokenizer.encode(item.text()));
+      if (live.size() < batch.items().size()) {
+        int longest = 0;
+        for (Item i : live) longest = Math.max(longest, i.tokens());
+        batch = new Batcher.Dispatch<>(live, batch.priority(), batcher.rows(live.size()),
+            batcher.paddedLength(longest), batch.reason());
       }
+      String key = live.get(0).pending.request.modelKey();
+      String device = placement.device();
+      EncoderSession session = sessions.get(key);
+      List<Tokens> tokens = new ArrayList<>(live.size());
+      List<Context> contexts = new ArrayList<>();
+      IdentityHashMap<Pending, Boolean> distinct = new IdentityHashMap<>();
+      long[] queueMs = new long[live.size()];
+      for (int i = 0; i < live.size(); i++) {
+        Item item = live.get(i);
+        tokens.add(item.tokens);
+        queueMs[i] = TimeUnit.NANOSECONDS.toMillis(now - item.pending.submittedNanos);
+        if (distinct.put(item.pending, Boolean.TRUE) == null) contexts.add(item.pending.request.context());
+        telemetry.queued(key, device, item.pending.request.priority(), now - item.pending.submittedNanos);
+      }
+      Span span = telemetry.startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
       long start = clock.getAsLong();
       float[][] vectors;
       try {
-        vectors = session.embed(tokens);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + placement.device(), e);
+        vectors = session.embed(tokens, batch.rows(), batch.sequenceLength());
+      } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
+        LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + device, e);
+        span.recordException(e);
+        span.setStatus(StatusCode.ERROR, "device error");
+        span.end();
         stats.failedBatches.incrementAndGet();
+        telemetry.dropped(key, device, "device_error", live.size());
+        inFlightItems.addAndGet(-live.size());
         for (Item item : live) {
           item.pending.fail(new ExecutorException.ExecutionFailed(
-              config.name() + " on " + placement.device() + ": " + e.getMessage(), e));
+              config.name() + " on " + device + ": " + e.getMessage(), e));
         }
-        inFlightItems.addAndGet(-live.size());
         return;
       }
       long end = clock.getAsLong();
-      stats.recordBatch(live.size());
+      span.end();
+      int real = batch.realTokens();
+      stats.recordBatch(live.size(), end - start, real, (long) batch.rows() * batch.sequenceLength());
+      telemetry.batch(key, device, live.size(), end - start, batch.paddingEfficiency());
+      inFlightItems.addAndGet(-live.size());
       for (int i = 0; i < live.size(); i++) {
         Item item = live.get(i);
-        item.pending.complete(item.index, vectors[i], tokens.get(i).length(), start - item.pending.enqueuedNanos,
-            end - start, placement.device(), provider);
+        item.pending.complete(item.index, vectors[i], item.tokens(), start - item.pending.submittedNanos,
+            end - start, device, provider);
       }
-      inFlightItems.addAndGet(-live.size());
     }
 
     void close() {
@@ -381,27 +662,57 @@ public final class LaneExecutor implements AutoCloseable {
     }
   }
 
-  /** One text of a request. */
-  private record Item(Pending pending, int index) {
-    String text() {
-      return pending.request.texts().get(index);
+  /** One text of a request, tokenised. */
+  private static final class Item implements Batcher.Queued {
+    final Pending pending;
+    final int index;
+    final Tokens tokens;
+
+    Item(Pending pending, int index, Tokens tokens) {
+      this.pending = pending;
+      this.index = index;
+      this.tokens = tokens;
+    }
+
+    @Override
+    public String modelKey() {
+      return pending.request.modelKey();
+    }
+
+    @Override
+    public int tokens() {
+      return tokens.length();
+    }
+
+    @Override
+    public long enqueuedNanos() {
+      return pending.submittedNanos;
+    }
+
+    @Override
+    public long deadlineNanos() {
+      return pending.request.deadlineNanos();
     }
   }
 
   /** A request being answered: collects its items' vectors and completes once all are in. */
   private static final class Pending {
     final EmbedRequest request;
-    final long enqueuedNanos;
+    final long submittedNanos;
+    final long sequence;
     final CompletableFuture<EmbedResult> future = new CompletableFuture<>();
     final float[][] vectors;
     final int[] tokenCounts;
+    /** Set under the queue lock once the items are queued. */
+    boolean queued;
     int remaining;
     long queueNanos;
     long computeNanos;
 
-    Pending(EmbedRequest request, long enqueuedNanos) {
+    Pending(EmbedRequest request, long submittedNanos, long sequence) {
       this.request = request;
-      this.enqueuedNanos = enqueuedNanos;
+      this.submittedNanos = submittedNanos;
+      this.sequence = sequence;
       this.vectors = new float[request.texts().size()][];
       this.tokenCounts = new int[request.texts().size()];
       this.remaining = request.texts().size();

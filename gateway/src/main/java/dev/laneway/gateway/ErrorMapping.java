@@ -39,6 +39,7 @@ public final class ErrorMapping {
         case LaneException.QueueFull q -> new HttpError(429, q.getMessage(), 1, "queue_full");
         case LaneException.DeadlineExceeded d -> new HttpError(504, d.getMessage(), 0, "deadline_exceeded");
         case LaneException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "lane_unavailable");
+        case LaneException.InvalidInput i -> new HttpError(400, i.getMessage(), 0, "invalid_input");
       };
       default -> new HttpError(500, "internal error: " + e, 0, "internal");
     };

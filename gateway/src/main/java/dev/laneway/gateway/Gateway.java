@@ -111,7 +111,7 @@ public final class Gateway implements AutoCloseable {
     if (options.adminToken().isEmpty()) {
       LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
     }
-    Lanes lanes = Lanes.start(topology);
+    Lanes lanes = Lanes.start(topology, telemetry.openTelemetry()); // executors record batch spans and lane metrics
     for (Lane lane : lanes.all()) {
       for (DeviceStatus d : lane.devices()) {
         if (d.standIn()) {

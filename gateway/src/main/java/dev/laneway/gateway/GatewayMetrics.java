@@ -37,8 +37,6 @@ final class GatewayMetrics {
 
   private final LongCounter requests;
   private final DoubleHistogram requestDuration;
-  private final DoubleHistogram queueDuration;
-  private final DoubleHistogram computeDuration;
   private final LongCounter texts;
   private final Labels models;
 
@@ -48,10 +46,6 @@ final class GatewayMetrics {
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
     requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
         .setDescription("Time from decoding a request to its answer, in the gateway").build();
-    queueDuration = meter.histogramBuilder("laneway.queue.duration").setUnit("ms")
-        .setDescription("Longest time one of a request's texts waited in a lane queue").build();
-    computeDuration = meter.histogramBuilder("laneway.compute.duration").setUnit("ms")
-        .setDescription("Longest batch execution that served one of a request's texts").build();
     texts = meter.counterBuilder("laneway.texts").setDescription("Texts embedded for answered requests").build();
 
     for (Lane lane : lanes.all()) {
@@ -59,16 +53,6 @@ final class GatewayMetrics {
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
       if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
-        meter.gaugeBuilder("laneway.lane.queue_depth").ofLongs().setDescription("Texts waiting in the lane's queue")
-            .buildWithCallback(m -> m.record(local.executor().queueDepth(), a));
-        stat(meter, "laneway.inference.count", "Texts computed (Triton's nv_inference_count)", local, a,
-            ExecutorStats::inferenceCount);
-        stat(meter, "laneway.execution.count", "Batches run (Triton's nv_inference_exec_count)", local, a,
-            ExecutorStats::executionCount);
-        stat(meter, "laneway.lane.rejected", "Texts refused because the queue was full", local, a,
-            ExecutorStats::rejectedCount);
-        stat(meter, "laneway.lane.expired", "Texts dropped because their deadline passed in the queue", local, a,
-            ExecutorStats::expiredCount);
         stat(meter, "laneway.device.errors", "Batches that failed on the device", local, a,
             ExecutorStats::failedBatchCount);
       }
@@ -96,8 +80,6 @@ final class GatewayMetrics {
         .put(LANE, r.lane()).put(REGION, r.region()).put(DEVICE, r.device()).put(OUTCOME, "ok").build();
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
-    queueDuration.record(r.queueNanos() / 1e6, attrs);
-    computeDuration.record(r.computeNanos() / 1e6, attrs);
     texts.add(a.call().texts().size(), attrs);
   }
 

@@ -60,4 +60,21 @@ public abstract sealed class LaneException extends RuntimeException {
       return false;
     }
   }
+
+  /**
+   * The request cannot be served as sent (a text longer than the lane's static shapes allow): a client error, not
+   * retried elsewhere.
+   */
+  public static final class InvalidInput extends LaneException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidInput(String lane, String message) {
+      super(lane, message, null);
+    }
+
+    @Override
+    public boolean retryElsewhere() {
+      return false;
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.laneway.lanes;
 
 import dev.laneway.topology.LaneSpec;
+import io.opentelemetry.api.OpenTelemetry;
 import dev.laneway.topology.Topology;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,13 +27,19 @@ public final class Lanes implements AutoCloseable {
    * until all are ready or one fails. Each lane is a {@link GuardedLane}: breaker, bulkhead, injected faults.
    */
   public static Lanes start(Topology topology) {
+    return start(topology, OpenTelemetry.noop());
+  }
+
+  /** As {@link #start(Topology)}; the lanes' executors record spans and metrics through {@code otel}. */
+  public static Lanes start(Topology topology, OpenTelemetry otel) {
     DeviceFaults faults = new DeviceFaults();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     int threads = Math.max(1, Math.min(topology.lanes().size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
     for (LaneSpec spec : topology.lanes()) {
       starting.add(CompletableFuture.supplyAsync(
-          () -> GuardedLane.create(LocalLane.start(spec, topology), faults, Admission.check(spec, topology)), loaders));
+          () -> GuardedLane.create(LocalLane.start(spec, topology, otel), faults, Admission.check(spec, topology)),
+          loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();

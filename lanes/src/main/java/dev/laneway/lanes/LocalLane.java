@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.executor.BatchPolicy;
 import dev.laneway.executor.EmbedRequest;
 import dev.laneway.executor.ExecutorConfig;
 import dev.laneway.executor.ExecutorException;
@@ -10,12 +11,17 @@ import dev.laneway.runtime.EncoderSpec;
 import dev.laneway.runtime.ModelSource;
 import dev.laneway.runtime.Pooling;
 import dev.laneway.runtime.ProviderChoice;
+import dev.laneway.topology.Batching;
 import dev.laneway.topology.Device;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.VariantSpec;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +45,11 @@ public final class LocalLane implements Lane {
 
   /** Loads and warms every variant admitted to this lane's class on each of its devices. Blocks until ready. */
   public static LocalLane start(LaneSpec spec, Topology topology) {
+    return start(spec, topology, OpenTelemetry.noop());
+  }
+
+  /** As {@link #start(LaneSpec, Topology)}, recording the executor's spans and metrics through {@code otel}. */
+  public static LocalLane start(LaneSpec spec, Topology topology, OpenTelemetry otel) {
     List<EncoderSpec> models = new ArrayList<>();
     for (ModelSpec m : topology.models()) {
       for (VariantSpec v : m.variants()) {
@@ -52,15 +63,8 @@ public final class LocalLane implements Lane {
       Device d = topology.device(id);
       placements.add(new Placement(d.id(), d.providers()));
     }
-    ExecutorConfig config =
-        new ExecutorConfig(
-            spec.id(),
-            spec.batching().maxBatchSize(),
-            spec.batching().maxQueueDelay(),
-            spec.batching().maxQueueSize(),
-            spec.instances(),
-            spec.intraOpThreads());
-    LaneExecutor executor = LaneExecutor.start(config, placements, models);
+    ExecutorConfig config = executorConfig(spec);
+    LaneExecutor executor = LaneExecutor.start(config, placements, models, otel);
     List<DeviceStatus> devices = new ArrayList<>();
     for (Map.Entry<String, ProviderChoice> e : executor.providers().entrySet()) {
       ProviderChoice p = e.getValue();
@@ -69,6 +73,19 @@ public final class LocalLane implements Lane {
     }
     return new LocalLane(spec, executor, models.stream().map(EncoderSpec::key).collect(Collectors.toUnmodifiableSet()),
         devices);
+  }
+
+  /** The executor's view of a lane's batching profile. */
+  public static ExecutorConfig executorConfig(LaneSpec spec) {
+    Batching b = spec.batching();
+    Map<Priority, Duration> delays = new EnumMap<>(Priority.class);
+    for (Priority p : Priority.values()) {
+      delays.put(p, b.maxQueueDelay(p.wireName()));
+    }
+    BatchPolicy policy = new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), delays,
+        b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens());
+    return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
+        spec.intraOpThreads());
   }
 
   /** The native layer's view of a topology variant. */
@@ -114,8 +131,13 @@ public final class LocalLane implements Lane {
   @Override
   public CompletableFuture<LaneResult> infer(LaneCall call) {
     String key = Lane.key(call.model().name(), call.variant());
-    EmbedRequest request =
-        new EmbedRequest(key, call.texts(), call.deadlineNanos(), Priority.parse(call.latencyClass()));
+    long deadline = call.deadlineNanos();
+    Duration classTimeout = spec.batching().defaultTimeoutByClass().get(call.latencyClass());
+    if (deadline == Long.MAX_VALUE && classTimeout != null) {
+      deadline = System.nanoTime() + classTimeout.toNanos();
+    }
+    EmbedRequest request = new EmbedRequest(
+        key, call.texts(), deadline, Priority.parse(call.latencyClass()), Context.current());
     CompletableFuture<dev.laneway.executor.EmbedResult> submitted = executor.submit(request);
     CompletableFuture<LaneResult> result = submitted
         .handle(
@@ -149,6 +171,7 @@ public final class LocalLane implements Lane {
       case ExecutorException.DeadlineExceeded d -> new LaneException.DeadlineExceeded(spec.id(), d.getMessage());
       case ExecutorException.ShuttingDown s -> new LaneException.Unavailable(spec.id(), s.getMessage(), s);
       case ExecutorException.UnknownModel u -> new LaneException.Unavailable(spec.id(), u.getMessage(), u);
+      case ExecutorException.InputTooLong t -> new LaneException.InvalidInput(spec.id(), t.getMessage());
       case ExecutorException.ExecutionFailed f -> new LaneException.Unavailable(spec.id(), f.getMessage(), f);
       default -> new LaneException.Unavailable(spec.id(), spec.id() + ": " + e, e);
     };

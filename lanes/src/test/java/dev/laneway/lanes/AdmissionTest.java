@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.laneway.topology.AdmissionSpec;
+import dev.laneway.topology.Batching;
 import dev.laneway.topology.LaneClass;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
@@ -21,8 +22,12 @@ class AdmissionTest {
   static final ModelSpec MINILM = new ModelSpec("all-minilm-l6-v2", "all-minilm-l6-v2", 384, "mean", 256, "fp32",
       List.of(FP32, INT8));
 
+  /** A specialised lane must declare its static shapes (issue 3's batching keys). */
+  static final Batching STATIC_SHAPES = new Batching(16, List.of(), null, null, null, null, List.of(1, 4, 8, 16),
+      List.of(32, 64, 128), null, null);
+
   static LaneSpec npu(List<String> ops, double minCosine) {
-    return new LaneSpec("npu", "hk", LaneClass.SPECIALISED, List.of("npu0"), 1, 1, null, null, 0,
+    return new LaneSpec("npu", "hk", LaneClass.SPECIALISED, List.of("npu0"), 1, 1, STATIC_SHAPES, null, 0,
         new AdmissionSpec(ops, minCosine));
   }
 

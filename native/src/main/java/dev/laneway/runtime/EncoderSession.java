@@ -19,7 +19,8 @@ import java.util.Map;
  * and pools {@code last_hidden_state} into L2-normalised sentence vectors.
  *
  * <p>Not thread-safe by contract: one instance thread owns a session and is the only caller of {@link #embed}. The
- * input tensors are written into direct buffers that ONNX Runtime reads in place.
+ * input tensors are written into pooled direct buffers that ONNX Runtime reads in place, and the output is a pinned
+ * pooled buffer that ONNX Runtime writes and pooling reads in place ({@link DirectBufferPool}).
  */
 public final class EncoderSession implements AutoCloseable {
   private static final String OUTPUT = "last_hidden_state";
@@ -30,6 +31,7 @@ public final class EncoderSession implements AutoCloseable {
   private final ProviderChoice provider;
   private final boolean needsTokenTypes;
   private final int dimension;
+  private final DirectBufferPool buffers = new DirectBufferPool();
 
   private EncoderSession(
       EncoderSpec spec, OrtEnvironment env, OrtSession session, ProviderChoice provider) throws OrtException {
@@ -91,36 +93,125 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   /**
-   * Embeds a batch, padding every item to the longest one.
+   * Embeds a batch, padding every item to the longest one, through pooled buffers.
    *
    * @return one L2-normalised vector per item, in order
    */
   public float[][] embed(List<Tokens> batch) {
-    int longest = 0;
-    for (Tokens t : batch) {
-      longest = Math.max(longest, t.length());
-    }
-    return embed(batch, longest);
+    return embed(batch, batch.size(), longest(batch));
   }
 
   /**
-   * Embeds a batch padded to {@code paddedLength} tokens (at least the longest item). Called by the owning instance
-   * thread only.
+   * Embeds a batch as one {@code rows x paddedLength} call: each item is padded to {@code paddedLength} tokens (at
+   * least the longest item) and, for static shapes, filler rows are added up to {@code rows} (at least the batch
+   * size) and their outputs discarded. {@code input_ids}, {@code attention_mask} and {@code token_type_ids} are
+   * written once into pooled direct buffers that ONNX Runtime reads in place, and {@code last_hidden_state} is written
+   * by ONNX Runtime into a pooled direct buffer (a pinned output) that pooling reads in place: no copy on either side.
+   *
+   * <p>Called by the owning instance thread only. Every pooled buffer is back in the pool when this returns or throws.
+   *
+   * @return one L2-normalised vector per item (not per filler row), in order
    */
-  public float[][] embed(List<Tokens> batch, int paddedLength) {
+  public float[][] embed(List<Tokens> batch, int rows, int paddedLength) {
     int n = batch.size();
     if (n == 0) {
       return new float[0][];
     }
+    checkShape(batch, rows, paddedLength);
     int seq = paddedLength;
-    for (Tokens t : batch) {
-      if (t.length() > seq) {
-        throw new IllegalArgumentException("paddedLength: " + paddedLength + " (expected: >= " + t.length() + ")");
+    int cells = rows * seq;
+    ByteBuffer idsB = buffers.acquire(cells * Long.BYTES);
+    ByteBuffer maskB = buffers.acquire(cells * Long.BYTES);
+    ByteBuffer typesB = buffers.acquire(cells * Long.BYTES);
+    ByteBuffer hiddenB = buffers.acquire(cells * dimension * Float.BYTES);
+    try {
+      LongBuffer ids = idsB.asLongBuffer();
+      LongBuffer mask = maskB.asLongBuffer();
+      LongBuffer types = typesB.asLongBuffer();
+      fill(batch, rows, seq, ids, mask, types);
+      FloatBuffer hidden = hiddenB.asFloatBuffer();
+      long[] shape = {rows, seq};
+      try (OnnxTensor idsT = OnnxTensor.createTensor(env, ids, shape);
+          OnnxTensor maskT = OnnxTensor.createTensor(env, mask, shape);
+          OnnxTensor typesT = OnnxTensor.createTensor(env, types, shape);
+          OnnxTensor hiddenT = OnnxTensor.createTensor(env, hidden, new long[] {rows, seq, dimension})) {
+        try (OrtSession.Result result = session.run(inputs(idsT, maskT, typesT), Map.of(OUTPUT, hiddenT))) {
+          return pool(hidden, batch, seq);
+        }
+      } catch (OrtException e) {
+        throw new IllegalStateException("inference failed on " + spec.key() + ": " + e.getMessage(), e);
       }
+    } finally {
+      buffers.release(idsB);
+      buffers.release(maskB);
+      buffers.release(typesB);
+      buffers.release(hiddenB);
     }
+  }
+
+  /**
+   * The unpooled path, kept to measure what pooling saves: fresh direct buffers per call and a copy of the output
+   * ({@code OnnxTensor.getFloatBuffer()} copies). Same results as {@link #embed(List, int, int)}.
+   */
+  public float[][] embedNaive(List<Tokens> batch, int paddedLength) {
+    int n = batch.size();
+    if (n == 0) {
+      return new float[0][];
+    }
+    checkShape(batch, n, paddedLength);
+    int seq = paddedLength;
     LongBuffer ids = direct(n * seq);
     LongBuffer mask = direct(n * seq);
     LongBuffer types = direct(n * seq);
+    fill(batch, n, seq, ids, mask, types);
+    long[] shape = {n, seq};
+    try (OnnxTensor idsT = OnnxTensor.createTensor(env, ids, shape);
+        OnnxTensor maskT = OnnxTensor.createTensor(env, mask, shape);
+        OnnxTensor typesT = OnnxTensor.createTensor(env, types, shape)) {
+      try (OrtSession.Result result = session.run(inputs(idsT, maskT, typesT), java.util.Set.of(OUTPUT))) {
+        OnnxTensor hidden = (OnnxTensor) result.get(OUTPUT).orElseThrow();
+        return pool(hidden.getFloatBuffer(), batch, seq);
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException("inference failed on " + spec.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Pooled native buffers handed out and not yet returned: zero between batches. */
+  public int buffersInUse() {
+    return buffers.inUse();
+  }
+
+  private Map<String, OnnxTensor> inputs(OnnxTensor ids, OnnxTensor mask, OnnxTensor types) {
+    Map<String, OnnxTensor> inputs = new HashMap<>(4);
+    inputs.put("input_ids", ids);
+    inputs.put("attention_mask", mask);
+    if (needsTokenTypes) {
+      inputs.put("token_type_ids", types);
+    }
+    return inputs;
+  }
+
+  private static int longest(List<Tokens> batch) {
+    int longest = 0;
+    for (Tokens t : batch) {
+      longest = Math.max(longest, t.length());
+    }
+    return longest;
+  }
+
+  private static void checkShape(List<Tokens> batch, int rows, int paddedLength) {
+    if (rows < batch.size()) {
+      throw new IllegalArgumentException("rows: " + rows + " (expected: >= " + batch.size() + ", the batch size)");
+    }
+    int longest = longest(batch);
+    if (paddedLength < longest) {
+      throw new IllegalArgumentException("paddedLength: " + paddedLength + " (expected: >= " + longest + ")");
+    }
+  }
+
+  /** Writes the items, then filler rows (one attended pad token, so no row is fully masked), row-major. */
+  private static void fill(List<Tokens> batch, int rows, int seq, LongBuffer ids, LongBuffer mask, LongBuffer types) {
     for (Tokens t : batch) {
       int len = t.length();
       ids.put(t.ids());
@@ -134,27 +225,16 @@ public final class EncoderSession implements AutoCloseable {
         types.put(0L);
       }
     }
+    for (int r = batch.size(); r < rows; r++) {
+      for (int j = 0; j < seq; j++) {
+        ids.put(0L);
+        mask.put(j == 0 ? 1L : 0L);
+        types.put(0L);
+      }
+    }
     ids.flip();
     mask.flip();
     types.flip();
-    long[] shape = {n, seq};
-    try (OnnxTensor idsT = OnnxTensor.createTensor(env, ids, shape);
-        OnnxTensor maskT = OnnxTensor.createTensor(env, mask, shape);
-        OnnxTensor typesT = OnnxTensor.createTensor(env, types, shape)) {
-      Map<String, OnnxTensor> inputs = new HashMap<>(4);
-      inputs.put("input_ids", idsT);
-      inputs.put("attention_mask", maskT);
-      if (needsTokenTypes) {
-        inputs.put("token_type_ids", typesT);
-      }
-      try (OrtSession.Result result = session.run(inputs, java.util.Set.of(OUTPUT))) {
-        OnnxTensor hidden = (OnnxTensor) result.get(OUTPUT).orElseThrow();
-        FloatBuffer h = hidden.getFloatBuffer();
-        return pool(h, batch, seq);
-      }
-    } catch (OrtException e) {
-      throw new IllegalStateException("inference failed on " + spec.key() + ": " + e.getMessage(), e);
-    }
   }
 
   private float[][] pool(FloatBuffer hidden, List<Tokens> batch, int seq) {

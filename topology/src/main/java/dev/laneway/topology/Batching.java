@@ -2,33 +2,120 @@ package dev.laneway.topology;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * A lane's batching profile, in Triton's words.
+ * A lane's batching profile, in Triton's words ({@code dynamic_batching} in a Triton model config), plus the two
+ * things text encoders need on top: sequence-length buckets for dynamic shapes and fixed static shapes for NPU lanes.
+ * Every key may be left out and gets the default shown.
  *
- * @param maxBatchSize most items in one ONNX Runtime call
- * @param preferredBatchSizes batch sizes to dispatch at once when reached (Triton's {@code preferred_batch_size})
- * @param maxQueueDelay how long the oldest item may wait for a batch to fill (Triton's {@code max_queue_delay})
- * @param maxQueueSize items the lane's queue holds before it refuses with queue-full
+ * @param maxBatchSize most items in one ONNX Runtime call (default 32)
+ * @param preferredBatchSizes batch sizes to dispatch at once when reached (Triton's {@code preferred_batch_size};
+ *     default none)
+ * @param maxQueueDelay how long the oldest item may wait for a batch to fill (Triton's {@code max_queue_delay}; default
+ *     2ms)
+ * @param maxQueueDelayByClass per latency class ({@code interactive}, {@code standard}, {@code batch}), overriding
+ *     {@code max_queue_delay}; default {@code interactive: 0}
+ * @param maxQueueSize items the lane's queue holds before it refuses with queue-full (default 4096)
+ * @param sequenceLengthMultiple dynamic-shape lanes pad a batch to its longest item rounded up to this (default 8)
+ * @param staticBatchSizes static-shape lanes: the only batch sizes compiled for the device, a batch is padded up to the
+ *     nearest (default none: dynamic)
+ * @param staticSequenceLengths static-shape lanes: the only sequence lengths, an item is padded up to the nearest and
+ *     a longer one is refused as too long (default none: dynamic)
+ * @param maxBatchTokens most padded tokens (rows x sequence length) in one call, which bounds one batch's execution
+ *     time and so how long an interactive item can wait behind it (default 4096; 0 = no limit)
+ * @param defaultTimeoutByClass deadline of a request that sets none, per latency class (default none: the gateway's)
  */
-public record Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
-  public static final Batching DEFAULT = new Batching(32, List.of(), Duration.ofMillis(2), 4096);
+public record Batching(
+    Integer maxBatchSize,
+    List<Integer> preferredBatchSizes,
+    Duration maxQueueDelay,
+    Map<String, Duration> maxQueueDelayByClass,
+    Integer maxQueueSize,
+    Integer sequenceLengthMultiple,
+    List<Integer> staticBatchSizes,
+    List<Integer> staticSequenceLengths,
+    Integer maxBatchTokens,
+    Map<String, Duration> defaultTimeoutByClass) {
+  /** The latency classes the {@code *_by_class} maps may name. */
+  public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
+
+  public static final Batching DEFAULT =
+      new Batching(null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
+    maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
     Checks.atLeast("max_batch_size", maxBatchSize, 1);
-    preferredBatchSizes = Checks.list(preferredBatchSizes);
+    preferredBatchSizes = sorted(preferredBatchSizes);
     for (int p : preferredBatchSizes) {
-      if (p < 1 || p > maxBatchSize) {
-        throw new IllegalArgumentException(
-            "preferred_batch_sizes: " + p + " (expected: 1.." + maxBatchSize + ", within max_batch_size)");
-      }
+      within("preferred_batch_sizes", p, maxBatchSize);
     }
     if (maxQueueDelay == null) {
-      maxQueueDelay = DEFAULT.maxQueueDelay();
+      maxQueueDelay = Duration.ofMillis(2);
     }
-    if (maxQueueDelay.isNegative()) {
-      throw new IllegalArgumentException("max_queue_delay: " + maxQueueDelay + " (expected: >= 0)");
-    }
+    nonNegative("max_queue_delay", maxQueueDelay);
+    maxQueueDelayByClass = byClass("max_queue_delay_by_class", maxQueueDelayByClass == null
+        ? Map.of("interactive", Duration.ZERO) : maxQueueDelayByClass);
+    maxQueueSize = maxQueueSize == null ? 4096 : maxQueueSize;
     Checks.atLeast("max_queue_size", maxQueueSize, 1);
+    sequenceLengthMultiple = sequenceLengthMultiple == null ? 8 : sequenceLengthMultiple;
+    Checks.atLeast("sequence_length_multiple", sequenceLengthMultiple, 1);
+    staticBatchSizes = sorted(staticBatchSizes);
+    for (int b : staticBatchSizes) {
+      within("static_batch_sizes", b, maxBatchSize);
+    }
+    staticSequenceLengths = sorted(staticSequenceLengths);
+    for (int s : staticSequenceLengths) {
+      Checks.atLeast("static_sequence_lengths", s, 3);
+    }
+    maxBatchTokens = maxBatchTokens == null ? 4096 : maxBatchTokens;
+    Checks.atLeast("max_batch_tokens", maxBatchTokens, 0);
+    defaultTimeoutByClass = byClass("default_timeout_by_class", defaultTimeoutByClass);
+  }
+
+  /** The foundation's four keys; every other key takes its default. */
+  public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null);
+  }
+
+  /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
+  public Duration maxQueueDelay(String latencyClass) {
+    return maxQueueDelayByClass.getOrDefault(latencyClass, maxQueueDelay);
+  }
+
+  private static List<Integer> sorted(List<Integer> values) {
+    return Checks.list(values).stream().sorted().distinct().toList();
+  }
+
+  private static void within(String field, int value, int maxBatchSize) {
+    if (value < 1 || value > maxBatchSize) {
+      throw new IllegalArgumentException(
+          field + ": " + value + " (expected: 1.." + maxBatchSize + ", within max_batch_size)");
+    }
+  }
+
+  private static void nonNegative(String field, Duration d) {
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: >= 0)");
+    }
+  }
+
+  private static Map<String, Duration> byClass(String field, Map<String, Duration> values) {
+    if (values == null) {
+      return Map.of();
+    }
+    Map<String, Duration> out = new TreeMap<>();
+    for (Map.Entry<String, Duration> e : values.entrySet()) {
+      if (!CLASSES.contains(e.getKey())) {
+        throw new IllegalArgumentException(
+            field + ": unknown latency class '" + e.getKey() + "' (expected: interactive, standard or batch)");
+      }
+      Checks.present(field + "." + e.getKey(), e.getValue());
+      nonNegative(field + "." + e.getKey(), e.getValue());
+      out.put(e.getKey(), e.getValue());
+    }
+    return Map.copyOf(out);
   }
 }

@@ -83,6 +83,78 @@ class TopologyLoaderTest {
   }
 
   @Test
+  void batching_readsEveryKeyTritonUsersKnow() {
+    String yaml = MINIMAL.replace("lanes: [{id: l0, region: hk, class: general, devices: [d0]}]", """
+        lanes:
+          - id: l0
+            region: hk
+            class: specialised
+            devices: [d0]
+            instances: 2
+            intra_op_threads: 1
+            batching:
+              max_batch_size: 16
+              preferred_batch_sizes: [16, 4, 8]
+              max_queue_delay: 3ms
+              max_queue_delay_by_class: {interactive: 0ms, batch: 20ms}
+              max_queue_size: 100
+              sequence_length_multiple: 16
+              static_batch_sizes: [1, 4, 8, 16]
+              static_sequence_lengths: [128, 32, 64]
+              max_batch_tokens: 512
+              default_timeout_by_class: {batch: 30s}
+        """);
+    Batching b = parse(yaml).lane("l0").batching();
+    assertEquals(16, b.maxBatchSize());
+    assertEquals(java.util.List.of(4, 8, 16), b.preferredBatchSizes());
+    assertEquals(Duration.ZERO, b.maxQueueDelay("interactive"));
+    assertEquals(Duration.ofMillis(3), b.maxQueueDelay("standard"), "falls back to max_queue_delay");
+    assertEquals(Duration.ofMillis(20), b.maxQueueDelay("batch"));
+    assertEquals(100, b.maxQueueSize());
+    assertEquals(16, b.sequenceLengthMultiple());
+    assertEquals(java.util.List.of(32, 64, 128), b.staticSequenceLengths());
+    assertEquals(512, b.maxBatchTokens());
+    assertEquals(Duration.ofSeconds(30), b.defaultTimeoutByClass().get("batch"));
+    assertEquals(2, parse(yaml).lane("l0").instances());
+  }
+
+  @Test
+  void batching_defaults() {
+    Batching b = Batching.DEFAULT;
+    assertEquals(32, b.maxBatchSize());
+    assertEquals(Duration.ofMillis(2), b.maxQueueDelay("standard"));
+    assertEquals(Duration.ZERO, b.maxQueueDelay("interactive"));
+    assertEquals(4096, b.maxQueueSize());
+    assertEquals(8, b.sequenceLengthMultiple());
+    assertEquals(4096, b.maxBatchTokens());
+    assertTrue(b.staticBatchSizes().isEmpty() && b.staticSequenceLengths().isEmpty());
+  }
+
+  @Test
+  void embeddedDefault_batchesTheGeneralLaneOnTwoInstancesAndTheNpuLaneOnStaticShapes() {
+    Topology t = TopologyLoader.embeddedDefault();
+    assertEquals(2, t.lane("hk-general").instances());
+    assertEquals(java.util.List.of(8, 16, 32), t.lane("hk-general").batching().preferredBatchSizes());
+    assertEquals(java.util.List.of(32, 64, 128), t.lane("hk-npu").batching().staticSequenceLengths());
+    assertEquals(java.util.List.of(1, 4, 8, 16), t.lane("hk-npu").batching().staticBatchSizes());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{max_queue_delay_by_class: {urgent: 1ms}} | max_queue_delay_by_class: unknown latency class 'urgent'",
+      "{max_batch_size: 8, static_batch_sizes: [16]} | static_batch_sizes: 16 (expected: 1..8",
+      "{static_sequence_lengths: [2]} | static_sequence_lengths: 2 (expected: >= 3)",
+      "{max_batch_tokens: -1} | max_batch_tokens: -1 (expected: >= 0)",
+      "{max_queue_delay_microseconds: 500} | unknown key 'max_queue_delay_microseconds'",
+  })
+  void batching_refusesBadValues(String batching, String expected) {
+    String yaml = MINIMAL.replace("lanes: [{id: l0, region: hk, class: general, devices: [d0]}]",
+        "lanes: [{id: l0, region: hk, class: general, devices: [d0], batching: " + batching + "}]");
+    TopologyException e = assertThrows(TopologyException.class, () -> parse(yaml));
+    assertTrue(e.getMessage().contains(expected.trim()), e.getMessage());
+  }
+
+  @Test
   void durations_readTheUsualUnits() {
     assertEquals(Duration.ofNanos(500_000), Durations.parse("500us"));
     assertEquals(Duration.ofMillis(2), Durations.parse("2ms"));

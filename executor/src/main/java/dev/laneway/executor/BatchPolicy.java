@@ -1,0 +1,82 @@
+package dev.laneway.executor;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What {@link Batcher} decides by: Triton's dynamic-batching knobs plus sequence-length buckets (dynamic shapes) or
+ * static shapes (NPU discipline). Immutable; validated on construction.
+ *
+ * @param maxBatchSize most items in one call
+ * @param preferredBatchSizes a batch this large (the largest one) is dispatched without waiting out the window
+ * @param maxQueueDelay per latency class: how long the oldest item may wait for a batch to fill (0 = dispatch at once)
+ * @param sequenceLengthMultiple dynamic shapes: a batch is padded to its longest item rounded up to this
+ * @param staticBatchSizes static shapes: the only batch sizes; a batch is padded up to the nearest (empty = dynamic)
+ * @param staticSequenceLengths static shapes: the only sequence lengths; longer items are refused (empty = dynamic)
+ * @param maxBatchTokens most padded tokens (rows x length) in one call; 0 = no limit
+ */
+public record BatchPolicy(
+    int maxBatchSize,
+    List<Integer> preferredBatchSizes,
+    Map<Priority, Duration> maxQueueDelay,
+    int sequenceLengthMultiple,
+    List<Integer> staticBatchSizes,
+    List<Integer> staticSequenceLengths,
+    int maxBatchTokens) {
+  public BatchPolicy {
+    if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize: " + maxBatchSize + " (expected: >= 1)");
+    preferredBatchSizes = sortedWithin("preferredBatchSizes", preferredBatchSizes, maxBatchSize);
+    staticBatchSizes = sortedWithin("staticBatchSizes", staticBatchSizes, maxBatchSize);
+    staticSequenceLengths = List.copyOf(staticSequenceLengths).stream().sorted().distinct().toList();
+    for (int s : staticSequenceLengths) {
+      if (s < 1) throw new IllegalArgumentException("staticSequenceLengths: " + s + " (expected: >= 1)");
+    }
+    Map<Priority, Duration> delays = new EnumMap<>(Priority.class);
+    for (Priority p : Priority.values()) {
+      Duration d = Objects.requireNonNull(maxQueueDelay.get(p), "maxQueueDelay: no entry for " + p.wireName());
+      if (d.isNegative()) throw new IllegalArgumentException("maxQueueDelay." + p.wireName() + ": " + d);
+      delays.put(p, d);
+    }
+    maxQueueDelay = Map.copyOf(delays);
+    if (sequenceLengthMultiple < 1) {
+      throw new IllegalArgumentException("sequenceLengthMultiple: " + sequenceLengthMultiple + " (expected: >= 1)");
+    }
+    if (maxBatchTokens < 0) {
+      throw new IllegalArgumentException("maxBatchTokens: " + maxBatchTokens + " (expected: >= 0)");
+    }
+  }
+
+  /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */
+  public static BatchPolicy dynamic(int maxBatchSize, Duration delay) {
+    return new BatchPolicy(maxBatchSize, List.of(), delays(Duration.ZERO, delay, delay), 8, List.of(), List.of(), 0);
+  }
+
+  /** A delay per class, most urgent first. */
+  public static Map<Priority, Duration> delays(Duration interactive, Duration standard, Duration batch) {
+    return Map.of(Priority.INTERACTIVE, interactive, Priority.STANDARD, standard, Priority.BATCH, batch);
+  }
+
+  public boolean staticShapes() {
+    return !staticBatchSizes.isEmpty() || !staticSequenceLengths.isEmpty();
+  }
+
+  /** The longest item accepted: the largest static sequence length, or unlimited. */
+  public int maxItemTokens() {
+    return staticSequenceLengths.isEmpty() ? Integer.MAX_VALUE : staticSequenceLengths.getLast();
+  }
+
+  public long maxQueueDelayNanos(Priority p) {
+    return maxQueueDelay.get(p).toNanos();
+  }
+
+  private static List<Integer> sortedWithin(String field, List<Integer> values, int max) {
+    List<Integer> out = List.copyOf(values).stream().sorted().distinct().toList();
+    for (int v : out) {
+      if (v < 1 || v > max) throw new IllegalArgumentException(field + ": " + v + " (expected: 1.." + max + ")");
+    }
+    return out;
+  }
+}

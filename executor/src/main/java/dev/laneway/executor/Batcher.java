@@ -1,0 +1,250 @@
+package dev.laneway.executor;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The batch decision, as one pure function: {@link #decide(QueueView, long)} looks at the queued items and the time and
+ * says what one free instance should do now — dispatch these items as a {@code rows x length} call, drop these expired
+ * items, or wait this long.
+ *
+ * <p>Design. This follows Triton's {@code dynamic_batch_scheduler.cc}: a batch forms while the oldest item's
+ * {@code max_queue_delay} runs; it is dispatched at once when it reaches {@code max_batch_size} or the largest
+ * {@code preferred_batch_size}, else when the delay expires, with whatever is queued. Triton batches only same-shape
+ * inputs (ragged batching needs backend support, server#3395); text encoders accept any length, and padding a batch
+ * of short sentences to a long one wastes most of the computation, so Laneway adds sequence-length buckets:
+ *
+ * <ul>
+ *   <li>Priority: the most urgent non-empty latency class decides alone (interactive, then standard, then batch), so an
+ *       interactive item never waits behind queued batch work, only behind batches already running.
+ *   <li>Buckets: only items of the head's model variant and length bucket join its batch. Dynamic shapes bucket by
+ *       powers of two of the padded length (≤16, ≤32, ≤64, …); static shapes by the static sequence length they pad
+ *       to. Within the bucket, the batch is the head plus the oldest items of its own padded length, then its nearest
+ *       shorter neighbours, then longer ones: a deep queue yields batches of one padded length, as offline batching of
+ *       a length-sorted corpus would; the oldest item is always in the batch, so nothing starves.
+ *   <li>Shape: dynamic lanes pad to the longest member rounded up to {@code sequence_length_multiple}; static lanes pad
+ *       to the nearest static length and add filler rows up to the nearest static batch size.
+ *   <li>Cost bound: rows x length stays within {@code max_batch_tokens}, which bounds one batch's execution time and so
+ *       how long an interactive item can wait behind it.
+ *   <li>Deadlines: an item past its deadline is dropped before compute; a wait never outlasts the earliest deadline.
+ * </ul>
+ *
+ * <p>Only the first {@link #LOOKAHEAD} items of a class are considered, which bounds one decision's cost under
+ * overload (the queue may hold thousands). Thread-safety: immutable; the caller holds whatever lock guards the view.
+ */
+public final class Batcher {
+  /** Items of one class looked at per decision. */
+  static final int LOOKAHEAD = 1024;
+
+  private final BatchPolicy policy;
+
+  public Batcher(BatchPolicy policy) {
+    this.policy = policy;
+  }
+
+  public BatchPolicy policy() {
+    return policy;
+  }
+
+  /** What the batcher needs of one queued item. */
+  public interface Queued {
+    String modelKey();
+
+    /** Tokens after tokenisation (special tokens included). */
+    int tokens();
+
+    long enqueuedNanos();
+
+    /** {@link System#nanoTime()}-based deadline; {@link Long#MAX_VALUE} for none. */
+    long deadlineNanos();
+  }
+
+  /** The queue as the batcher sees it: per class, items in arrival order. */
+  public interface QueueView<T extends Queued> {
+    List<T> queued(Priority priority);
+
+    /** True while draining: every window counts as expired. */
+    boolean flushing();
+  }
+
+  /** What one free instance should do. */
+  public sealed interface Decision<T extends Queued> {}
+
+  /**
+   * Run {@code items} (in this order) as one {@code rows x sequenceLength} call.
+   *
+   * @param reason why now: {@code size} (full), {@code preferred} (largest preferred size), {@code window} (delay
+   *     expired) or {@code flush} (draining)
+   */
+  public record Dispatch<T extends Queued>(
+      List<T> items, Priority priority, int rows, int sequenceLength, String reason) implements Decision<T> {
+    public Dispatch {
+      items = List.copyOf(items);
+    }
+
+    /** {@code rows x length}, as the batch span reports it. */
+    public String paddedShape() {
+      return rows + "x" + sequenceLength;
+    }
+
+    public int realTokens() {
+      int sum = 0;
+      for (T t : items) sum += t.tokens();
+      return sum;
+    }
+
+    /** Real tokens / computed tokens. */
+    public double paddingEfficiency() {
+      return (double) realTokens() / ((long) rows * sequenceLength);
+    }
+  }
+
+  /** Drop these items: their deadline passed while queued. */
+  public record Drop<T extends Queued>(List<T> expired) implements Decision<T> {
+    public Drop {
+      expired = List.copyOf(expired);
+    }
+  }
+
+  /** Nothing to do for {@code nanos} (or until new work arrives); {@link Long#MAX_VALUE}: until new work arrives. */
+  public record Wait<T extends Queued>(long nanos) implements Decision<T> {}
+
+  /** Decides what a free instance does at {@code nowNanos}. Pure: reads the view, changes nothing. */
+  public <T extends Queued> Decision<T> decide(QueueView<T> view, long nowNanos) {
+    List<T> expired = new ArrayList<>();
+    long earliestDeadline = Long.MAX_VALUE;
+    for (Priority p : Priority.values()) {
+      List<T> q = view.queued(p);
+      for (int i = 0, n = Math.min(q.size(), LOOKAHEAD); i < n; i++) {
+        T item = q.get(i);
+        if (item.deadlineNanos() <= nowNanos) {
+          expired.add(item);
+        } else {
+          earliestDeadline = Math.min(earliestDeadline, item.deadlineNanos());
+        }
+      }
+    }
+    if (!expired.isEmpty()) {
+      return new Drop<>(expired);
+    }
+    for (Priority p : Priority.values()) {
+      List<T> q = view.queued(p);
+      if (!q.isEmpty()) {
+        return decideClass(p, q, nowNanos, view.flushing(), earliestDeadline);
+      }
+    }
+    return new Wait<>(Long.MAX_VALUE);
+  }
+
+  private <T extends Queued> Decision<T> decideClass(
+      Priority p, List<T> q, long now, boolean flushing, long earliestDeadline) {
+    T head = q.get(0);
+    int bucket = bucketOf(head.tokens());
+    List<T> candidates = new ArrayList<>();
+    for (int i = 0, n = Math.min(q.size(), LOOKAHEAD); i < n; i++) {
+      T item = q.get(i);
+      if (item.modelKey().equals(head.modelKey()) && bucketOf(item.tokens()) == bucket) {
+        candidates.add(item);
+      }
+    }
+    // by padded length, then arrival (stable sort): the head is the first of its padded-length group
+    candidates.sort(Comparator.comparingInt((T t) -> paddedLength(t.tokens())));
+    int pos = 0;
+    while (candidates.get(pos) != head) pos++;
+    int groupEnd = pos;
+    int headPad = paddedLength(head.tokens());
+    while (groupEnd + 1 < candidates.size() && paddedLength(candidates.get(groupEnd + 1).tokens()) == headPad) {
+      groupEnd++;
+    }
+    int maxK = maxRows();
+    int k = Math.min(maxK, candidates.size());
+    while (k > 1 && !withinTokenLimit(window(candidates, pos, groupEnd, k))) {
+      k--;
+    }
+    List<T> batch = window(candidates, pos, groupEnd, k);
+    String reason = null;
+    if (k == maxK || k < candidates.size()) {
+      reason = "size";
+    } else if (!policy.preferredBatchSizes().isEmpty() && k >= policy.preferredBatchSizes().getLast()) {
+      reason = "preferred";
+    } else if (now - head.enqueuedNanos() >= policy.maxQueueDelayNanos(p)) {
+      reason = "window";
+    } else if (flushing) {
+      reason = "flush";
+    }
+    if (reason == null) {
+      long untilWindow = head.enqueuedNanos() + policy.maxQueueDelayNanos(p) - now;
+      long untilDeadline = earliestDeadline == Long.MAX_VALUE ? Long.MAX_VALUE : earliestDeadline - now;
+      return new Wait<>(Math.max(1, Math.min(untilWindow, untilDeadline)));
+    }
+    int longest = batch.getLast().tokens();
+    return new Dispatch<>(arrival(batch, q), p, rows(batch.size()), paddedLength(longest), reason);
+  }
+
+  /**
+   * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then arrival): first the
+   * head's own padded-length group (oldest first, no extra padding), then shorter items (which pad up to the head's
+   * length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
+   */
+  private static <T> List<T> window(List<T> candidates, int pos, int groupEnd, int k) {
+    int to = Math.min(groupEnd, pos + k - 1);
+    int from = Math.max(0, pos - (k - (to - pos + 1)));
+    to = Math.min(candidates.size() - 1, from + k - 1);
+    return candidates.subList(from, to + 1);
+  }
+
+  private boolean withinTokenLimit(List<? extends Queued> batch) {
+    if (policy.maxBatchTokens() == 0) return true;
+    return (long) rows(batch.size()) * paddedLength(batch.getLast().tokens()) <= policy.maxBatchTokens();
+  }
+
+  /** The batch members in queue (arrival) order. */
+  private static <T> List<T> arrival(List<T> batch, List<T> queue) {
+    List<T> out = new ArrayList<>(batch.size());
+    java.util.Set<T> members = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    members.addAll(batch);
+    for (T item : queue) {
+      if (members.contains(item)) {
+        out.add(item);
+        if (out.size() == batch.size()) break;
+      }
+    }
+    return out;
+  }
+
+  /** Most items in one batch: max_batch_size, within the largest static batch size if any. */
+  int maxRows() {
+    List<Integer> s = policy.staticBatchSizes();
+    return s.isEmpty() ? policy.maxBatchSize() : Math.min(policy.maxBatchSize(), s.getLast());
+  }
+
+  /** Rows of the call for {@code n} items: {@code n}, or the nearest static batch size up. */
+  public int rows(int n) {
+    for (int s : policy.staticBatchSizes()) {
+      if (s >= n) return s;
+    }
+    return n;
+  }
+
+  /** The padded length for a batch whose longest item has {@code tokens} tokens. */
+  public int paddedLength(int tokens) {
+    if (!policy.staticSequenceLengths().isEmpty()) {
+      for (int s : policy.staticSequenceLengths()) {
+        if (s >= tokens) return s;
+      }
+      throw new IllegalArgumentException("tokens: " + tokens + " (expected: <= " + policy.maxItemTokens() + ")");
+    }
+    int m = policy.sequenceLengthMultiple();
+    return (tokens + m - 1) / m * m;
+  }
+
+  /** The length bucket: items of one bucket may share a batch. */
+  public int bucketOf(int tokens) {
+    if (!policy.staticSequenceLengths().isEmpty()) {
+      return paddedLength(Math.min(tokens, policy.maxItemTokens()));
+    }
+    int padded = Math.max(16, paddedLength(tokens));
+    return Integer.highestOneBit(padded - 1) << 1; // 16, 32, 64, ...
+  }
+}

@@ -1,0 +1,220 @@
+package dev.laneway.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.laneway.runtime.EncoderSession;
+import dev.laneway.runtime.EncoderSpec;
+import dev.laneway.runtime.ModelSource;
+import dev.laneway.runtime.Pooling;
+import dev.laneway.runtime.Tokenizer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executor against the real MiniLM models (fp32 and int8) on ONNX Runtime's CPU provider. After each test: no
+ * queue slot, no in-flight item and no pooled native buffer is left.
+ */
+class LaneExecutorTest {
+  static final String FP32 = "all-minilm-l6-v2:fp32";
+  static final String INT8 = "all-minilm-l6-v2:int8";
+  static final List<Placement> CPU = List.of(new Placement("cpu0", List.of("cpu")));
+
+  LaneExecutor executor;
+
+  static EncoderSpec spec(String variant) {
+    String file = "all-minilm-l6-v2" + (variant.equals("int8") ? "-q" : "");
+    return new EncoderSpec("all-minilm-l6-v2", variant, ModelSource.of("classpath:" + file + ".onnx"),
+        ModelSource.of("classpath:" + file + "-tokenizer.json"), Pooling.MEAN, 256);
+  }
+
+  static ExecutorConfig config(BatchPolicy policy, int maxQueueSize, int instances) {
+    return new ExecutorConfig("test-lane", "hk", policy, maxQueueSize, instances, 1);
+  }
+
+  static BatchPolicy windows(Duration standard, Duration batch) {
+    return new BatchPolicy(16, List.of(), BatchPolicy.delays(Duration.ZERO, standard, batch), 8, List.of(), List.of(),
+        2048);
+  }
+
+  @AfterEach
+  void noLeaks() throws InterruptedException {
+    if (executor == null) return;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (executor.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(5);
+    assertEquals(0, executor.queueDepth(), "queue slots leaked");
+    assertEquals(0, executor.inFlight(), "in-flight items leaked");
+    assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
+    executor.close();
+  }
+
+  /** A distinct text per (client, request, item), of a length that varies from a few tokens to ~150. */
+  static String text(Random r, int client, int request, int item) {
+    StringBuilder sb = new StringBuilder("client " + client + " request " + request + " item " + item + ":");
+    String[] words = {"harbour", "ferry", "typhoon", "dim sum", "tram", "skyline", "market", "island", "peak",
+        "lantern", "tea", "junk boat", "signal", "monsoon", "neon"};
+    int n = r.nextInt(10) < 8 ? 1 + r.nextInt(12) : 30 + r.nextInt(80);
+    for (int i = 0; i < n; i++) sb.append(' ').append(words[r.nextInt(words.length)]);
+    return sb.toString();
+  }
+
+  @Test
+  void concurrentClients_eachGetExactlyTheirOwnVectorsInOrder() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofMillis(5)), 4096, 2), CPU,
+        List.of(spec("fp32"), spec("int8")));
+    int clients = 64;
+    int requestsPerClient = 3;
+    record Sent(String key, List<String> texts, CompletableFuture<EmbedResult> future) {}
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<List<Sent>>> perClient = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      perClient.add(pool.submit(() -> {
+        Random r = new Random(client);
+        List<Sent> sent = new ArrayList<>();
+        for (int q = 0; q < requestsPerClient; q++) {
+          List<String> texts = new ArrayList<>();
+          for (int i = 0, n = 1 + r.nextInt(4); i < n; i++) texts.add(text(r, client, q, i));
+          String key = (client + q) % 3 == 0 ? INT8 : FP32;
+          Priority p = Priority.values()[(client + q) % 3];
+          sent.add(new Sent(key, texts, executor.submit(
+              new EmbedRequest(key, texts, System.nanoTime() + TimeUnit.SECONDS.toNanos(60), p))));
+        }
+        return sent;
+      }));
+    }
+    List<Sent> all = new ArrayList<>();
+    for (Future<List<Sent>> f : perClient) all.addAll(f.get(60, TimeUnit.SECONDS));
+    pool.shutdown();
+    int texts = 0;
+    for (Sent s : all) texts += s.texts().size();
+    // references: each text alone, unbatched and unpadded, on its own session
+    Map<String, float[]> reference = new HashMap<>();
+    for (String variant : List.of("fp32", "int8")) {
+      try (Tokenizer tok = Tokenizer.load(spec(variant));
+          EncoderSession alone = EncoderSession.open(spec(variant), List.of("cpu"), 1)) {
+        for (Sent s : all) {
+          if (!s.key().endsWith(variant)) continue;
+          for (String t : s.texts()) reference.put(s.key() + "|" + t, alone.embed(List.of(tok.encode(t)))[0]);
+        }
+      }
+    }
+    long answered = 0;
+    for (Sent s : all) {
+      EmbedResult r = s.future().get(60, TimeUnit.SECONDS);
+      assertEquals(s.texts().size(), r.vectors().length);
+      for (int i = 0; i < s.texts().size(); i++) {
+        float[] want = reference.get(s.key() + "|" + s.texts().get(i));
+        double cos = cosine(want, r.vectors()[i]);
+        // fp32: batching and padding change nothing; int8: per-tensor activation scales drift with batch neighbours
+        assertTrue(cos >= (s.key().equals(FP32) ? 0.9999 : 0.95), s.key() + " text " + i + " cosine " + cos);
+        if (s.key().equals(INT8)) { // and still closer to its own text than to its neighbours in the request
+          for (int j = 0; j < s.texts().size(); j++) {
+            if (j == i) continue;
+            float[] other = reference.get(s.key() + "|" + s.texts().get(j));
+            assertTrue(cos > cosine(other, r.vectors()[i]), "int8 text " + i + " closer to text " + j);
+          }
+        }
+        answered++;
+      }
+    }
+    assertEquals(texts, answered);
+    assertEquals(texts, executor.stats().inferenceCount(), "each text computed exactly once");
+    assertTrue(executor.stats().executionCount() < texts, "some texts were batched together");
+  }
+
+  @Test
+  void submit_refusesWithQueueFullBeyondMaxQueueSize_butKeepsRoomForInteractive() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 8, 1), CPU,
+        List.of(spec("fp32")));
+    CompletableFuture<EmbedResult> tooMany = executor.submit(new EmbedRequest(FP32,
+        List.of("a", "b", "c", "d", "e", "f", "g", "h", "i"), Long.MAX_VALUE, Priority.INTERACTIVE));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> tooMany.get(1, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
+    List<CompletableFuture<EmbedResult>> held = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // batch-class work may fill 3/4 of max_queue_size (8)
+      held.add(executor.submit(new EmbedRequest(FP32, List.of("held " + i), Long.MAX_VALUE, Priority.BATCH)));
+    }
+    CompletableFuture<EmbedResult> seventh =
+        executor.submit(new EmbedRequest(FP32, List.of("one more"), Long.MAX_VALUE, Priority.BATCH));
+    e = assertThrows(ExecutionException.class, () -> seventh.get(1, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
+    assertEquals(10, executor.stats().rejectedCount());
+    // the held batch work waits out its 30 s window; an interactive request still gets in and runs at once
+    EmbedResult urgent = executor.submit(new EmbedRequest(FP32, List.of("urgent"), Long.MAX_VALUE,
+        Priority.INTERACTIVE)).get(10, TimeUnit.SECONDS);
+    assertEquals(384, urgent.vectors()[0].length);
+    assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "batch work still queued behind its window");
+    executor.stopAccepting(); // flush: the held items run without waiting out their window
+    for (CompletableFuture<EmbedResult> f : held) assertEquals(384, f.get(10, TimeUnit.SECONDS).vectors()[0].length);
+  }
+
+  @Test
+  void deadline_expiresBeforeComputeWithATypedError() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 64, 1), CPU,
+        List.of(spec("fp32")));
+    CompletableFuture<EmbedResult> f = executor.submit(new EmbedRequest(FP32, List.of("too late", "also late"),
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50), Priority.BATCH));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.DeadlineExceeded.class, e.getCause());
+    assertEquals(0, executor.stats().inferenceCount(), "nothing was computed");
+    assertTrue(executor.stats().expiredCount() >= 1);
+  }
+
+  @Test
+  void cancel_freesTheRequestsQueuedItems() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 64, 1), CPU,
+        List.of(spec("fp32")));
+    CompletableFuture<EmbedResult> f =
+        executor.submit(new EmbedRequest(FP32, List.of("x", "y", "z"), Long.MAX_VALUE, Priority.BATCH));
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (executor.queueDepth() != 3 && System.nanoTime() < end) Thread.sleep(1);
+    assertTrue(f.cancel(false));
+    end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (executor.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(1);
+    assertEquals(0, executor.queueDepth());
+    assertEquals(3, executor.stats().cancelledCount());
+    assertEquals(0, executor.stats().inferenceCount());
+  }
+
+  @Test
+  void staticShapes_refuseATextLongerThanTheLargestSequenceLength() throws Exception {
+    BatchPolicy npu = new BatchPolicy(16, List.of(1, 4, 8, 16), BatchPolicy.delays(Duration.ZERO, Duration.ZERO,
+        Duration.ZERO), 8, List.of(1, 4, 8, 16), List.of(16, 32), 0);
+    executor = LaneExecutor.start(config(npu, 64, 1), CPU, List.of(spec("int8")));
+    String longText = "word ".repeat(60);
+    CompletableFuture<EmbedResult> f =
+        executor.submit(new EmbedRequest(INT8, List.of("short", longText), Long.MAX_VALUE, Priority.STANDARD));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.InputTooLong.class, e.getCause());
+    // three short texts run as one 4 x 16 call (a filler row added)
+    EmbedResult ok = executor.submit(new EmbedRequest(INT8, List.of("one", "two", "three"), Long.MAX_VALUE,
+        Priority.STANDARD)).get(10, TimeUnit.SECONDS);
+    assertEquals(3, ok.vectors().length);
+    assertTrue(executor.stats().paddingEfficiency() < 1.0);
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double dot = 0, na = 0, nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+}
