@@ -187,6 +187,7 @@ public final class Dispatcher {
     span.setAttribute("outcome", switch (e) {
       case LaneException.Unavailable u -> "unavailable";
       case LaneException.QueueFull q -> "full";
+      case LaneException.InvalidInput i -> "invalid_input";
       default -> "error";
     });
     span.recordException(e);
@@ -194,6 +195,14 @@ public final class Dispatcher {
     if (lanes.get(c.lane()) instanceof GuardedLane g) span.setAttribute("breaker.state", g.breakerState());
     span.end();
     boolean more = index + 1 < decision.candidates().size();
+    if (e instanceof LaneException.InvalidInput && more) {
+      // this lane's static shapes cannot take the input (a text too long for a specialised lane): a lane with dynamic
+      // shapes further down may; only when none is left is it the client's error (400)
+      failures.add(c.lane() + ": " + e.getMessage());
+      metrics.fallback(call.model(), c.lane(), decision.candidates().get(index + 1).lane());
+      attempt(call, model, decision, index + 1, failures, answer);
+      return;
+    }
     if (e instanceof LaneException le && le.retryElsewhere()) {
       failures.add(c.lane() + ": " + le.getMessage());
       if (more) {

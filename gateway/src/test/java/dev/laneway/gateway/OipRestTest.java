@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -91,6 +92,35 @@ class OipRestTest {
     assertEquals(400, r.statusCode(), r.body());
     String error = new JsonObject(r.body()).getString("error");
     assertTrue(error.contains(expected.trim()), error);
+  }
+
+  /** curl sends {@code Expect: 100-continue} for bodies over 1 KiB: the gateway must answer it, not fail with 400. */
+  @Test
+  void aLargeBodyWithExpectContinueIsServed() {
+    String text = "a sentence long enough that the request body passes one kibibyte. ".repeat(30);
+    HttpResponse<String> r = gw.send(HttpRequest.newBuilder(gw.uri("/v2/models/all-minilm-l6-v2/infer"))
+        .POST(HttpRequest.BodyPublishers.ofString(infer(text))).expectContinue(true)
+        .header("content-type", "application/json").timeout(java.time.Duration.ofSeconds(30)).build());
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(384, new JsonObject(r.body()).getJsonArray("outputs").getJsonObject(0).getJsonArray("shape").getInteger(1));
+  }
+
+  /**
+   * Interactive int8 from Hong Kong goes to the NPU lane first, whose static shapes stop at 128 tokens: a longer text
+   * is served by the general lane in the same request (degraded), not refused.
+   */
+  @Test
+  void aTextTooLongForTheNpuShapes_fallsBackToAGeneralLane() {
+    String longText = "Laneway routes each request into a lane by model, class and region. ".repeat(20);
+    HttpResponse<String> r = gw.send(HttpRequest.newBuilder(gw.uri("/v2/models/all-minilm-l6-v2/versions/int8/infer"))
+        .POST(HttpRequest.BodyPublishers.ofString(infer(longText))).header("x-laneway-latency-class", "interactive")
+        .header("x-laneway-region", "hk").header("cache-control", "no-cache")
+        .timeout(java.time.Duration.ofSeconds(30)).build());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject p = new JsonObject(r.body()).getJsonObject("parameters");
+    assertEquals("hk-general", p.getString("lane"), p.encode());
+    assertEquals(true, p.getBoolean("degraded"), p.encode());
+    assertEquals(2, p.getInteger("attempts"), p.encode());
   }
 
   @Test

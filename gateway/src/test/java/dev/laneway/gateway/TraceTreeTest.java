@@ -44,7 +44,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,7 +63,6 @@ import org.junit.jupiter.api.Test;
  * on any branch; the gRPC call is raw grpc-java (a hand-encoded {@code ModelInferRequest}), so it needs no generated
  * stubs.
  */
-@Disabled("enable after merging issue-3/4/5")
 class TraceTreeTest {
   private static final String INFER = "/v2/models/all-minilm-l6-v2/infer";
   private static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("batch.size");
