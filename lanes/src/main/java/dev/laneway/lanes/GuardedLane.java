@@ -156,8 +156,22 @@ public final class GuardedLane implements Lane {
       if (fault.latency().compareTo(delay) > 0) delay = fault.latency();
     }
     if (delay.isZero()) return inner.infer(call);
+    long remaining = call.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : call.deadlineNanos() - System.nanoTime();
+    if (delay.toNanos() >= remaining) {
+      // the deadline passes during the injected latency: expire at the deadline, not after the delay
+      Executor atDeadline = CompletableFuture.delayedExecutor(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+      return CompletableFuture.supplyAsync(() -> {
+        throw new CompletionException(new LaneException.DeadlineExceeded(id, id + ": deadline passed after "
+            + TimeUnit.NANOSECONDS.toMillis(Math.max(0, remaining)) + " ms of injected latency"));
+      }, atDeadline);
+    }
     Executor later = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
-    return CompletableFuture.supplyAsync(() -> null, later).thenCompose(x -> inner.infer(call));
+    io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current(); // batch links need it
+    return CompletableFuture.supplyAsync(() -> null, later).thenCompose(x -> {
+      try (io.opentelemetry.context.Scope ignored = context.makeCurrent()) {
+        return inner.infer(call);
+      }
+    });
   }
 
   private static Throwable unwrap(Throwable e) {
