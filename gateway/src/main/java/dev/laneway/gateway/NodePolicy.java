@@ -21,9 +21,12 @@ final class NodePolicy {
 
   private NodePolicy() {}
 
-  /** The node's lanes: those of {@code region} that have devices. */
+  /**
+   * The node's lanes: those of {@code region} that declare {@code remote} (the gateway reaches them at this node) and
+   * have devices. A lane without {@code remote} is served inside the gateway, not by a node.
+   */
   static boolean serves(LaneSpec lane, String region) {
-    return lane.region().equals(region) && !lane.devices().isEmpty();
+    return lane.region().equals(region) && lane.isRemote() && !lane.devices().isEmpty();
   }
 
   static RoutingPolicy of(Topology topology, String region) {
@@ -35,7 +38,7 @@ final class NodePolicy {
     }
     if (rules.isEmpty()) {
       throw new IllegalArgumentException("--region " + region + ": no lane of region '" + region
-          + "' has devices in " + topology.source() + " (a node serves its region's local lanes)");
+          + "' declares remote and devices in " + topology.source() + " (a node serves its region's remote lanes)");
     }
     rules.add(new Rule("node-" + region, Match.ANY, List.of(Selector.of("any", region)), null));
     return new RoutingPolicy(false, List.of(), rules, "node policy (region " + region + ")");
