@@ -126,6 +126,21 @@ class OipRestTest {
     assertEquals(2, p.getInteger("attempts"), p.encode());
   }
 
+  /** Triton's priority picks the latency class when none is named; a named class wins. */
+  @Test
+  void priorityOneIsInteractive_unlessAClassIsNamed() {
+    JsonObject body = new JsonObject(infer("urgent")).put("parameters", new JsonObject().put("priority", 1));
+    JsonObject p = new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters");
+    assertEquals("interactive", p.getString("latency_class"), p.encode());
+    body.getJsonObject("parameters").put("priority", 5);
+    assertEquals("batch", new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters").getString("latency_class"));
+    body.getJsonObject("parameters").put("latency_class", "standard");
+    assertEquals("standard", new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters").getString("latency_class"));
+  }
+
   @Test
   void unknownModelOrVersionIs404() {
     HttpResponse<String> r = gw.post("/v2/models/gpt-9/infer", infer("x"));
