@@ -76,7 +76,15 @@ final class InferenceService {
    */
   InferenceCall call(String id, String model, String version, List<String> texts, Map<String, Object> parameters,
       Map<String, String> headers, String remoteAddress, long transportTimeoutNanos, Context context) {
-    String latency = stringParam(parameters, "latency_class", headers.get(LATENCY_HEADER), "standard");
+    int priority = priority(parameters.get("priority"));
+    // Triton's schedule-policy priority (1 highest) picks the latency class when the caller names none:
+    // 1 interactive, 2 standard, 3 and lower batch; 0 (unset) standard
+    String byPriority = switch (priority) {
+      case 0, 2 -> "standard";
+      case 1 -> "interactive";
+      default -> "batch";
+    };
+    String latency = stringParam(parameters, "latency_class", headers.get(LATENCY_HEADER), byPriority);
     switch (latency) {
       case "interactive", "standard", "batch" -> { }
       default -> throw new GatewayException.BadRequest(
@@ -93,15 +101,6 @@ final class InferenceService {
       timeout = TimeUnit.MICROSECONDS.toNanos(n.longValue());
     }
     if (transportTimeoutNanos > 0) timeout = Math.min(timeout, transportTimeoutNanos);
-    int priority = 0;
-    Object p = parameters.get("priority");
-    if (p != null) {
-      if (!(p instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 0
-          || n.longValue() > Integer.MAX_VALUE) {
-        throw new GatewayException.BadRequest("parameters.priority: '" + p + "' (expected: an integer >= 0)");
-      }
-      priority = n.intValue();
-    }
     Object lane = parameters.get("lane");
     if (lane != null) {
       // issue-8: a gateway's remote lane names the node's lane; NodePolicy routes on the header
@@ -115,6 +114,15 @@ final class InferenceService {
     boolean noCache = headers.getOrDefault("cache-control", "").toLowerCase(Locale.ROOT).contains("no-cache");
     return new InferenceCall(id, model, version, texts, latency, region, "anonymous", System.nanoTime() + timeout,
         priority, headers, noCache, context);
+  }
+
+  private static int priority(Object p) {
+    if (p == null) return 0;
+    if (!(p instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 0
+        || n.longValue() > Integer.MAX_VALUE) {
+      throw new GatewayException.BadRequest("parameters.priority: '" + p + "' (expected: an integer >= 0)");
+    }
+    return n.intValue();
   }
 
   private static String stringParam(Map<String, Object> parameters, String name, String header, String fallback) {

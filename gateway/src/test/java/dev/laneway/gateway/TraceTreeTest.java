@@ -145,7 +145,8 @@ class TraceTreeTest {
     HttpResponse<String> r = batching.post(INFER, OipRestTest.infer(texts), Map.of());
     assertEquals(200, r.statusCode(), r.body());
     String traceId = r.headers().firstValue(Tracing.TRACE_ID_HEADER).orElseThrow();
-    List<SpanData> batches = awaitBatchesLinking(Set.of(traceId), 12);
+    // a batch links once to each request it served (not once per text): at least two batches, so at least two links
+    List<SpanData> batches = awaitBatchesLinking(Set.of(traceId), 2);
     Set<String> linked = checkBatchLinks(trace(batching, traceId), batches);
     assertTrue(linked.size() >= 2, "12 texts with max_batch_size 8 ran in at least two batches, each linked: " + linked);
   }
@@ -239,12 +240,12 @@ class TraceTreeTest {
     return linked;
   }
 
-  /** Waits until the batch spans linking into these traces carry {@code texts} links in all. */
-  private static List<SpanData> awaitBatchesLinking(Set<String> traceIds, int texts) {
+  /** Waits until the batch spans linking into these traces carry at least {@code links} links in all. */
+  private static List<SpanData> awaitBatchesLinking(Set<String> traceIds, int links) {
     List<SpanData> batches = batching.awaitSpans(s -> s.getName().equals("batch") && s.getLinks().stream()
         .anyMatch(l -> traceIds.contains(l.getSpanContext().getTraceId())), 1);
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (linkCount(batches, traceIds) < texts && System.nanoTime() < end) {
+    while (linkCount(batches, traceIds) < links && System.nanoTime() < end) {
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
@@ -254,7 +255,8 @@ class TraceTreeTest {
       batches = batching.spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("batch")
           && s.getLinks().stream().anyMatch(l -> traceIds.contains(l.getSpanContext().getTraceId()))).toList();
     }
-    assertEquals(texts, linkCount(batches, traceIds), "batch links into the requests' traces");
+    long count = linkCount(batches, traceIds);
+    assertTrue(count >= links, "batch links into the requests' traces: " + count + " (expected >= " + links + ")");
     return batches;
   }
 

@@ -116,6 +116,11 @@ public final class BenchContext {
    * {@code capacity_sps} and {@code capacity_from}.
    */
   public double capacity(InferClient client, JsonObject out) {
+    return capacity(client, out, null, null);
+  }
+
+  /** As {@link #capacity(InferClient, JsonObject)}, for requests from {@code region} in {@code latencyClass}. */
+  public double capacity(InferClient client, JsonObject out, String region, String latencyClass) {
     if (options.rate() > 0) {
       out.put("capacity_sps", options.rate()).put("capacity_from", "--rate");
       return options.rate();
@@ -125,7 +130,7 @@ public final class BenchContext {
     int steps = options.smoke() ? 2 : 10;
     for (int i = 0; i < steps; i++) {
       Recording r = load(client, String.format(Locale.ROOT, "capacity search %.0f/s", rate), rate,
-          options.smoke() ? 2 : 4, null, null);
+          options.smoke() ? 2 : 4, region, latencyClass);
       if (!keepsUp(r, rate)) break;
       best = rate;
       rate *= 1.5;

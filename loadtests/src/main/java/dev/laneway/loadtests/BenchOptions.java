@@ -31,7 +31,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --model M              model the requests name (default all-minilm-l6-v2)
         --variant V            model version to ask for (default int8, the one the in-process limit runs)
         --rate R               requests/s taken as capacity by failover, mixed, regions (default: a quick search)
-        --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 1)
+        --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --timeout-ms N         OIP timeout parameter on every request (default 1000)
         --help                 this text
@@ -56,7 +56,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     String model = "all-minilm-l6-v2";
     String variant = "int8";
     double rate = 0;
-    int instances = 1;
+    int instances = 2; // hk-general in the embedded default runs 2 instances
     int batch = 32;
     long timeoutMs = 1000;
     for (int i = 1; i < args.length; i++) {

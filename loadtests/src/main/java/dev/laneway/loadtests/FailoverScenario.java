@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code failover}: steady REST JSON load from the {@code hk} region at 50% of capacity; at 1/3 of the run (10 s of
+ * {@code failover}: steady REST JSON load of interactive requests from the {@code hk} region (the default policy sends
+ * interactive int8 to the Hong Kong NPU lane first) at 50% of that path's capacity; at 1/3 of the run (10 s of
  * 30) the Hong Kong NPU device ({@value #DEVICE}) is taken offline through the admin API, at 2/3 brought back. Reports
  * sent, succeeded, failed by reason, lost (sent minus answered: must be 0), p99 per phase, where each phase was served,
  * the time from the offline call to the first answer served by another lane ({@code breaker_open_ms}) and from the
@@ -34,7 +35,7 @@ final class FailoverScenario implements Scenario {
       String why = ctx.probe(client);
       if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
       ctx.warmUp(client, 10, 8);
-      double rate = ctx.capacity(client, out) * 0.5;
+      double rate = ctx.capacity(client, out, "hk", "interactive") * 0.5;
       out.put("rate_sps", BenchContext.round(rate));
       long t0 = System.nanoTime();
       long third = TimeUnit.SECONDS.toNanos(total) / 3;
@@ -60,7 +61,7 @@ final class FailoverScenario implements Scenario {
       String[] beforeLane = new String[1];
       Recording r = ctx.load("failover", rate, total, i -> {
         long sent = System.nanoTime();
-        CompletableFuture<Reply> f = client.infer(ctx.request(i, "hk", null));
+        CompletableFuture<Reply> f = client.infer(ctx.request(i, "hk", "interactive"));
         return f.whenComplete((reply, failure) -> {
           if (reply == null || !reply.ok()) return;
           long now = System.nanoTime();
