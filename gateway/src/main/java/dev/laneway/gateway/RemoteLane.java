@@ -130,10 +130,21 @@ final class RemoteLane implements Lane {
         .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
     if (remoteLane != null) b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build());
     ModelInferRequest message = b.build();
-    Context context = Context.current();
+    // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
+    // becomes its child through traceparent
+    io.opentelemetry.api.trace.Span span = otel.getTracer("dev.laneway.gateway")
+        .spanBuilder(OipGrpc.SERVICE.fullyQualifiedName() + "/ModelInfer").setParent(Context.current())
+        .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+        .setAttribute("rpc.system", "grpc").setAttribute("server.address", spec.remote().address())
+        .setAttribute("lane", spec.id()).startSpan();
+    Context context = Context.current().with(span);
     long timeoutMillis = call.deadlineNanos() == Long.MAX_VALUE ? 0
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.deadlineNanos() - System.nanoTime()));
     CompletableFuture<LaneResult> result = new CompletableFuture<>();
+    result.whenComplete((r, e) -> {
+      if (e != null) span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      span.end();
+    });
     inFlight.incrementAndGet();
     result.whenComplete((r, e) -> inFlight.decrementAndGet());
     long started = System.nanoTime();

@@ -93,6 +93,10 @@ class RemoteLaneTest {
         .map(SpanData::getSpanId).collect(Collectors.toSet());
     assertTrue(gatewayIds.contains(nodeServer.get(0).getParentSpanId()),
         "the node's span is a child of a gateway span (traceparent in the call's metadata)");
+    SpanData client = SPANS.getFinishedSpanItems().stream()
+        .filter(s -> s.getSpanId().equals(nodeServer.get(0).getParentSpanId())).findFirst().orElseThrow();
+    assertEquals(SpanKind.CLIENT, client.getKind(), "the remote lane's client span: " + client.getName());
+    assertEquals(traceId, client.getTraceId());
     List<SpanData> batches = await(s -> s.getName().equals("batch") && s.getLinks().stream()
         .anyMatch(l -> l.getSpanContext().getTraceId().equals(traceId)), 1);
     assertFalse(batches.isEmpty(), "the node's batch span links to the request in the same trace");
