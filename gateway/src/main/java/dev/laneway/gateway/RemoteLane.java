@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server, reached with {@code ModelInfer} over the shared Vert.x gRPC client (one HTTP/2 connection per node,
  * multiplexed). The texts travel as one raw {@code BYTES} tensor ({@code raw_input_contents}, Triton's
  * length-prefixed layout), the variant as {@code model_version}, the request's deadline as {@code grpc-timeout}, the
- * trace context as {@code traceparent} metadata (the W3C propagator), and the lane id as the {@code lane} request
- * parameter (a Laneway extension: a node serves exactly that lane; other servers ignore it and route by model).
+ * trace context as {@code traceparent} metadata (the W3C propagator), and the lane id and latency class as the
+ * {@code lane} and {@code latency_class} request parameters (Laneway extensions: a node serves exactly that lane in
+ * that class; with {@code remote.lane: ""} neither is sent, and a plain OIP server routes by model and version).
  *
  * <p>Node errors map to {@link LaneException} kinds as dispatch needs them: {@code UNAVAILABLE}, {@code NOT_FOUND},
  * transport failures and other server errors are {@link LaneException.Unavailable} (retry elsewhere, counted by the
@@ -126,9 +127,12 @@ final class RemoteLane implements Lane {
         .setModelVersion(call.variant().name())
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(OipJson.INPUT).setDatatype("BYTES")
             .addShape(call.texts().size()))
-        .addRawInputContents(ByteString.copyFrom(Tensors.encodeBytes(call.texts())))
-        .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
-    if (remoteLane != null) b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build());
+        .addRawInputContents(ByteString.copyFrom(Tensors.encodeBytes(call.texts())));
+    if (remoteLane != null) {
+      // Laneway's extensions, for a Laneway node only: a plain OIP server (lane: "") gets the published protocol
+      b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build())
+          .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
+    }
     ModelInferRequest message = b.build();
     // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
     // becomes its child through traceparent
