@@ -43,9 +43,12 @@ public final class Gateway implements AutoCloseable {
   private HttpServer grpc;
   private final GatewayMetrics metrics;
   private MetricsServer metricsServer;
+  private final RemoteNodes remoteNodes;
 
-  private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry) {
+  private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
+      RemoteNodes remoteNodes) {
     this.options = options;
+    this.remoteNodes = remoteNodes;
     this.topology = topology;
     this.lanes = lanes;
     this.telemetry = telemetry;
@@ -76,7 +79,8 @@ public final class Gateway implements AutoCloseable {
    * metrics come from the {@code --otel-*} options over {@code OTEL_*} environment variables (see {@link Telemetry}).
    */
   public static Gateway start(GatewayOptions options) {
-    String service = options.otelServiceName() == null ? "laneway-gateway" : options.otelServiceName();
+    String service = options.otelServiceName() != null ? options.otelServiceName()
+        : options.nodeRegion() != null ? "laneway-node" : "laneway-gateway";
     return start(options, Telemetry.start(service, options.otelOverrides()));
   }
 
@@ -101,7 +105,13 @@ public final class Gateway implements AutoCloseable {
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
-    RoutingPolicy policy = Reloader.initialPolicy(options.policy(), topology);
+    String nodeRegion = options.nodeRegion();
+    if (nodeRegion != null && topology.regions().stream().noneMatch(r -> r.id().equals(nodeRegion))) {
+      throw new IllegalArgumentException("--region " + nodeRegion + ": not a region of " + topology.source());
+    }
+    // an executor node (laneway node --region R) routes only to the lane a request names, among its own lanes
+    RoutingPolicy policy = nodeRegion != null ? NodePolicy.of(topology, nodeRegion)
+        : Reloader.initialPolicy(options.policy(), topology);
     LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
         + " tenants");
     if (!policy.requireApiKey()) {
@@ -111,7 +121,25 @@ public final class Gateway implements AutoCloseable {
     if (options.adminToken().isEmpty()) {
       LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
     }
-    Lanes lanes = Lanes.start(topology, telemetry.openTelemetry()); // executors record batch spans and lane metrics
+    RemoteNodes remote = nodeRegion != null ? null
+        : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
+    Lanes lanes; // executors record batch spans and lane metrics
+    try {
+      lanes = nodeRegion != null
+          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null)
+          : Lanes.start(topology, telemetry.openTelemetry(), l -> true, remote == null ? null : remote::lane);
+    } catch (RuntimeException e) {
+      if (remote != null) remote.close();
+      throw e;
+    }
+    if (nodeRegion != null && !options.nodeDelay().isZero()) {
+      // the declared RTT on loopback: injected device latency, so it runs inside the lane, under the deadline
+      for (Lane lane : lanes.all()) {
+        for (String d : lane.spec().devices()) lanes.faults().setFault(d, options.nodeDelay(), null, false);
+      }
+      LOG.info("node delay " + options.nodeDelay().toMillis() + " ms before each request (--node-delay)");
+    }
+    if (remote != null) remote.startProbes(lanes);
     for (Lane lane : lanes.all()) {
       for (DeviceStatus d : lane.devices()) {
         if (d.standIn()) {
@@ -124,9 +152,10 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway g;
     try {
-      g = new Gateway(options, topology, policy, lanes, telemetry);
+      g = new Gateway(options, topology, policy, lanes, telemetry, remote);
     } catch (RuntimeException e) {
       lanes.close();
+      if (remote != null) remote.close();
       throw e;
     }
     try {
@@ -135,7 +164,7 @@ public final class Gateway implements AutoCloseable {
       g.close();
       throw e;
     }
-    LOG.info("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
+    LOG.info((nodeRegion != null ? "node " + nodeRegion + " " : "") + "ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
         + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
         + options.host() + ":" + g.metricsPort() + "/metrics");
     return g;
@@ -290,6 +319,7 @@ public final class Gateway implements AutoCloseable {
       metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
+    if (remoteNodes != null) remoteNodes.close();
     vertx.close().await();
     telemetry.close();
   }

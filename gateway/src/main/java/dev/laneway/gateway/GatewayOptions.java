@@ -40,6 +40,13 @@ public final class GatewayOptions {
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
       new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
+      // issue-8: regions across processes
+      new Option("remote-probe-interval", "D", "2s", "ServerReady probe of each remote lane's node; 0 disables probes",
+          GatewayOptions::duration),
+      new Option("region", "R", "", "node only (laneway node): the region whose local lanes this node serves",
+          v -> v),
+      new Option("node-delay", "D", "0s", "node only: added before each request runs (a declared RTT, for tests)",
+          GatewayOptions::duration),
       // OpenTelemetry: empty means "not given here", so OTEL_* environment variables and -Dotel.* properties apply
       new Option("otel-traces-exporter", "E", "", "none, otlp, zipkin, console (empty: OTEL_TRACES_EXPORTER, else none)",
           GatewayOptions::tracesExporter),
@@ -124,6 +131,22 @@ public final class GatewayOptions {
   /** Whether the given policy and topology files are watched and reloaded on change. */
   public boolean watch() {
     return (Boolean) values.get("watch");
+  }
+
+  /** How often the gateway probes each remote lane's node ({@code ServerReady}); zero: never. */
+  public Duration remoteProbeInterval() {
+    return (Duration) values.get("remote-probe-interval");
+  }
+
+  /** The region an executor node serves ({@code laneway node --region R}), or null for a gateway. */
+  public String nodeRegion() {
+    String v = (String) values.get("region");
+    return v.isEmpty() ? null : v;
+  }
+
+  /** A node's artificial delay per request (the declared RTT on loopback); zero for none. */
+  public Duration nodeDelay() {
+    return (Duration) values.get("node-delay");
   }
 
   /** The service name for traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else {@code laneway-gateway}. */

@@ -101,6 +101,16 @@ final class InferenceService {
       timeout = TimeUnit.MICROSECONDS.toNanos(n.longValue());
     }
     if (transportTimeoutNanos > 0) timeout = Math.min(timeout, transportTimeoutNanos);
+    Object lane = parameters.get("lane");
+    if (lane != null) {
+      // issue-8: a gateway's remote lane names the node's lane; NodePolicy routes on the header
+      if (!(lane instanceof String l) || lanes.find(l).isEmpty()) {
+        throw new GatewayException.BadRequest("parameters.lane: '" + lane + "' (expected: a lane this process serves: "
+            + lanes.all().stream().map(dev.laneway.lanes.Lane::id).toList() + ")");
+      }
+      headers = new java.util.HashMap<>(headers);
+      headers.put(NodePolicy.LANE_HEADER, l);
+    }
     boolean noCache = headers.getOrDefault("cache-control", "").toLowerCase(Locale.ROOT).contains("no-cache");
     return new InferenceCall(id, model, version, texts, latency, region, "anonymous", System.nanoTime() + timeout,
         priority, headers, noCache, context);

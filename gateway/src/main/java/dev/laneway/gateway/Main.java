@@ -4,19 +4,31 @@ import dev.laneway.observability.OneLineLogFormat;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** {@code laneway [options]}: starts the gateway; SIGTERM drains it. */
+/**
+ * {@code laneway [options]}: starts the gateway; {@code laneway node --region R [options]}: starts an executor node
+ * (region R's local lanes over OIP gRPC, no routing of its own). SIGTERM drains either.
+ */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
     OneLineLogFormat.keepLogsThroughShutdown();
     GatewayOptions options;
+    boolean node = args.length > 0 && args[0].equals("node");
+    if (node) args = java.util.Arrays.copyOfRange(args, 1, args.length);
     try {
       if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
         System.out.print(GatewayOptions.HELP);
         return;
       }
       options = GatewayOptions.parse(args);
+      if (node && options.nodeRegion() == null) {
+        throw new IllegalArgumentException("node: --region R is required (the region whose lanes this node serves)");
+      }
+      if (!node && options.nodeRegion() != null) {
+        throw new IllegalArgumentException("--region is for 'laneway node' (a gateway serves every region)");
+      }
+      if (node) options = options.with("cache-max-bytes", "0"); // the gateway caches; a node computes
     } catch (IllegalArgumentException e) {
       System.err.println("laneway: " + e.getMessage());
       System.exit(2);

@@ -249,7 +249,10 @@ final class OipGrpc {
       InferenceCall call = service.call(emptyToNull(message.getId()), message.getModelName(),
           emptyToNull(message.getModelVersion()), d.texts(), d.parameters(), headers(request.headers()), remote,
           TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span));
-      reply = service.infer(door, call);
+      // the server span is current while dispatch starts: lanes read it (batch links, a remote lane's traceparent)
+      try (io.opentelemetry.context.Scope ignored = call.context().makeCurrent()) {
+        reply = service.infer(door, call);
+      }
     } catch (RuntimeException e) {
       service.decodeFailed(door, message.getModelName(), e, t0);
       reply = CompletableFuture.failedFuture(e);

@@ -107,6 +107,6 @@ final class Reloader {
 
   private static LaneSpec shape(LaneSpec l) {
     return new LaneSpec(l.id(), l.region(), l.laneClass(), l.devices(), l.instances(), l.intraOpThreads(),
-        l.batching(), null, 0, l.admission());
+        l.batching(), null, 0, l.admission(), l.remote());
   }
 }

@@ -5,7 +5,16 @@ import java.util.concurrent.atomic.AtomicLong;
 /** An exponentially weighted moving average of observed latency, lock-free; updated by lane threads, read by routing. */
 final class Ewma {
   private static final double ALPHA = 0.2;
-  private final AtomicLong bits = new AtomicLong(Double.doubleToLongBits(0));
+  private final AtomicLong bits;
+
+  Ewma() {
+    this(0);
+  }
+
+  /** Starts from {@code priorMs} (a remote lane's declared round-trip time) instead of the first sample. */
+  Ewma(double priorMs) {
+    bits = new AtomicLong(Double.doubleToLongBits(priorMs));
+  }
 
   void update(double sampleMs) {
     bits.updateAndGet(b -> {

@@ -43,11 +43,12 @@ public final class GuardedLane implements Lane {
   private final Bulkhead bulkhead;
   private final DeviceFaults faults;
   private final Map<String, Admission.Result> admission;
-  private final Ewma latency = new Ewma();
+  private final Ewma latency;
   private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-  private GuardedLane(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission) {
+  private GuardedLane(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission, double priorMs) {
     this.inner = inner;
+    this.latency = new Ewma(priorMs);
     this.faults = faults;
     this.admission = Map.copyOf(admission);
     LaneSpec spec = inner.spec();
@@ -65,7 +66,16 @@ public final class GuardedLane implements Lane {
 
   /** Wraps a started lane; {@code admission} holds the verdicts by {@code model:variant} (empty for general lanes). */
   public static GuardedLane create(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission) {
-    return new GuardedLane(inner, faults, admission);
+    return new GuardedLane(inner, faults, admission, 0);
+  }
+
+  /**
+   * As {@link #create(Lane, DeviceFaults, Map)}, with the latency EWMA starting from {@code priorMs} (a remote lane:
+   * the declared round-trip time to its region) so routing orders it by cost before its first answer.
+   */
+  public static GuardedLane create(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission,
+      double priorMs) {
+    return new GuardedLane(inner, faults, admission, priorMs);
   }
 
   static CircuitBreakerConfig breakerConfig(BreakerSpec b) {
@@ -132,7 +142,7 @@ public final class GuardedLane implements Lane {
   private CompletableFuture<LaneResult> faulted(LaneCall call) {
     String id = inner.id();
     List<String> devices = spec().devices();
-    if (devices.stream().allMatch(d -> faults.get(d).offline())) {
+    if (!devices.isEmpty() && devices.stream().allMatch(d -> faults.get(d).offline())) {
       return CompletableFuture.failedFuture(new LaneException.Unavailable(id, id + ": device "
           + String.join(", ", devices) + " offline", null));
     }
@@ -146,8 +156,22 @@ public final class GuardedLane implements Lane {
       if (fault.latency().compareTo(delay) > 0) delay = fault.latency();
     }
     if (delay.isZero()) return inner.infer(call);
+    long remaining = call.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : call.deadlineNanos() - System.nanoTime();
+    if (delay.toNanos() >= remaining) {
+      // the deadline passes during the injected latency: expire at the deadline, not after the delay
+      Executor atDeadline = CompletableFuture.delayedExecutor(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+      return CompletableFuture.supplyAsync(() -> {
+        throw new CompletionException(new LaneException.DeadlineExceeded(id, id + ": deadline passed after "
+            + TimeUnit.NANOSECONDS.toMillis(Math.max(0, remaining)) + " ms of injected latency"));
+      }, atDeadline);
+    }
     Executor later = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
-    return CompletableFuture.supplyAsync(() -> null, later).thenCompose(x -> inner.infer(call));
+    io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current(); // batch links need it
+    return CompletableFuture.supplyAsync(() -> null, later).thenCompose(x -> {
+      try (io.opentelemetry.context.Scope ignored = context.makeCurrent()) {
+        return inner.infer(call);
+      }
+    });
   }
 
   private static Throwable unwrap(Throwable e) {

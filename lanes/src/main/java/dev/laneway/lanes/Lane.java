@@ -5,7 +5,7 @@ import dev.laneway.topology.VariantSpec;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A route target. Implementations: {@link LocalLane}.
+ * A route target. Implementations: {@link LocalLane}; the gateway's {@code RemoteLane} (gRPC to an executor node).
  *
  * <p>{@link #infer} is called from any thread and never blocks; its future completes on a lane thread, with a
  * {@link LaneResult} or a {@link LaneException}.

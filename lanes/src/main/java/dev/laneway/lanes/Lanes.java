@@ -32,11 +32,37 @@ public final class Lanes implements AutoCloseable {
 
   /** As {@link #start(Topology)}; the lanes' executors record spans and metrics through {@code otel}. */
   public static Lanes start(Topology topology, OpenTelemetry otel) {
+    return start(topology, otel, spec -> true, null);
+  }
+
+  /**
+   * Starts the lanes {@code include} accepts: a lane that declares {@code remote} through {@code remote} (when given;
+   * the lane's EWMA starts from the declared round-trip time from the local region), every other lane in process.
+   * An executor node passes its own region's lanes that have devices and no {@code remote} factory: it serves them
+   * locally even when they declare {@code remote} (that address is the node itself).
+   *
+   * @param remote builds a remote lane (the gateway's gRPC lane), or null to serve every included lane locally
+   */
+  public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
+      java.util.function.Function<LaneSpec, Lane> remote) {
     DeviceFaults faults = new DeviceFaults();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
-    int threads = Math.max(1, Math.min(topology.lanes().size(), Runtime.getRuntime().availableProcessors()));
+    List<LaneSpec> specs = topology.lanes().stream().filter(include).toList();
+    if (specs.isEmpty()) throw new IllegalArgumentException("lanes: none to start in this process");
+    int threads = Math.max(1, Math.min(specs.size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
-    for (LaneSpec spec : topology.lanes()) {
+    for (LaneSpec spec : specs) {
+      if (spec.isRemote() && remote != null) {
+        double prior = topology.rtt(topology.localRegion(), spec.region()).toNanos() / 1e6;
+        starting.add(CompletableFuture.supplyAsync(
+            () -> GuardedLane.create(remote.apply(spec), faults, Map.of(), prior), loaders));
+        continue;
+      }
+      if (spec.devices().isEmpty()) {
+        loaders.shutdown();
+        throw new IllegalArgumentException("lane " + spec.id() + ": remote with no devices; it can only be reached "
+            + "from a gateway, not served in this process");
+      }
       starting.add(CompletableFuture.supplyAsync(
           () -> GuardedLane.create(LocalLane.start(spec, topology, otel), faults, Admission.check(spec, topology)),
           loaders));

@@ -11,6 +11,8 @@ import java.util.List;
  * @param breaker the lane's circuit breaker ({@link BreakerSpec#DEFAULT} when absent)
  * @param maxInFlight the lane's bulkhead: requests inside the lane at once; more are refused as full (default 1024)
  * @param admission what a specialised lane's device accepts ({@link AdmissionSpec#NONE} when absent)
+ * @param remote where a gateway reaches the lane over gRPC ({@link RemoteSpec}), or null for a lane served in process.
+ *     A remote lane may omit {@code devices}; with devices, the node of its region serves it from them.
  */
 public record LaneSpec(
     String id,
@@ -22,14 +24,15 @@ public record LaneSpec(
     Batching batching,
     BreakerSpec breaker,
     int maxInFlight,
-    AdmissionSpec admission) {
+    AdmissionSpec admission,
+    RemoteSpec remote) {
   public LaneSpec {
     Checks.id("id", id);
     Checks.id("region", region);
     Checks.present("class", laneClass);
     devices = Checks.list(devices);
-    if (devices.isEmpty()) {
-      throw new IllegalArgumentException("devices: empty (expected: at least one device id)");
+    if (devices.isEmpty() && remote == null) {
+      throw new IllegalArgumentException("devices: empty (expected: at least one device id, or remote)");
     }
     if (instances == 0) {
       instances = 1;
@@ -52,5 +55,15 @@ public record LaneSpec(
     if (admission == null) {
       admission = AdmissionSpec.NONE;
     }
+  }
+
+  /** A lane without a remote address, as before issue 8 (tests and code that build lanes from records). */
+  public LaneSpec(String id, String region, LaneClass laneClass, List<String> devices, int instances,
+      int intraOpThreads, Batching batching, BreakerSpec breaker, int maxInFlight, AdmissionSpec admission) {
+    this(id, region, laneClass, devices, instances, intraOpThreads, batching, breaker, maxInFlight, admission, null);
+  }
+
+  public boolean isRemote() {
+    return remote != null;
   }
 }

@@ -1,0 +1,293 @@
+package dev.laneway.gateway;
+
+import com.google.protobuf.ByteString;
+import dev.laneway.lanes.DeviceStatus;
+import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.LaneCall;
+import dev.laneway.lanes.LaneException;
+import dev.laneway.lanes.LaneResult;
+import dev.laneway.oip.InferParameter;
+import dev.laneway.oip.ModelInferRequest;
+import dev.laneway.oip.ModelInferResponse;
+import dev.laneway.topology.LaneSpec;
+import dev.laneway.topology.RemoteSpec;
+import dev.laneway.topology.Topology;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A lane served by another process: an executor node ({@code laneway node}) or any Open Inference Protocol gRPC
+ * server, reached with {@code ModelInfer} over the shared Vert.x gRPC client (one HTTP/2 connection per node,
+ * multiplexed). The texts travel as one raw {@code BYTES} tensor ({@code raw_input_contents}, Triton's
+ * length-prefixed layout), the variant as {@code model_version}, the request's deadline as {@code grpc-timeout}, the
+ * trace context as {@code traceparent} metadata (the W3C propagator), and the lane id and latency class as the
+ * {@code lane} and {@code latency_class} request parameters (Laneway extensions: a node serves exactly that lane in
+ * that class; with {@code remote.lane: ""} neither is sent, and a plain OIP server routes by model and version).
+ *
+ * <p>Node errors map to {@link LaneException} kinds as dispatch needs them: {@code UNAVAILABLE}, {@code NOT_FOUND},
+ * transport failures and other server errors are {@link LaneException.Unavailable} (retry elsewhere, counted by the
+ * breaker), {@code RESOURCE_EXHAUSTED} is {@link LaneException.QueueFull}, {@code DEADLINE_EXCEEDED} is
+ * {@link LaneException.DeadlineExceeded} when the request's own deadline has passed (else unavailable),
+ * {@code INVALID_ARGUMENT} is {@link LaneException.InvalidInput} (the client's error).
+ *
+ * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior).
+ * {@link #infer} is called from any thread and never blocks; its future completes on the client's event loop.
+ */
+final class RemoteLane implements Lane {
+  static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
+      OipGrpc.SERVICE, "ModelInfer", GrpcMessageEncoder.encoder(),
+      GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
+  /** How long after the request's deadline the gateway gives up on a node that has not answered. */
+  static final long DEADLINE_GRACE_MILLIS = 250;
+
+  private final LaneSpec spec;
+  private final Topology topology;
+  private final io.vertx.core.Vertx vertx;
+  private final GrpcClient client;
+  private final SocketAddress address;
+  private final OpenTelemetry otel;
+  private final String remoteLane;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean closed;
+
+  RemoteLane(LaneSpec spec, Topology topology, io.vertx.core.Vertx vertx, GrpcClient client, OpenTelemetry otel) {
+    RemoteSpec r = spec.remote();
+    this.vertx = vertx;
+    this.spec = spec;
+    this.topology = topology;
+    this.client = client;
+    this.address = SocketAddress.inetSocketAddress(r.port(), r.host());
+    this.otel = otel;
+    this.remoteLane = r.laneFor(spec.id());
+  }
+
+  SocketAddress address() {
+    return address;
+  }
+
+  @Override
+  public String id() {
+    return spec.id();
+  }
+
+  @Override
+  public LaneSpec spec() {
+    return spec;
+  }
+
+  /** The variants the lane's class admits: the node loads the same set from the same topology. */
+  @Override
+  public boolean serves(String model, String variant) {
+    return topology.model(model).flatMap(m -> m.variant(variant)).map(v -> Topology.admits(spec, v)).orElse(false);
+  }
+
+  @Override
+  public List<DeviceStatus> devices() {
+    String where = "served by the node at " + spec.remote().address();
+    if (spec.devices().isEmpty()) {
+      return List.of(new DeviceStatus("remote:" + spec.remote().address(), "remote", List.of(), "grpc", false, where));
+    }
+    List<DeviceStatus> out = new ArrayList<>();
+    for (String d : spec.devices()) {
+      out.add(new DeviceStatus(d, topology.device(d).kind().name().toLowerCase(java.util.Locale.ROOT),
+          topology.device(d).providers(), "remote", false, where));
+    }
+    return out;
+  }
+
+  /** Always true once started: a node that stops answering is ejected by the breaker (passive and active health). */
+  @Override
+  public boolean ready() {
+    return !closed;
+  }
+
+  @Override
+  public CompletableFuture<LaneResult> infer(LaneCall call) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new LaneException.Unavailable(id(), id() + ": shutting down", null));
+    }
+    ModelInferRequest.Builder b = ModelInferRequest.newBuilder()
+        .setModelName(call.model().name())
+        .setModelVersion(call.variant().name())
+        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(OipJson.INPUT).setDatatype("BYTES")
+            .addShape(call.texts().size()))
+        .addRawInputContents(ByteString.copyFrom(Tensors.encodeBytes(call.texts())));
+    if (remoteLane != null) {
+      // Laneway's extensions, for a Laneway node only: a plain OIP server (lane: "") gets the published protocol
+      b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build())
+          .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
+    }
+    ModelInferRequest message = b.build();
+    // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
+    // becomes its child through traceparent
+    io.opentelemetry.api.trace.Span span = otel.getTracer("dev.laneway.gateway")
+        .spanBuilder(OipGrpc.SERVICE.fullyQualifiedName() + "/ModelInfer").setParent(Context.current())
+        .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+        .setAttribute("rpc.system", "grpc").setAttribute("server.address", spec.remote().address())
+        .setAttribute("lane", spec.id()).startSpan();
+    Context context = Context.current().with(span);
+    long timeoutMillis = call.deadlineNanos() == Long.MAX_VALUE ? 0
+        : Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.deadlineNanos() - System.nanoTime()));
+    CompletableFuture<LaneResult> result = new CompletableFuture<>();
+    result.whenComplete((r, e) -> {
+      if (e != null) span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      span.end();
+    });
+    inFlight.incrementAndGet();
+    result.whenComplete((r, e) -> inFlight.decrementAndGet());
+    long started = System.nanoTime();
+    client.request(address, MODEL_INFER).onComplete(ar -> {
+      if (ar.failed()) {
+        result.completeExceptionally(unavailable("cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
+        return;
+      }
+      GrpcClientRequest<ModelInferRequest, ModelInferResponse> request = ar.result();
+      otel.getPropagators().getTextMapPropagator().inject(context, request.headers(),
+          (carrier, key, value) -> carrier.set(key, value));
+      if (timeoutMillis > 0) {
+        request.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        // the node enforces the deadline (grpc-timeout); this guard only frees us from a node that never answers
+        long timer = vertx.setTimer(timeoutMillis + DEADLINE_GRACE_MILLIS, t -> {
+          if (!result.isDone()) {
+            request.cancel();
+            result.completeExceptionally(new LaneException.DeadlineExceeded(id(), id() + ": the node at "
+                + spec.remote().address() + " did not answer within the deadline"));
+          }
+        });
+        result.whenComplete((r, e) -> vertx.cancelTimer(timer));
+      }
+      result.whenComplete((r, e) -> {
+        if (result.isCancelled()) request.cancel();
+      });
+      request.send(message).compose(response -> response.last().map(m -> {
+        if (response.status() != null && response.status() != GrpcStatus.OK) {
+          throw new CompletionException(error(response.status(), response.statusMessage(), call));
+        }
+        return m;
+      }).recover(e -> {
+        if (response.status() != null && response.status() != GrpcStatus.OK) {
+          return io.vertx.core.Future.failedFuture(error(response.status(), response.statusMessage(), call));
+        }
+        return io.vertx.core.Future.failedFuture(e);
+      })).onComplete(done -> {
+        if (done.succeeded()) {
+          try {
+            result.complete(decode(done.result(), call, System.nanoTime() - started));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(unavailable("bad answer: " + e.getMessage(), e));
+          }
+        } else {
+          Throwable e = done.cause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
+              : done.cause();
+          result.completeExceptionally(e instanceof LaneException ? e
+              : unavailable("call failed: " + e.getMessage(), e));
+        }
+      });
+    });
+    return result;
+  }
+
+  private LaneException unavailable(String what, Throwable cause) {
+    return new LaneException.Unavailable(id(), id() + ": node " + spec.remote().address() + ": " + what, cause);
+  }
+
+  /** The node's gRPC status as the lane exception dispatch acts on. */
+  LaneException error(GrpcStatus status, String message, LaneCall call) {
+    String m = id() + ": node " + spec.remote().address() + ": " + status.name() + ": " + message;
+    return switch (status) {
+      case INVALID_ARGUMENT -> new LaneException.InvalidInput(id(), m);
+      case RESOURCE_EXHAUSTED -> new LaneException.QueueFull(id(), m);
+      case DEADLINE_EXCEEDED -> call.deadlineNanos() - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(5)
+          ? new LaneException.DeadlineExceeded(id(), m) : new LaneException.Unavailable(id(), m, null);
+      default -> new LaneException.Unavailable(id(), m, null);
+    };
+  }
+
+  private LaneResult decode(ModelInferResponse r, LaneCall call, long tookNanos) {
+    if (r.getOutputsCount() < 1) throw new IllegalStateException("no output tensor");
+    ModelInferResponse.InferOutputTensor out = r.getOutputs(0);
+    int n = call.texts().size();
+    if (out.getShapeCount() != 2 || out.getShape(0) != n) {
+      throw new IllegalStateException("output shape " + out.getShapeList() + " (expected: [" + n + ", dim])");
+    }
+    int dim = (int) out.getShape(1);
+    float[][] vectors = new float[n][dim];
+    if (r.getRawOutputContentsCount() > 0) {
+      ByteBuffer buf = r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      if (buf.remaining() != n * dim * 4) throw new IllegalStateException("raw output of " + buf.remaining() + " bytes");
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < dim; j++) vectors[i][j] = buf.getFloat();
+      }
+    } else {
+      List<Float> c = out.getContents().getFp32ContentsList();
+      if (c.size() != n * dim) throw new IllegalStateException(c.size() + " fp32 contents (expected " + n * dim + ")");
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < dim; j++) vectors[i][j] = c.get(i * dim + j);
+      }
+    }
+    Map<String, InferParameter> p = r.getParametersMap();
+    String device = string(p, "device", spec.remote().address());
+    double queueMs = number(p, "queue_ms");
+    double computeMs = number(p, "compute_ms");
+    return new LaneResult(vectors, new int[n], id(), string(p, "region", spec.region()), device,
+        string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
+        r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
+        (long) (queueMs * 1e6), (long) (computeMs * 1e6));
+  }
+
+  private static String string(Map<String, InferParameter> p, String key, String fallback) {
+    InferParameter v = p.get(key);
+    return v == null || v.getStringParam().isEmpty() ? fallback : v.getStringParam();
+  }
+
+  private static double number(Map<String, InferParameter> p, String key) {
+    InferParameter v = p.get(key);
+    if (v == null) return 0;
+    return switch (v.getParameterChoiceCase()) {
+      case DOUBLE_PARAM -> v.getDoubleParam();
+      case INT64_PARAM -> v.getInt64Param();
+      default -> 0;
+    };
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Stops taking work and waits (up to the timeout) for calls in flight; the client is closed by its owner. */
+  @Override
+  public void drainAndClose(long timeoutMillis) {
+    closed = true;
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (inFlight.get() > 0 && System.nanoTime() < end) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}
