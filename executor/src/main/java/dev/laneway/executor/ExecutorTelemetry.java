@@ -101,8 +101,16 @@ final class ExecutorTelemetry implements AutoCloseable {
    */
   Span startBatch(Batcher.Dispatch<?> d, List<Context> requests, long[] queueMs, String modelKey, String device,
       int instance, boolean standIn) {
-    SpanBuilder b = tracer.spanBuilder("batch").setNoParent().setSpanKind(SpanKind.INTERNAL)
-        .setAttribute(BATCH_SIZE, (long) d.items().size())
+    // a batch that served one request is part of that request's trace (nothing is misattributed); a batch shared by
+    // several requests is a trace of its own; either way it links to every request it served, and they link back
+    List<Context> valid = requests.stream().filter(c -> Span.fromContext(c).getSpanContext().isValid()).toList();
+    SpanBuilder b = tracer.spanBuilder("batch").setSpanKind(SpanKind.INTERNAL);
+    if (valid.size() == 1) {
+      b.setParent(valid.get(0));
+    } else {
+      b.setNoParent();
+    }
+    b.setAttribute(BATCH_SIZE, (long) d.items().size())
         .setAttribute(PADDED_SHAPE, d.paddedShape())
         .setAttribute(PADDING_EFFICIENCY, d.paddingEfficiency())
         .setAttribute(QUEUE_MS, boxed(queueMs))

@@ -20,6 +20,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -153,7 +154,12 @@ public final class Dispatcher {
     long submitted = System.nanoTime();
     CompletableFuture<?> f;
     try {
-      CompletableFuture<dev.laneway.lanes.LaneResult> laneFuture = lane.infer(lc);
+      // the attempt span is current while the lane takes the call, also on a fallback started from another lane's
+      // thread: tokenize and batch spans (local) and the node's server span (remote) hang off this attempt
+      CompletableFuture<dev.laneway.lanes.LaneResult> laneFuture;
+      try (Scope ignored = call.context().with(span).makeCurrent()) {
+        laneFuture = lane.infer(lc);
+      }
       // issue-5 hook: a cancelled request (gRPC cancel) cancels its lane attempt, which frees its queued work
       answer.whenComplete((a, e) -> {
         if (answer.isCancelled()) laneFuture.cancel(false);

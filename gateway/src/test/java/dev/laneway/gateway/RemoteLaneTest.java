@@ -100,6 +100,7 @@ class RemoteLaneTest {
     List<SpanData> batches = await(s -> s.getName().equals("batch") && s.getLinks().stream()
         .anyMatch(l -> l.getSpanContext().getTraceId().equals(traceId)), 1);
     assertFalse(batches.isEmpty(), "the node's batch span links to the request in the same trace");
+    assertEquals(traceId, batches.get(0).getTraceId(), "a batch that served one request is inside its trace");
     assertEquals("laneway-node-test", batches.get(0).getResource().getAttribute(SERVICE));
   }
 

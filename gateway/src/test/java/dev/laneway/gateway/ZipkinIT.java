@@ -72,8 +72,8 @@ class ZipkinIT {
       // Zipkin lower-cases span names
       assertEquals("post /v2/models/{model}/infer", server.getString("name"), names.toString());
       assertEquals("all-minilm-l6-v2", server.getJsonObject("tags").getString("laneway.model"));
-      // every hop of the request's own trace (the batch span is a trace of its own, linked: Zipkin shows no links)
-      for (String hop : List.of("route", "lane.attempt", "tokenize")) {
+      // every hop of the request's trace, down to the batch that served it alone
+      for (String hop : List.of("route", "lane.attempt", "tokenize", "batch")) {
         assertTrue(names.contains(hop), "span '" + hop + "' in " + names);
       }
     } finally {
