@@ -219,14 +219,17 @@ public final class GatewayOptions {
   }
 
   private static String help() {
-    StringBuilder b = new StringBuilder("Usage: laneway [options]\n");
+    int width = 0;
+    for (Option o : OPTIONS) width = Math.max(width, ("  --" + o.flag() + " " + o.arg()).length());
+    String row = "%-" + (width + 1) + "s %s%s%n";
+    StringBuilder b = new StringBuilder("Usage: laneway [options]        (laneway node --region R [options]: an executor node)\n");
     for (Option o : OPTIONS) {
-      String left = "  --" + o.flag() + " " + o.arg();
       String def = o.defaultValue().isEmpty() ? "" : " (default " + o.defaultValue() + ")";
-      b.append(String.format("%-27s %s%s%n", left, o.help(), def));
+      b.append(String.format(row, "  --" + o.flag() + " " + o.arg(), o.help(), def));
     }
-    return b.append(String.format("%-27s %s%n", "  --help", "this text")).toString();
+    return b.append(String.format(row, "  --help", "this text", "")).toString();
   }
+
 
   // parsers: each throws IllegalArgumentException whose message says what was expected
 
