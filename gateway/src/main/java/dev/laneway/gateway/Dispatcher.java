@@ -86,15 +86,29 @@ public final class Dispatcher {
     return r.decide(rr, health);
   }
 
+  /** Routes and runs the call: {@link #route} then {@link #dispatch(InferenceCall, Decision)}. */
   public CompletableFuture<Answer> dispatch(InferenceCall call) {
-    Router r = router.get();
+    Decision decision;
+    try {
+      decision = route(call);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return dispatch(call, decision);
+  }
+
+  /**
+   * Routes the call on the current snapshot (a {@code route} span, refusals counted) into a decision with at least one
+   * candidate; throws the typed refusal otherwise. A caller that needs the decision before running the call (the cache
+   * keys on its first variant) routes once here and passes the decision to {@link #dispatch(InferenceCall, Decision)}.
+   */
+  public Decision route(InferenceCall call) {
     Span route = tracer.spanBuilder("route").setParent(call.context())
         .setAttribute("routing.client_region", call.clientRegion())
         .setAttribute("routing.latency_class", call.latencyClass())
         .startSpan();
-    Decision decision;
     try {
-      decision = decide(call, r);
+      Decision decision = decide(call, router.get());
       route.setAttribute("routing.rule", decision.rule());
       route.setAttribute("routing.tenant", decision.tenant());
       route.setAttribute(AttributeKey.stringArrayKey("routing.candidates"),
@@ -102,15 +116,20 @@ public final class Dispatcher {
       if (decision.candidates().isEmpty()) {
         throw noCandidates(call, decision);
       }
+      return decision;
     } catch (RuntimeException e) {
       metrics.refused(call.model(), refusalReason(e));
       route.recordException(e);
       route.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+      throw e;
+    } finally {
       route.end();
-      return CompletableFuture.failedFuture(e);
     }
-    route.end();
-    ModelSpec model = r.topology().model(call.model()).orElseThrow();
+  }
+
+  /** Runs a routed call: its decision's candidates in order, falling back within the request. */
+  public CompletableFuture<Answer> dispatch(InferenceCall call, Decision decision) {
+    ModelSpec model = router.get().topology().model(call.model()).orElseThrow();
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     attempt(call, model, decision, 0, new ArrayList<>(), answer);
     return answer;

@@ -31,6 +31,7 @@ final class GatewayMetrics {
   static final AttributeKey<String> REGION = AttributeKey.stringKey("region");
   static final AttributeKey<String> DEVICE = AttributeKey.stringKey("device");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+  // routing's labels (RoutingMetrics): one set of keys for the gateway's instruments
   static final AttributeKey<String> FROM_LANE = AttributeKey.stringKey("from_lane");
   static final AttributeKey<String> TO_LANE = AttributeKey.stringKey("to_lane");
   static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");

@@ -179,8 +179,9 @@ final class InferenceService {
   }
 
   private CompletableFuture<Reply> cached(InferenceCall call) {
-    Decision decision = dispatcher.decide(call);
-    if (decision.candidates().isEmpty()) return bypass(call); // fails with the dispatcher's own typed error
+    // routed once: the cache keys on the first candidate's variant and the misses run on the same decision; a refusal
+    // throws, and infer() turns it into the failed reply
+    Decision decision = dispatcher.route(call);
     Candidate first = decision.candidates().get(0);
     ModelSpec model = dispatcher.router().topology().model(call.model()).orElseThrow();
     String normalisation = model.pooling() + "+l2";
@@ -205,7 +206,7 @@ final class InferenceService {
     } else {
       List<String> missing = new ArrayList<>(owned.size());
       for (int i : owned) missing.add(texts.get(i));
-      dispatched = dispatcher.dispatch(withTexts(call, missing));
+      dispatched = dispatcher.dispatch(withTexts(call, missing), decision);
       dispatched.whenComplete((a, e) -> {
         for (int j = 0; j < owned.size(); j++) {
           int i = owned.get(j);

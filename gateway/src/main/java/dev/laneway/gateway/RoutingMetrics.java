@@ -1,9 +1,17 @@
 package dev.laneway.gateway;
 
+import static dev.laneway.gateway.GatewayMetrics.FROM_LANE;
+import static dev.laneway.gateway.GatewayMetrics.LANE;
+import static dev.laneway.gateway.GatewayMetrics.MODEL;
+import static dev.laneway.gateway.GatewayMetrics.OUTCOME;
+import static dev.laneway.gateway.GatewayMetrics.REASON;
+import static dev.laneway.gateway.GatewayMetrics.REGION;
+import static dev.laneway.gateway.GatewayMetrics.TO_LANE;
+import static dev.laneway.gateway.GatewayMetrics.VARIANT;
+
 import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
@@ -15,15 +23,6 @@ import java.util.function.LongSupplier;
  * reason): never a tenant key. Counters are recorded by {@link Dispatcher} and the reloader from any thread.
  */
 final class RoutingMetrics {
-  static final AttributeKey<String> MODEL = AttributeKey.stringKey("model");
-  static final AttributeKey<String> VARIANT = AttributeKey.stringKey("variant");
-  static final AttributeKey<String> LANE = AttributeKey.stringKey("lane");
-  static final AttributeKey<String> REGION = AttributeKey.stringKey("region");
-  static final AttributeKey<String> FROM_LANE = AttributeKey.stringKey("from_lane");
-  static final AttributeKey<String> TO_LANE = AttributeKey.stringKey("to_lane");
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
-
   private final LongCounter fallbacks;
   private final LongCounter degraded;
   private final LongCounter refusals;
