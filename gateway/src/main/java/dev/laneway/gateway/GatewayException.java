@@ -30,8 +30,9 @@ public abstract sealed class GatewayException extends RuntimeException {
   public static final class Draining extends GatewayException {
     private static final long serialVersionUID = 1L;
 
-    public Draining(String message) {
-      super(message);
+    /** What every door answers once SIGTERM has started the drain. */
+    public Draining() {
+      super("the gateway is shutting down and takes no new requests");
     }
   }
 }

@@ -236,8 +236,7 @@ final class OipGrpc {
     long t0 = System.nanoTime();
     InferenceService service = gateway.inferenceService();
     if (!gateway.accept()) {
-      return CompletableFuture.failedFuture(
-          new GatewayException.Draining("the gateway is shutting down and takes no new requests"));
+      return CompletableFuture.failedFuture(new GatewayException.Draining());
     }
     CompletableFuture<InferenceService.Reply> reply;
     try {

@@ -154,7 +154,7 @@ final class OipRestApi {
     InferenceService service = gateway.inferenceService();
     try (Scope ignored = span.makeCurrent()) {
       if (!gateway.accept()) {
-        throw new GatewayException.Draining("the gateway is shutting down and takes no new requests");
+        throw new GatewayException.Draining();
       }
       ctx.response().endHandler(v -> {
         gateway.release();

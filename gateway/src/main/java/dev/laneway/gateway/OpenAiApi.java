@@ -72,7 +72,7 @@ final class OpenAiApi {
     String model = null;
     try (Scope ignored = span.makeCurrent()) {
       if (!gateway.accept()) {
-        throw new GatewayException.Draining("the gateway is shutting down and takes no new requests");
+        throw new GatewayException.Draining();
       }
       ctx.response().endHandler(v -> {
         gateway.release();

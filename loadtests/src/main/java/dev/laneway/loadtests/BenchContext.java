@@ -58,6 +58,12 @@ public final class BenchContext {
         options.timeoutMs() * 1000);
   }
 
+  /** {@link #probe}, for a scenario that cannot run without this front door: fails with why. */
+  public void requireProbe(InferClient client, String door) {
+    String why = probe(client);
+    if (why != null) throw new IllegalStateException(door + " front door failed its probe: " + why);
+  }
+
   /** Sends one request and waits for it: null when it succeeded, else why (for "unavailable" front doors). */
   public String probe(InferClient client) {
     try {

@@ -21,8 +21,7 @@ final class MixedScenario implements Scenario {
     try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
       out.put("gateway_log", g.log().toString());
       RestJsonClient client = new RestJsonClient(http);
-      String why = ctx.probe(client);
-      if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
+      ctx.requireProbe(client, "REST JSON");
       ctx.warmUp(client, 10, 8);
       double rate = ctx.capacity(client, out) * 1.2;
       out.put("rate_sps", BenchContext.round(rate));

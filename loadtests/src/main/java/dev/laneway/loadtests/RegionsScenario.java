@@ -50,8 +50,7 @@ final class RegionsScenario implements Scenario {
           Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
         out.put("gateway_log", g.log().toString());
         RestJsonClient client = new RestJsonClient(http);
-        String why = ctx.probe(client);
-        if (why != null) throw new IllegalStateException("REST JSON front door failed its probe: " + why);
+        ctx.requireProbe(client, "REST JSON");
         for (String r : REGIONS) ctx.load(client, "warm-up " + r, 10, 2, r, null);
         ctx.load(client, "warm-up local", 10, 2, "hk", "batch");
 
