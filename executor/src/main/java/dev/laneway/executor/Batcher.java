@@ -1,7 +1,6 @@
 package dev.laneway.executor;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -148,8 +147,8 @@ public final class Batcher {
         candidates.add(item);
       }
     }
-    // by padded length, then arrival (stable sort): the head is the first of its padded-length group
-    candidates.sort(Comparator.comparingInt((T t) -> paddedLength(t.tokens())));
+    // by padded length, then arrival: the head is the first of its padded-length group
+    candidates = byPaddedLength(candidates);
     int pos = 0;
     while (candidates.get(pos) != head) pos++;
     int groupEnd = pos;
@@ -180,6 +179,32 @@ public final class Batcher {
     }
     int longest = batch.getLast().tokens();
     return new Dispatch<>(arrival(batch, q), p, rows(batch.size()), paddedLength(longest), reason);
+  }
+
+  /**
+   * {@code items} (arrival order) ordered by padded length, arrival order kept within a length: a counting sort over the
+   * bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
+   * decision, and its JIT-compiled code kept being thrown away and recompiled under load.)
+   */
+  private <T extends Queued> List<T> byPaddedLength(List<T> items) {
+    int n = items.size();
+    if (n < 2) return items;
+    int[] padded = new int[n];
+    int min = Integer.MAX_VALUE;
+    int max = 0;
+    for (int i = 0; i < n; i++) {
+      padded[i] = paddedLength(items.get(i).tokens());
+      min = Math.min(min, padded[i]);
+      max = Math.max(max, padded[i]);
+    }
+    if (min == max) return items;
+    int[] start = new int[max - min + 2];
+    for (int p : padded) start[p - min + 1]++;
+    for (int i = 1; i < start.length; i++) start[i] += start[i - 1];
+    @SuppressWarnings("unchecked")
+    T[] out = (T[]) new Queued[n];
+    for (int i = 0; i < n; i++) out[start[padded[i] - min]++] = items.get(i);
+    return java.util.Arrays.asList(out);
   }
 
   /**

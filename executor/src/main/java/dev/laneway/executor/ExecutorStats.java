@@ -17,11 +17,13 @@ public final class ExecutorStats {
   final AtomicLong maxExecNanos = new AtomicLong();
   final AtomicLong realTokens = new AtomicLong();
   final AtomicLong paddedTokens = new AtomicLong();
+  final AtomicLong computeNanos = new AtomicLong();
 
   void recordBatch(int size, long execNanos, int real, long padded) {
     inferences.addAndGet(size);
     executions.incrementAndGet();
     maxExecNanos.accumulateAndGet(execNanos, Math::max);
+    computeNanos.addAndGet(execNanos);
     realTokens.addAndGet(real);
     paddedTokens.addAndGet(padded);
   }
@@ -58,6 +60,14 @@ public final class ExecutorStats {
   /** The longest batch execution so far. */
   public long maxExecNanos() {
     return maxExecNanos.get();
+  }
+
+  /**
+   * Time spent computing batches, summed over instances (as Triton's {@code compute_infer} duration): over
+   * {@code instances x elapsed} it is how busy the instances were.
+   */
+  public long computeNanos() {
+    return computeNanos.get();
   }
 
   /** Real tokens / computed tokens over every batch so far (1 when none ran). */

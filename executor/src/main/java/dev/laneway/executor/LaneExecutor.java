@@ -35,7 +35,8 @@ import java.util.logging.Logger;
  * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and queues the request for
  * tokenising, interactive first, so it never waits behind a flood of batch work. An idle instance, if there is one,
  * tokenises it itself (one thread hand-off in all); otherwise the lane's tokenizer thread does, so that busy instances
- * only compute. Tokenising (a {@code tokenize} span) refuses texts longer than a static shape allows and appends one
+ * only compute: at once while less than a batch of at-least-as-urgent work is ready, else in bulk each time an instance
+ * takes a batch (one wake-up per batch rather than per request under saturation). Tokenising (a {@code tokenize} span) refuses texts longer than a static shape allows and appends one
  * item per text to its class's queue, signalling one waiting instance; a
  * free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait — and runs the batch
  * outside the lock (a {@code batch} span); the request's future completes when its last item is answered, in text
@@ -194,13 +195,30 @@ public final class LaneExecutor implements AutoCloseable {
       if (idleInstances > 0) {
         work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
       }
-      if (toTokenize.size() > idleInstances) {
+      if (toTokenize.size() > idleInstances && !enoughReady(request.priority())) {
         tokenizerWork.signal(); // more to tokenise than idle instances (woken ones may not have run yet)
       }
     } finally {
       lock.unlock();
     }
     return pending.future;
+  }
+
+  /**
+   * True when a full batch of work at least as urgent as {@code p} is already tokenised and queued: a request of class
+   * {@code p} arriving now cannot run before that batch, so it need not be tokenised at once. It waits for the tokenizer
+   * thread's next bulk pass, which {@link #take} starts each time an instance takes a batch (or for an instance that
+   * finds nothing to run). Under saturation this turns one tokenizer wake-up per request, each preempting a computing
+   * instance on a machine with as many cores as instances, into one per batch, tokenising everything that arrived
+   * meanwhile; at light load, or for a request more urgent than what is queued, nothing changes. Holds the lock.
+   */
+  private boolean enoughReady(Priority p) {
+    int ready = 0;
+    for (Priority q : Priority.values()) {
+      if (q.compareTo(p) > 0) break;
+      ready += queues.get(q).size();
+    }
+    return ready >= config.batching().maxBatchSize();
   }
 
   /**
