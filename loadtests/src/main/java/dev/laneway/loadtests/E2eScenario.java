@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code e2e}: the in-process ONNX Runtime limit (batches sorted by length, the lane's best case; the same in request
@@ -12,7 +13,9 @@ import java.util.Locale;
  * stays under 100 ms (a short step search: grow by 1.4x until a step fails, then bisect; a step that failed only on
  * p99 with everything answered is tried once more), p50/p99 at 25, 50 and 80% of
  * it, the gateway's overhead at 25% (client latency minus the gateway's {@code executor_ms}), and one step at 50% for
- * every other front door (REST binary, ModelStreamInfer, OpenAI). A front door the gateway does not serve is recorded
+ * every other front door (REST binary, ModelStreamInfer, OpenAI). Each searched door is first warmed at the search's
+ * starting rate (JIT, both processes); each search step records the CPU per request by thread group in the gateway
+ * and in this process ({@code cpu_us_per_request}, from {@code /proc}), which shows where the two cores went. A front door the gateway does not serve is recorded
  * as {@code unavailable} with the reason, not failed.
  */
 final class E2eScenario implements Scenario {
@@ -24,7 +27,7 @@ final class E2eScenario implements Scenario {
     int step = o.seconds(8, 2);
     JsonObject out = new JsonObject().put("scenario", "e2e").put("model", o.model()).put("variant", o.variant());
     OrtLimit.Result limit = ctx.limit(true, o.smoke() ? 1 : 2, o.smoke() ? 2 : 8);
-    OrtLimit.Result unsorted = limit == null || o.smoke() ? null : ctx.limit(false, 1, 8);
+    OrtLimit.Result unsorted = limit == null || o.smoke() ? null : ctx.limit(false, 1, 4);
     double limitSps = limit == null ? Double.NaN : limit.sentencesPerSecond();
     out.put("limit_sps", BenchContext.round(limitSps));
     if (limit != null) out.put("limit", new JsonObject().put("instances", limit.instances()).put("batch", limit.batchSize())
@@ -38,10 +41,10 @@ final class E2eScenario implements Scenario {
       double start = Double.isNaN(limitSps) ? 50 : Math.max(5, limitSps * 0.3);
       JsonObject transports = new JsonObject();
       out.put("transports", transports);
-      double httpMax = measure(ctx, new RestJsonClient(http), "http", start, step, transports, out);
+      double httpMax = measure(ctx, g, new RestJsonClient(http), "http", start, step, transports, out);
       InferClient grpcUnary = grpc == null ? null : grpc.unary();
       double grpcMax = grpcUnary == null ? unavailable(transports, "grpc", "gateway logged no gRPC port")
-          : measure(ctx, grpcUnary, "grpc", start, step, transports, out);
+          : measure(ctx, g, grpcUnary, "grpc", start, step, transports, out);
       out.put("http_max_sps_p99_100ms", BenchContext.round(httpMax));
       out.put("grpc_max_sps_p99_100ms", BenchContext.round(grpcMax));
       out.put("http_ratio", ratio(httpMax, limitSps));
@@ -55,8 +58,8 @@ final class E2eScenario implements Scenario {
           unavailable(transports, c.name(), why);
           continue;
         }
-        ctx.warmUp(c, base * 0.25, 3);
-        Recording r = ctx.load(c, c.name() + " @50%", base * 0.5, step, null, null);
+        ctx.warmUp(c, base * 0.25, 2);
+        Recording r = ctx.load(c, c.name() + " @50%", base * 0.5, o.seconds(5, 2), null, null);
         transports.put(c.name(), new JsonObject().put("available", true).put("at_50pct", BenchContext.summary(r)));
         c.close();
       }
@@ -74,11 +77,18 @@ final class E2eScenario implements Scenario {
   }
 
   /** Step search, then the 25/50/80% points; fills {@code out} with this front door's fields. */
-  private static double measure(BenchContext ctx, InferClient client, String name, double start, int step,
-      JsonObject transports, JsonObject out) {
+  private static double measure(BenchContext ctx, GatewayProcess g, InferClient client, String name, double start,
+      int step, JsonObject transports, JsonObject out) {
     String why = ctx.probe(client);
     if (why != null) return unavailable(transports, name, why);
-    ctx.warmUp(client, start * 0.25, 8);
+    ctx.warmUp(client, start * 0.25, 4);
+    if (!ctx.options().smoke()) {
+      // JIT warm-up at the search's first rate: a fresh gateway and client still compile their hot paths for tens of
+      // seconds (measured: the compiler threads took 0.4-0.9 ms of CPU per request in the gateway and 0.3-0.5 ms in
+      // the client during the first 40 s), which the first search steps would otherwise pay for
+      ctx.load(client, name + " warm-up at " + Math.round(start) + "/s", start, 8, null, null);
+      pause();
+    }
     boolean smoke = ctx.options().smoke();
     JsonArray steps = new JsonArray();
     double rate = start;
@@ -87,10 +97,16 @@ final class E2eScenario implements Scenario {
     int maxSteps = smoke ? 3 : 12;
     // at most 9 steps' time for the search (retries included), so that e2e stays under 5 minutes with two searched front doors
     long searchEnd = System.nanoTime() + 9L * (step + 1) * 1_000_000_000L;
+    JsonObject passCpu = null;
     for (int i = 0; i < maxSteps && System.nanoTime() + step * 1_000_000_000L <= searchEnd; i++) {
+      Map<String, Long> gw0 = ThreadCpu.sample(g.pid());
+      Map<String, Long> me0 = ThreadCpu.sample(ProcessHandle.current().pid());
+      long t0 = System.nanoTime();
       Recording r = ctx.load(client, String.format(Locale.ROOT, "%s search %.0f/s", name, rate), rate, step, null, null);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      JsonObject cpu = cpu(gw0, me0, g, r, seconds);
       boolean ok = passes(r);
-      steps.add(BenchContext.summary(r).put("rate", BenchContext.round(rate)).put("pass", ok));
+      steps.add(BenchContext.summary(r).put("rate", BenchContext.round(rate)).put("pass", ok).put("cpu_us_per_request", cpu));
       pause();
       if (!ok && !smoke && r.failed() == 0 && r.sent() == r.answered()) {
         // only the tail failed, with every request answered: on a shared machine that is often another process's
@@ -102,6 +118,7 @@ final class E2eScenario implements Scenario {
       }
       if (ok) {
         pass = rate;
+        passCpu = cpu;
       } else {
         fail = rate;
       }
@@ -123,6 +140,7 @@ final class E2eScenario implements Scenario {
     }
     double max = pass;
     t.put("max_sps_p99_100ms", BenchContext.round(max));
+    if (passCpu != null) out.put(name + "_cpu_us_per_request_at_max", passCpu);
     for (int pct : new int[] {25, 50, 80}) {
       Recording r = ctx.load(client, name + " @" + pct + "%", max * pct / 100.0, step, null, null);
       JsonObject s = BenchContext.summary(r);
@@ -133,6 +151,18 @@ final class E2eScenario implements Scenario {
       pause();
     }
     return max;
+  }
+
+  /**
+   * CPU per answered request over one step, by thread group, in the gateway and in this process (the load generator),
+   * or null where {@code /proc} cannot be read: where the two cores went, which decides how close to the in-process
+   * limit the gateway can get on a machine it shares with its clients.
+   */
+  private static JsonObject cpu(Map<String, Long> gw0, Map<String, Long> me0, GatewayProcess g, Recording r,
+      double seconds) {
+    JsonObject gw = ThreadCpu.perRequest(gw0, ThreadCpu.sample(g.pid()), r.answered(), seconds);
+    JsonObject me = ThreadCpu.perRequest(me0, ThreadCpu.sample(ProcessHandle.current().pid()), r.answered(), seconds);
+    return gw == null || me == null ? null : new JsonObject().put("gateway", gw).put("load_generator", me);
   }
 
   /**

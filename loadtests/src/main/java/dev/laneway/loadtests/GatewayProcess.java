@@ -238,6 +238,11 @@ public final class GatewayProcess implements AutoCloseable {
     return log;
   }
 
+  /** The gateway's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean alive() {
     return process.isAlive();
   }
