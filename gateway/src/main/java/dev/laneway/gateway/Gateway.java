@@ -1,5 +1,6 @@
 package dev.laneway.gateway;
 
+import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
@@ -123,6 +124,7 @@ public final class Gateway implements AutoCloseable {
     }
     RemoteNodes remote = nodeRegion != null ? null
         : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
+    Admission.persistIn(options.admissionCache());
     Lanes lanes; // executors record batch spans and lane metrics
     try {
       lanes = nodeRegion != null

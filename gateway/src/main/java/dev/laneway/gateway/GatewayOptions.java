@@ -40,6 +40,8 @@ public final class GatewayOptions {
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
       new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
+      new Option("admission-cache", "FILE", "~/.cache/laneway/admission.properties",
+          "keeps NPU admission's measured cosines across starts; empty: measure at every start", GatewayOptions::cacheFile),
       // issue-8: regions across processes
       new Option("remote-probe-interval", "D", "2s", "ServerReady probe of each remote lane's node; 0 disables probes",
           GatewayOptions::duration),
@@ -129,6 +131,11 @@ public final class GatewayOptions {
   }
 
   /** Whether the given policy and topology files are watched and reloaded on change. */
+  /** Where admission's measured cosines persist, or null to measure them at every start. */
+  public Path admissionCache() {
+    return (Path) values.get("admission-cache");
+  }
+
   public boolean watch() {
     return (Boolean) values.get("watch");
   }
@@ -247,6 +254,16 @@ public final class GatewayOptions {
 
   static Path path(String v) {
     return v.isEmpty() ? null : Path.of(v);
+  }
+
+  /** A file path with {@code ~/} for the home directory ({@code $XDG_CACHE_HOME} for {@code ~/.cache/}); empty: null. */
+  static Path cacheFile(String v) {
+    if (v.isEmpty()) return null;
+    if (v.startsWith("~/.cache/") && System.getenv("XDG_CACHE_HOME") != null && !System.getenv("XDG_CACHE_HOME").isEmpty()) {
+      return Path.of(System.getenv("XDG_CACHE_HOME"), v.substring("~/.cache/".length()));
+    }
+    if (v.startsWith("~/")) return Path.of(System.getProperty("user.home"), v.substring(2));
+    return Path.of(v);
   }
 
   static Duration duration(String v) {

@@ -22,6 +22,16 @@ class GatewayOptionsTest {
   }
 
   @Test
+  void admissionCache_defaultsUnderTheUsersCacheDirectory_andEmptyTurnsItOff() {
+    Path expected = System.getenv("XDG_CACHE_HOME") == null || System.getenv("XDG_CACHE_HOME").isEmpty()
+        ? Path.of(System.getProperty("user.home"), ".cache/laneway/admission.properties")
+        : Path.of(System.getenv("XDG_CACHE_HOME"), "laneway/admission.properties");
+    assertEquals(expected, GatewayOptions.defaults().admissionCache());
+    assertNull(GatewayOptions.parse("--admission-cache", "").admissionCache());
+    assertEquals(Path.of("/tmp/a.properties"), GatewayOptions.parse("--admission-cache=/tmp/a.properties").admissionCache());
+  }
+
+  @Test
   void bothFlagSpellingsParse() {
     GatewayOptions o = GatewayOptions.parse("--http-port", "9000", "--default-timeout=250ms", "--topology", "t.yaml");
     assertEquals(9000, o.httpPort());

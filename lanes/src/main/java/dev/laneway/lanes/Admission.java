@@ -15,9 +15,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +41,10 @@ public final class Admission {
   private static final Logger LOG = Logger.getLogger(Admission.class.getName());
   private static final String CALIBRATION = "laneway/calibration.txt";
   private static final Map<String, Double> COSINES = new ConcurrentHashMap<>();
+  /** Memo keys of {@link #COSINES} read from the persisted file rather than measured (said in the admission log line). */
+  private static final Set<String> FROM_FILE = ConcurrentHashMap.newKeySet();
+  /** Where measured cosines persist across starts; null: measured at every start. */
+  private static volatile Path persisted;
 
   /** One variant's verdict on one lane. */
   public record Result(String model, String variant, boolean admitted, List<String> reasons, double meanCosine) {
@@ -62,8 +70,11 @@ public final class Admission {
         Result r = check(lane, m, v);
         out.put(Lane.key(m.name(), v), r);
         if (r.admitted()) {
+          boolean fromFile = v.quantized() && m.variants().stream().filter(x -> !x.quantized()).findFirst()
+              .map(ref -> FROM_FILE.contains(v.onnx() + "|" + ref.onnx())).orElse(false);
           LOG.info("admission: lane " + lane.id() + " admits " + m.name() + ":" + v.name()
-              + (r.meanCosine() > 0 ? String.format(" (mean cosine vs fp32 %.4f)", r.meanCosine()) : ""));
+              + (r.meanCosine() > 0 ? String.format(" (mean cosine vs fp32 %.4f%s)", r.meanCosine(),
+                  fromFile ? ", measured at an earlier start: " + persisted : "") : ""));
         } else {
           LOG.warning("admission: lane " + lane.id() + " refuses " + m.name() + ":" + v.name() + ": " + r.reason());
         }
@@ -91,13 +102,102 @@ public final class Admission {
       if (reference == null) {
         reasons.add("no fp32 variant to measure the quantization delta against");
       } else {
-        cosine = COSINES.computeIfAbsent(variant.onnx() + "|" + reference.onnx(), k -> meanCosine(model, reference, variant));
+        cosine = COSINES.computeIfAbsent(variant.onnx() + "|" + reference.onnx(),
+            k -> persistedOrMeasured(k, model, reference, variant));
         if (cosine < spec.minCosine()) {
           reasons.add(String.format("mean cosine vs %s %.4f < min_cosine %.4f", reference.name(), cosine, spec.minCosine()));
         }
       }
     }
     return new Result(model.name(), variant.name(), reasons.isEmpty(), reasons, cosine);
+  }
+
+  /**
+   * Keeps measured cosines in {@code file} (a properties file, created with its directory when first written), keyed
+   * by a digest of everything the figure depends on: both variants' model and tokenizer fingerprints
+   * ({@link ModelSource#fingerprint}: a jar entry's CRC-32 and size, a file's path, size and time), pooling, maximum
+   * sequence length and the calibration sentences. A start then reads the figure instead of running both variants
+   * over the calibration set (about 1.5 s per model here). Null: measure at every start (the default for a bare
+   * {@code Admission}; the gateway sets {@code --admission-cache}).
+   */
+  public static void persistIn(Path file) {
+    persisted = file;
+  }
+
+  /** For tests: forgets this process's measured cosines, so the next check reads the persisted file or measures. */
+  static void forgetMeasured() {
+    COSINES.clear();
+    FROM_FILE.clear();
+  }
+
+  private static double persistedOrMeasured(String memoKey, ModelSpec model, VariantSpec reference,
+      VariantSpec quantized) {
+    Path file = persisted;
+    if (file == null) return meanCosine(model, reference, quantized);
+    String key;
+    try {
+      key = cacheKey(model, reference, quantized);
+    } catch (RuntimeException e) {
+      LOG.warning("admission cache: cannot fingerprint " + model.name() + " (" + e.getMessage() + "); measuring");
+      return meanCosine(model, reference, quantized);
+    }
+    synchronized (Admission.class) {
+      Properties p = load(file);
+      String v = p.getProperty(key);
+      if (v != null) {
+        try {
+          double cached = Double.parseDouble(v);
+          FROM_FILE.add(memoKey);
+          return cached;
+        } catch (NumberFormatException e) {
+          LOG.warning("admission cache: " + file + ": unreadable value for " + model.name() + "; measuring again");
+        }
+      }
+    }
+    double measured = meanCosine(model, reference, quantized);
+    synchronized (Admission.class) {
+      Properties p = load(file);
+      p.setProperty(key, Double.toString(measured));
+      try {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".admission", ".tmp");
+        try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+          p.store(out, "Laneway admission: mean cosine of quantized variants vs fp32 (safe to delete)");
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        LOG.warning("admission cache: cannot write " + file + " (" + e.getMessage() + "); measured again next start");
+      }
+    }
+    return measured;
+  }
+
+  private static Properties load(Path file) {
+    Properties p = new Properties();
+    if (!Files.isRegularFile(file)) return p;
+    try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(in);
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("admission cache: cannot read " + file + " (" + e.getMessage() + "); measuring");
+      return new Properties();
+    }
+    return p;
+  }
+
+  static String cacheKey(ModelSpec model, VariantSpec reference, VariantSpec quantized) {
+    StringBuilder b = new StringBuilder("v1\n");
+    for (VariantSpec v : List.of(reference, quantized)) {
+      b.append(ModelSource.of(v.onnx()).fingerprint()).append('\n');
+      b.append(ModelSource.of(v.tokenizer()).fingerprint()).append('\n');
+    }
+    b.append(model.pooling()).append(' ').append(model.maxSequenceLength()).append('\n');
+    b.append(String.join("\n", calibration()));
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(b.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

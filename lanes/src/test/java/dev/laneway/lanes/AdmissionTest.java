@@ -10,8 +10,12 @@ import dev.laneway.topology.LaneClass;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Admission to a specialised lane, on the real MiniLM ONNX files (read, and run for the cosine bound). */
 class AdmissionTest {
@@ -58,5 +62,44 @@ class AdmissionTest {
     Admission.Result strict = Admission.check(npu(List.of(), 0.999), MINILM, INT8);
     assertFalse(strict.admitted());
     assertTrue(strict.reason().startsWith("mean cosine vs fp32 0.98"), strict.reason());
+  }
+
+  @Test
+  void measuredCosine_persistsAcrossStarts_andIsReadBackInsteadOfMeasured(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("cache/admission.properties");
+    try {
+      Admission.persistIn(file);
+      Admission.forgetMeasured(); // as a fresh process
+      Admission.Result first = Admission.check(npu(List.of(), 0.98), MINILM, INT8);
+      assertTrue(first.admitted(), first.reason());
+      Properties p = new Properties();
+      try (var in = Files.newBufferedReader(file)) {
+        p.load(in);
+      }
+      assertEquals(1, p.size(), "one figure, keyed by the files' fingerprints: " + p);
+      String key = p.stringPropertyNames().iterator().next();
+      assertEquals(Admission.cacheKey(MINILM, FP32, INT8), key);
+      assertEquals(first.meanCosine(), Double.parseDouble(p.getProperty(key)));
+
+      // a later start reads the figure: plant a low one and the same check refuses without measuring
+      p.setProperty(key, "0.5");
+      try (var out = Files.newBufferedWriter(file)) {
+        p.store(out, null);
+      }
+      Admission.forgetMeasured();
+      Admission.Result second = Admission.check(npu(List.of(), 0.98), MINILM, INT8);
+      assertFalse(second.admitted());
+      assertEquals(0.5, second.meanCosine());
+
+      // an unreadable figure is measured again and rewritten
+      Files.writeString(file, key + "=not-a-number\n");
+      Admission.forgetMeasured();
+      Admission.Result third = Admission.check(npu(List.of(), 0.98), MINILM, INT8);
+      assertEquals(first.meanCosine(), third.meanCosine(), 1e-9);
+      assertTrue(Files.readString(file).contains(key + "=" + third.meanCosine()));
+    } finally {
+      Admission.persistIn(null);
+      Admission.forgetMeasured();
+    }
   }
 }

@@ -3,8 +3,14 @@ package dev.laneway.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 /**
  * Where a model or tokenizer file comes from: {@code classpath:NAME} (a resource, e.g. inside LangChain4j's model
@@ -50,6 +56,38 @@ public record ModelSource(String location) {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Identifies the content without reading it: a file's absolute path, size and modification time; a resource inside a
+   * jar by the entry's name, CRC-32 and size from the jar's directory (so the same model jar anywhere gives the same
+   * fingerprint, and a different build of it a different one). For caches of results computed from the file.
+   */
+  public String fingerprint() {
+    try {
+      if (!isClasspath()) return fileFingerprint(Path.of(location));
+      URL url = ModelSource.class.getClassLoader().getResource(resourceName());
+      if (url == null) throw new IOException("resource not on the classpath: " + resourceName());
+      if ("jar".equals(url.getProtocol())) {
+        JarURLConnection c = (JarURLConnection) url.openConnection();
+        c.setUseCaches(false);
+        try (JarFile jar = c.getJarFile()) {
+          JarEntry e = jar.getJarEntry(c.getEntryName());
+          if (e == null) throw new IOException("no entry " + c.getEntryName() + " in " + jar.getName());
+          return location + " crc=" + Long.toHexString(e.getCrc()) + " size=" + e.getSize();
+        }
+      }
+      if ("file".equals(url.getProtocol())) return location + " " + fileFingerprint(Path.of(url.toURI()));
+      return url.toString();
+    } catch (IOException | URISyntaxException e) {
+      throw new UncheckedIOException("cannot fingerprint " + location + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    }
+  }
+
+  private static String fileFingerprint(Path p) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+    return p.toAbsolutePath() + " size=" + a.size() + " mtime=" + a.lastModifiedTime().toMillis();
   }
 
   private String resourceName() {

@@ -1,0 +1,35 @@
+package dev.laneway.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelSourceTest {
+  @Test
+  void jarResource_fingerprintIsTheEntrysCrcAndSize_withoutReadingIt() {
+    ModelSource s = ModelSource.of("classpath:all-minilm-l6-v2-q.onnx"); // inside LangChain4j's jar
+    String f = s.fingerprint();
+    assertTrue(f.matches("classpath:all-minilm-l6-v2-q\\.onnx crc=[0-9a-f]+ size=\\d+"), f);
+    assertEquals(f, ModelSource.of("classpath:all-minilm-l6-v2-q.onnx").fingerprint());
+    assertNotEquals(f, ModelSource.of("classpath:all-minilm-l6-v2.onnx").fingerprint());
+  }
+
+  @Test
+  void file_fingerprintChangesWithTheContent(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.onnx");
+    Files.writeString(file, "one");
+    String before = ModelSource.of(file.toString()).fingerprint();
+    assertTrue(before.contains("size=3"), before);
+    Files.writeString(file, "three");
+    assertNotEquals(before, ModelSource.of(file.toString()).fingerprint());
+    assertThrows(UncheckedIOException.class, () -> ModelSource.of(dir.resolve("missing.onnx").toString()).fingerprint());
+    assertThrows(UncheckedIOException.class, () -> ModelSource.of("classpath:no-such-model.onnx").fingerprint());
+  }
+}
