@@ -123,8 +123,12 @@ final class OpenAiApi {
     int tokens = r.promptTokens();
     JsonObject body = new JsonObject().put("object", "list").put("data", data).put("model", req.model())
         .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
-    r.parameters().forEach((k, v) ->
-        ctx.response().putHeader(PARAMETER_HEADER_PREFIX + k.replace('_', '-'), String.valueOf(v)));
+    r.parameters().forEach((k, v) -> {
+      // per-text counts would make a header as long as the input list; usage carries their sum
+      if (!k.equals(InferenceService.TOKEN_COUNTS)) {
+        ctx.response().putHeader(PARAMETER_HEADER_PREFIX + k.replace('_', '-'), String.valueOf(v));
+      }
+    });
     ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(body.toBuffer());
   }
 

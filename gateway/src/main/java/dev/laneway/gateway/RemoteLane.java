@@ -245,10 +245,25 @@ final class RemoteLane implements Lane {
     String device = string(p, "device", spec.remote().address());
     double queueMs = number(p, "queue_ms");
     double computeMs = number(p, "compute_ms");
-    return new LaneResult(vectors, new int[n], id(), string(p, "region", spec.region()), device,
+    return new LaneResult(vectors, tokenCounts(p, n), id(), string(p, "region", spec.region()), device,
         string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
         r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
         (long) (queueMs * 1e6), (long) (computeMs * 1e6));
+  }
+
+  /** The node's {@code token_counts} for {@code n} texts; zeros when it sent none or a list of another length. */
+  static int[] tokenCounts(Map<String, InferParameter> p, int n) {
+    int[] out = new int[n];
+    InferParameter v = p.get(InferenceService.TOKEN_COUNTS);
+    if (v == null || v.getStringParam().isEmpty()) return out;
+    String[] parts = v.getStringParam().split(",");
+    if (parts.length != n) return out;
+    try {
+      for (int i = 0; i < n; i++) out[i] = Integer.parseInt(parts[i].trim());
+    } catch (NumberFormatException e) {
+      return new int[n];
+    }
+    return out;
   }
 
   private static String string(Map<String, InferParameter> p, String key, String fallback) {

@@ -79,6 +79,8 @@ class RemoteLaneTest {
     assertEquals("intl-general", p.get("lane").getAsString());
     assertEquals("intl", p.get("region").getAsString());
     assertEquals("intl-cpu0", p.get("device").getAsString(), "the node's device, read from its answer");
+    assertEquals("4,4", p.get("token_counts").getAsString(),
+        "the node's token counts cross the hop ([CLS] across regions [SEP], [CLS] one trace [SEP])");
     assertEquals(384 * 2, JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("outputs").get(0)
         .getAsJsonObject().getAsJsonArray("data").size());
 
