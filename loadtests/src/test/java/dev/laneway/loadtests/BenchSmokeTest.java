@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code e2e} and {@code failover} in {@code --smoke} mode against a real child gateway (the one the gateway module
- * packaged). Only OIP REST JSON is asserted on; the other front doors may be "unavailable" until their issues merge.
+ * Every scenario ({@code e2e}, {@code failover}, {@code mixed}, {@code regions}) in {@code --smoke} mode against a real
+ * child gateway (the one the gateway module packaged; {@code regions} adds two {@code laneway node} JVMs), so the
+ * commands cannot rot. ({@code executor} runs in-process: {@code ExecutorBenchTest}.)
  */
 class BenchSmokeTest {
   @BeforeAll
@@ -58,5 +59,36 @@ class BenchSmokeTest {
     assertNotNull(out.getValue("p99_ms_before"), "p99 before the fault");
     String html = Files.readString(dir.resolve("failover.html"));
     assertTrue(html.contains("hk-npu0 offline") && html.contains("<svg"), "the fault is marked on the timeline");
+  }
+
+  @Test
+  void mixed_smoke(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("mixed.json");
+    Bench.run(BenchOptions.parse("mixed", "--smoke", "--json", json.toString()), Scenario.named("mixed"), System.err);
+    JsonObject out = new JsonObject(Files.readString(json));
+    assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
+    for (String c : new String[] {"interactive", "batch"}) {
+      JsonObject cls = out.getJsonObject("classes").getJsonObject(c);
+      assertTrue(cls.getLong("succeeded") > 0, c + " answered: " + cls);
+      assertEquals(0, cls.getLong("lost"), c + ": " + cls);
+      assertNotNull(out.getValue(c + "_p99_ms"), c + " p99");
+    }
+    assertTrue(Files.readString(dir.resolve("mixed.html")).contains("<svg"));
+  }
+
+  @Test
+  void regions_smoke(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("regions.json");
+    Bench.run(BenchOptions.parse("regions", "--smoke", "--json", json.toString()), Scenario.named("regions"), System.err);
+    JsonObject out = new JsonObject(Files.readString(json));
+    assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
+    JsonObject steady = out.getJsonObject("steady");
+    assertTrue(steady.getJsonObject("hk").getJsonObject("lanes").containsKey("hk-general"), "hk clients served in hk: " + steady);
+    assertTrue(steady.getJsonObject("intl").getJsonObject("lanes").containsKey("intl-general"),
+        "intl clients served by the intl node: " + steady);
+    JsonObject kill = out.getJsonObject("kill").getJsonObject("intl");
+    assertTrue(kill.getJsonObject("lanes").getInteger("hk-general", 0) > 0,
+        "after the intl node is killed, intl clients move to hk-general: " + kill);
+    assertEquals(0, kill.getLong("lost"), "nothing lost when the node dies: " + kill);
   }
 }
