@@ -138,6 +138,28 @@ class LaneExecutorTest {
   }
 
   @Test
+  void burstBeyondAReadyBatch_everyDeferredRequestIsAnswered_andInteractiveIsNotHeldBack() throws Exception {
+    // one instance, 300 batch-class requests at once: once a batch's worth is tokenised the rest is tokenised in bulk
+    // as batches are taken; an interactive request submitted behind them is tokenised at once and runs first
+    executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofMillis(5)), 4096, 1), CPU,
+        List.of(spec("int8")));
+    Random r = new Random(5);
+    List<CompletableFuture<EmbedResult>> burst = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      burst.add(executor.submit(new EmbedRequest(INT8, List.of(text(r, 0, i, 0)), Long.MAX_VALUE, Priority.BATCH)));
+    }
+    CompletableFuture<EmbedResult> urgent =
+        executor.submit(new EmbedRequest(INT8, List.of("an interactive text"), Long.MAX_VALUE, Priority.INTERACTIVE));
+    urgent.get(60, TimeUnit.SECONDS);
+    long unfinished = burst.stream().filter(f -> !f.isDone()).count();
+    assertTrue(unfinished > 0, "the interactive request finished before the batch-class burst");
+    for (CompletableFuture<EmbedResult> f : burst) {
+      assertEquals(1, f.get(120, TimeUnit.SECONDS).vectors().length);
+    }
+    assertEquals(301, executor.stats().inferenceCount(), "each text computed once");
+  }
+
+  @Test
   void submit_refusesWithQueueFullBeyondMaxQueueSize_butKeepsRoomForInteractive() throws Exception {
     executor = LaneExecutor.start(config(windows(Duration.ofMillis(2), Duration.ofSeconds(30)), 8, 1), CPU,
         List.of(spec("fp32")));
