@@ -107,9 +107,11 @@ public final class BenchContext {
       return null;
     }
     progress.println("[bench] measuring the in-process ONNX Runtime limit (" + options.limitInstances()
-        + " instance(s), batch " + options.limitBatch() + ", corpus " + corpus.name()
+        + " instance(s), batch " + options.limitBatch() + " rows / " + options.limitMaxBatchTokens()
+        + " padded tokens, corpus " + corpus.name()
         + (sortByLength ? ", sorted by length" : ", request order") + ") ...");
-    return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), sortByLength,
+    return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), options.limitMaxBatchTokens(),
+        sortByLength,
         Duration.ofSeconds(warmUpSeconds),
         Duration.ofSeconds(seconds), progress);
   }

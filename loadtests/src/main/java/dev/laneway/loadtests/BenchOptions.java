@@ -16,10 +16,13 @@ import java.util.List;
  * @param rate requests per second for failover, mixed and regions at "capacity"; 0: a quick search against the gateway
  * @param limitInstances instance threads of the in-process limit (the lane's {@code instances})
  * @param limitBatch batch size of the in-process limit (the lane's {@code max_batch_size})
+ * @param limitMaxBatchTokens padded-token bound of the in-process limit's batches (the lane's {@code max_batch_tokens}; 0:
+ *     rows only)
  * @param timeoutMs the OIP {@code timeout} every request carries, so an overloaded gateway answers rather than queues
  */
 public record BenchOptions(String scenario, Path json, int seconds, boolean smoke, List<String> gatewayArgs,
-    String model, String variant, double rate, int limitInstances, int limitBatch, long timeoutMs) {
+    String model, String variant, double rate, int limitInstances, int limitBatch, int limitMaxBatchTokens,
+    long timeoutMs) {
 
   public static final String HELP =
       """
@@ -33,6 +36,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --rate R               requests/s taken as capacity by failover, mixed, regions (default: a quick search)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
+        --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 512; 0: rows only)
         --timeout-ms N         OIP timeout parameter on every request (default 1000)
         --help                 this text
       """;
@@ -43,6 +47,9 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     if (rate < 0) throw new IllegalArgumentException("--rate: " + rate + " (expected: >= 0)");
     if (limitInstances < 1) throw new IllegalArgumentException("--limit-instances: " + limitInstances + " (expected: >= 1)");
     if (limitBatch < 1) throw new IllegalArgumentException("--limit-batch: " + limitBatch + " (expected: >= 1)");
+    if (limitMaxBatchTokens < 0) {
+      throw new IllegalArgumentException("--limit-max-batch-tokens: " + limitMaxBatchTokens + " (expected: >= 0)");
+    }
     if (timeoutMs < 0) throw new IllegalArgumentException("--timeout-ms: " + timeoutMs + " (expected: >= 0)");
   }
 
@@ -58,6 +65,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     double rate = 0;
     int instances = 2; // hk-general in the embedded default runs 2 instances
     int batch = 32;
+    int maxBatchTokens = 512; // hk-general's max_batch_tokens in the embedded default
     long timeoutMs = 1000;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
@@ -83,6 +91,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
           case "--rate" -> rate = Double.parseDouble(value);
           case "--limit-instances" -> instances = Integer.parseInt(value);
           case "--limit-batch" -> batch = Integer.parseInt(value);
+          case "--limit-max-batch-tokens" -> maxBatchTokens = Integer.parseInt(value);
           case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
           default -> throw new IllegalArgumentException("unknown option " + name + "\n" + HELP);
         }
@@ -90,7 +99,8 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         throw new IllegalArgumentException(name + ": '" + value + "' (expected: a number)");
       }
     }
-    return new BenchOptions(scenario, json, seconds, smoke, gw, model, variant, rate, instances, batch, timeoutMs);
+    return new BenchOptions(scenario, json, seconds, smoke, gw, model, variant, rate, instances, batch, maxBatchTokens,
+        timeoutMs);
   }
 
   /** The JSON file this run writes. */

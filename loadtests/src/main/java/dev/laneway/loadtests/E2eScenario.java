@@ -31,6 +31,7 @@ final class E2eScenario implements Scenario {
     double limitSps = limit == null ? Double.NaN : limit.sentencesPerSecond();
     out.put("limit_sps", BenchContext.round(limitSps));
     if (limit != null) out.put("limit", new JsonObject().put("instances", limit.instances()).put("batch", limit.batchSize())
+        .put("max_batch_tokens", limit.maxBatchTokens())
         .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds()))
         .put("sorted_by_length", true)
         .put("unsorted_sps", unsorted == null ? null : BenchContext.round(unsorted.sentencesPerSecond())));

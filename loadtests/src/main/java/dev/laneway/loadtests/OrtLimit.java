@@ -27,9 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * The direct ONNX Runtime limit on this machine: what the gateway's lane could do with no gateway in front, for the
  * e2e ratio. It mirrors the lane: the same model file (the int8 MiniLM from LangChain4j's jar), the same tokenizer
  * settings (no padding, truncation at 256), the same session options (1 intra-op thread, no spinning, all
- * optimisations), as many instance threads as the lane has instances, batches of the lane's max batch size taken from
- * the corpus sorted by token length (the best case a length-bucketing batcher reaches), tokenisation, padding, mean
- * pooling and L2 normalisation inside the timed loop, as the lane's instance thread does them.
+ * optimisations), as many instance threads as the lane has instances, batches as large as the lane's batcher lets
+ * them grow ({@code max_batch_size} rows and {@code max_batch_tokens} padded tokens) taken from the corpus sorted by
+ * token length (the best case a length-bucketing batcher reaches), tokenisation, padding, mean pooling and L2
+ * normalisation inside the timed loop, as the lane's instance thread does them. (Before 2026-11-25 evening the limit
+ * ignored {@code max_batch_tokens}: 32 rows of the English corpus, padded to the longest, ran ~20% slower than the
+ * lane's own batching, which understated the limit.)
  *
  * <p>Threads: {@link #measure} runs on the caller and starts {@code instances} platform threads, joined before it
  * returns.
@@ -41,8 +44,12 @@ public final class OrtLimit {
   private static final String TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
   private static final int MAX_TOKENS = 256;
 
-  /** @param sentencesPerSecond the limit; {@code batches} batches of {@code batchSize} ran in {@code seconds} */
-  public record Result(double sentencesPerSecond, int instances, int batchSize, long sentences, double seconds) {}
+  /**
+   * @param sentencesPerSecond the limit; batches of at most {@code batchSize} rows and {@code maxBatchTokens} padded
+   *     tokens (0: no token bound) ran {@code sentences} in {@code seconds}
+   */
+  public record Result(double sentencesPerSecond, int instances, int batchSize, int maxBatchTokens, long sentences,
+      double seconds) {}
 
   private OrtLimit() {}
 
@@ -54,9 +61,11 @@ public final class OrtLimit {
   /**
    * @param sortByLength batches of neighbours in token length (the lane's best case, and the e2e limit); false: batches
    *     in request order, as a FIFO batcher forms them when it is saturated
+   * @param maxBatchTokens the lane's {@code max_batch_tokens}: a batch also stops growing when its rows times its
+   *     longest text would pass this many tokens (0: rows only)
    */
-  public static Result measure(Corpus corpus, int instances, int batchSize, boolean sortByLength, Duration warmUp,
-      Duration duration, PrintStream progress) {
+  public static Result measure(Corpus corpus, int instances, int batchSize, int maxBatchTokens, boolean sortByLength,
+      Duration warmUp, Duration duration, PrintStream progress) {
     System.setProperty("ai.djl.offline", "true");
     HuggingFaceTokenizer tokenizer;
     try (InputStream in = resource(TOKENIZER)) {
@@ -68,13 +77,10 @@ public final class OrtLimit {
     try (tokenizer) {
       List<String> sorted = new ArrayList<>();
       for (int i = 0; i < corpus.lines().size(); i++) sorted.add(corpus.text(i));
-      if (sortByLength) {
-        Map<String, Integer> lengths = new HashMap<>();
-        for (String s : sorted) lengths.put(s, tokenizer.encode(s, true, false).getIds().length);
-        sorted.sort(Comparator.comparingInt(lengths::get));
-      }
-      List<List<String>> batches = new ArrayList<>();
-      for (int i = 0; i < sorted.size(); i += batchSize) batches.add(sorted.subList(i, Math.min(sorted.size(), i + batchSize)));
+      Map<String, Integer> lengths = new HashMap<>();
+      for (String s : sorted) lengths.put(s, tokenizer.encode(s, true, false).getIds().length);
+      if (sortByLength) sorted.sort(Comparator.comparingInt(lengths::get));
+      List<List<String>> batches = batches(sorted, lengths, batchSize, maxBatchTokens);
       byte[] model = readAll(ONNX);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       AtomicBoolean counting = new AtomicBoolean();
@@ -127,8 +133,30 @@ public final class OrtLimit {
         }
       }
       if (!failures.isEmpty()) throw new IllegalStateException("ONNX Runtime limit failed: " + failures.get(0), failures.get(0));
-      return new Result(sentences / seconds, instances, batchSize, sentences, seconds);
+      return new Result(sentences / seconds, instances, batchSize, maxBatchTokens, sentences, seconds);
     }
+  }
+
+  /**
+   * Consecutive batches of {@code texts} in their order, each as long as the lane's batcher would let it grow: at most
+   * {@code rows} texts and, when {@code maxTokens > 0}, at most {@code maxTokens} padded tokens (rows x longest).
+   */
+  static List<List<String>> batches(List<String> texts, Map<String, Integer> lengths, int rows, int maxTokens) {
+    List<List<String>> out = new ArrayList<>();
+    int i = 0;
+    while (i < texts.size()) {
+      int j = i + 1;
+      int longest = lengths.get(texts.get(i));
+      while (j < texts.size() && j - i < rows) {
+        int l = Math.max(longest, lengths.get(texts.get(j)));
+        if (maxTokens > 0 && (long) (j + 1 - i) * l > maxTokens) break;
+        longest = l;
+        j++;
+      }
+      out.add(texts.subList(i, j));
+      i = j;
+    }
+    return out;
   }
 
   /** One batch as the lane's instance thread runs it: tokenize, pad to the longest, run, mean-pool, normalise. */
