@@ -36,7 +36,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --rate R               requests/s taken as capacity by failover, mixed, regions (default: a quick search)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
-        --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 512; 0: rows only)
+        --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 256; 0: rows only)
         --timeout-ms N         OIP timeout parameter on every request (default 1000)
         --help                 this text
       """;
@@ -65,7 +65,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     double rate = 0;
     int instances = 2; // hk-general in the embedded default runs 2 instances
     int batch = 32;
-    int maxBatchTokens = 512; // hk-general's max_batch_tokens in the embedded default
+    int maxBatchTokens = 256; // hk-general's max_batch_tokens in the embedded default
     long timeoutMs = 1000;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];

@@ -84,12 +84,12 @@ final class E2eScenario implements Scenario {
     if (why != null) return unavailable(transports, name, why);
     ctx.warmUp(client, start * 0.25, 4);
     if (!ctx.options().smoke()) {
-      // JIT warm-up at half the limit for 20 s (the search starts at 30%): a fresh gateway and client compile their
+      // JIT warm-up at half the limit for 12 s (the search starts at 30%): a fresh gateway and client compile their
       // hot paths for 40-50 s of load (measured: the compiler threads took 0.7-0.9 ms of CPU per request in the
       // gateway and 0.5-1.2 ms in the client during the first search steps after a 12 s warm-up, ~0.1 ms after 50 s),
       // which the search would otherwise pay for
       double warm = start / 0.3 * 0.5;
-      ctx.load(client, name + " warm-up at " + Math.round(warm) + "/s", warm, 20, null, null);
+      ctx.load(client, name + " warm-up at " + Math.round(warm) + "/s", warm, 12, null, null);
       pause();
     }
     boolean smoke = ctx.options().smoke();

@@ -42,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Phases: (1) the physical limit: raw ONNX Runtime throughput of the length-sorted corpus (every 2nd sentence),
  * pre-tokenised, on one single-threaded session per instance, with the best offline batching of 8, 16 or 32 rows or
- * 512 or 1024 padded tokens per call; (2) bucketing gain: on a fixed sample, length-sorted buckets vs every input
+ * 256, 512 or 1024 padded tokens per call; (2) bucketing gain: on a fixed sample, length-sorted buckets vs every input
  * padded (or truncated) to 128 tokens; (3) pooled vs naive native buffers; (4) saturation: the whole corpus, shuffled,
  * arrives at once as batch-class requests (far above capacity, tokenisation included) and the executor orders and
  * batches it itself; after unmeasured warm-up bursts (JIT), each of three rounds is paired with an offline pass over
@@ -175,7 +175,7 @@ public final class ExecutorBench {
       }
     }
     // batches bounded by padded tokens instead of rows (as max_batch_tokens does), up to 32 rows
-    for (int cap : quick ? List.of(512) : List.of(512, 1024)) {
+    for (int cap : quick ? List.of(256) : List.of(256, 512, 1024)) {
       double sps = offlineSps(sessions, capped(sorted, cap));
       out.put("offline_sps_t" + cap, round(sps, 1));
       if (sps > best) {
@@ -273,6 +273,9 @@ public final class ExecutorBench {
    */
   static final int SEQUENCE_MULTIPLE = 1;
 
+  /** The general lanes' {@code max_batch_tokens} in the embedded default (executor may not read the topology). */
+  static final int MAX_BATCH_TOKENS = 256;
+
   private static int padded(int n) {
     return (n + SEQUENCE_MULTIPLE - 1) / SEQUENCE_MULTIPLE * SEQUENCE_MULTIPLE;
   }
@@ -327,9 +330,9 @@ public final class ExecutorBench {
     double limit = (double) out.get("limit_sps");
     BatchPolicy policy = new BatchPolicy(32, List.of(8, 16, 32),
         BatchPolicy.delays(Duration.ZERO, Duration.ofMillis(2), Duration.ofMillis(10)), SEQUENCE_MULTIPLE, List.of(), List.of(),
-        512);
+        MAX_BATCH_TOKENS);
     out.put("policy", "max_batch_size 32, preferred 8/16/32, delay interactive 0 / standard 2ms / batch 10ms, "
-        + "sequence multiple " + SEQUENCE_MULTIPLE + ", max_batch_tokens 512, max_queue_size 4096");
+        + "sequence multiple " + SEQUENCE_MULTIPLE + ", max_batch_tokens " + MAX_BATCH_TOKENS + ", max_queue_size 4096");
     List<String> shuffled = new ArrayList<>(corpus);
     Collections.shuffle(shuffled, new Random(7));
     try (LaneExecutor ex = LaneExecutor.start(new ExecutorConfig("bench", "local", policy, 4096, instances, 1),
