@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * OpenAI's embeddings API on the REST listener: {@code POST /v1/embeddings} and {@code GET /v1/models}, through the
- * same {@link InferenceService} as every other door. Laneway's routing inputs come from headers here
+ * same {@link InferenceService} as every other door. {@code model} is a model name (its default variant) or
+ * {@code MODEL:VARIANT}; {@code /v1/models} lists both forms. Laneway's routing inputs come from headers here
  * ({@code x-laneway-latency-class}, {@code x-laneway-region}, {@code Cache-Control: no-cache}); its response
  * parameters go back as {@code x-laneway-*} response headers (the parameter name with {@code _} as {@code -}), so the
  * body stays exactly OpenAI's shape. Errors use OpenAI's shape {@code {error: {message, type, param, code}}} with the
@@ -30,6 +31,8 @@ import java.util.Map;
  */
 final class OpenAiApi {
   static final String PARAMETER_HEADER_PREFIX = "x-laneway-";
+  /** {@code model: "all-minilm-l6-v2:int8"} asks for a variant; a bare name gets the model's default variant. */
+  static final String VARIANT_SEPARATOR = ":";
 
   private final Gateway gateway;
   private final GatewayOptions options;
@@ -55,6 +58,10 @@ final class OpenAiApi {
     JsonArray data = new JsonArray();
     for (ModelSpec m : gateway.topology().models()) {
       data.add(new JsonObject().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", "laneway"));
+      for (var v : m.variants()) { // MODEL:VARIANT picks a variant, as OpenAI's API has no version field
+        data.add(new JsonObject().put("id", m.name() + VARIANT_SEPARATOR + v.name()).put("object", "model")
+            .put("created", 0).put("owned_by", "laneway"));
+      }
     }
     ctx.response().putHeader("content-type", "application/json")
         .end(new JsonObject().put("object", "list").put("data", data).toBuffer());
@@ -79,16 +86,18 @@ final class OpenAiApi {
         span.end();
       });
       Request req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
-      model = req.model();
-      ModelSpec spec = gateway.topology().model(req.model()).orElse(null);
+      int colon = req.model().lastIndexOf(VARIANT_SEPARATOR);
+      model = colon > 0 ? req.model().substring(0, colon) : req.model();
+      String version = colon > 0 ? req.model().substring(colon + 1) : null;
+      ModelSpec spec = gateway.topology().model(model).orElse(null);
       if (spec != null && req.dimensions() != null && req.dimensions() != spec.dimension()) {
         throw new ParamError("dimensions", "unsupported_dimensions", "dimensions: " + req.dimensions() + " (model '"
             + spec.name() + "' produces " + spec.dimension() + "-dimensional vectors and cannot shorten them; "
             + "omit dimensions or pass " + spec.dimension() + ")");
       }
-      span.setAttribute("laneway.model", req.model());
+      span.setAttribute("laneway.model", model);
       span.setAttribute("laneway.texts", req.texts().size());
-      InferenceCall call = service.call(null, req.model(), null, req.texts(), Map.of(), OipRestApi.headers(ctx),
+      InferenceCall call = service.call(null, model, version, req.texts(), Map.of(), OipRestApi.headers(ctx),
           ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
           Context.current());
       Future.fromCompletionStage(service.infer("openai", call), ctx.vertx().getOrCreateContext()).onComplete(ar -> {

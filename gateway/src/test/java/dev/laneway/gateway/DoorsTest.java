@@ -117,6 +117,18 @@ class DoorsTest {
 
     JsonObject models = new JsonObject(gw.get("/v1/models").body());
     assertTrue(models.getJsonArray("data").stream().anyMatch(m -> ((JsonObject) m).getString("id").equals(MINILM)));
+    assertTrue(models.getJsonArray("data").stream().anyMatch(m -> ((JsonObject) m).getString("id").equals(MINILM + ":int8")));
+
+    // OpenAI's API has no version field: MODEL:VARIANT picks one
+    HttpResponse<String> v = Doors.openAiRaw(gw, new JsonObject().put("model", MINILM + ":int8").put("input", "one text")
+        .encode(), Map.of());
+    assertEquals(200, v.statusCode(), v.body());
+    assertEquals("int8", v.headers().firstValue("x-laneway-variant").orElse(null));
+    assertEquals(MINILM + ":int8", new JsonObject(v.body()).getString("model"));
+    HttpResponse<String> unknown = Doors.openAiRaw(gw, new JsonObject().put("model", MINILM + ":int4").put("input", "x")
+        .encode(), Map.of());
+    assertEquals(404, unknown.statusCode(), unknown.body());
+    assertTrue(new JsonObject(unknown.body()).getJsonObject("error").getString("message").contains("int4"), unknown.body());
   }
 
   @Test

@@ -1,14 +1,16 @@
 package dev.laneway.loadtests;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * OpenAI embeddings: {@code POST /v1/embeddings {"model": M, "input": [...]}}. OpenAI's API has no versions, so the
- * gateway picks the model's default variant; Laneway's {@code parameters}, when the answer carries them, are read as
- * for OIP. Thread-safe.
+ * OpenAI embeddings: {@code POST /v1/embeddings {"model": M, "input": [...]}}, with {@code M} as {@code MODEL:VARIANT}
+ * when the request names a variant (OpenAI's API has no version field; the gateway reads the suffix), so this door runs
+ * the same variant as the others. Laneway's parameters come back as {@code x-laneway-*} headers (the body is exactly
+ * OpenAI's) and are read from there. Thread-safe.
  */
 public final class OpenAiClient implements InferClient {
   private final Http http;
@@ -24,22 +26,27 @@ public final class OpenAiClient implements InferClient {
 
   @Override
   public CompletableFuture<Reply> infer(Request r) {
-    JsonObject body = new JsonObject().put("model", r.model()).put("input", new JsonArray(r.texts()));
+    String model = r.version() == null || r.version().isEmpty() ? r.model() : r.model() + ":" + r.version();
+    JsonObject body = new JsonObject().put("model", model).put("input", new JsonArray(r.texts()));
     var headers = Http.headers(r).add("content-type", "application/json");
     return http.send(HttpMethod.POST, "/v1/embeddings", headers, body.toBuffer()).handle((resp, failure) -> {
       if (failure != null) return Reply.failed(Http.reason(failure));
       if (resp.status() != 200) return Reply.failed("http-" + resp.status());
       try {
-        JsonObject json = resp.json();
-        JsonArray data = json.getJsonArray("data", new JsonArray());
-        if (!json.containsKey("parameters")) return new Reply(null, null, null, null, null, null, null, Double.NaN, data.size());
-        Reply p = OipReplies.fromJson(json);
-        return new Reply(null, p.lane(), p.device(), p.region(), p.degraded(), p.standIn(), p.cache(), p.executorMs(),
-            data.size());
+        JsonArray data = resp.json().getJsonArray("data", new JsonArray());
+        MultiMap h = resp.headers();
+        String executorMs = h.get("x-laneway-executor-ms");
+        return new Reply(null, h.get("x-laneway-lane"), h.get("x-laneway-device"), h.get("x-laneway-region"),
+            bool(h.get("x-laneway-degraded")), bool(h.get("x-laneway-stand-in")), h.get("x-laneway-cache"),
+            executorMs == null ? Double.NaN : Double.parseDouble(executorMs), data.size());
       } catch (RuntimeException e) {
         return Reply.failed("bad-response");
       }
     });
+  }
+
+  private static Boolean bool(String v) {
+    return v == null ? null : Boolean.valueOf(v);
   }
 
   @Override

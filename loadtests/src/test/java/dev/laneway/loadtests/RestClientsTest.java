@@ -31,10 +31,12 @@ class RestClientsTest {
           .put("region", req.getHeader("x-laneway-region"));
       String hl = req.getHeader(Wire.HEADER_LENGTH);
       if (req.path().equals("/v1/embeddings")) {
+        // as the gateway answers: OpenAI's body, Laneway's parameters as x-laneway-* headers
         int n = body.toJsonObject().getJsonArray("input").size();
         JsonArray data = new JsonArray();
         for (int i = 0; i < n; i++) data.add(new JsonObject().put("embedding", new JsonArray().add(0.5)));
-        req.response().end(new JsonObject().put("data", data).put("parameters", params).toBuffer());
+        params.forEach(e -> req.response().putHeader("x-laneway-" + e.getKey().replace('_', '-'), String.valueOf(e.getValue())));
+        req.response().end(new JsonObject().put("data", data).put("model", body.toJsonObject().getString("model")).toBuffer());
       } else if (req.path().contains("/overloaded/")) {
         req.response().setStatusCode(504).end("{\"error\":\"deadline\"}");
       } else if (hl != null) {
@@ -91,11 +93,13 @@ class RestClientsTest {
   }
 
   @Test
-  void openAi_countsVectors() throws Exception {
+  void openAi_countsVectors_andReadsLanewaysHeaders() throws Exception {
     Reply r = new OpenAiClient(http).infer(request("m", 4)).get(10, TimeUnit.SECONDS);
     assertTrue(r.ok(), "reply: " + r);
     assertEquals(4, r.vectors());
-    assertEquals("hk-npu", r.lane());
+    assertEquals("hk-npu", r.lane(), "read from x-laneway-lane");
+    assertEquals(4.0, r.executorMs(), "read from x-laneway-executor-ms");
+    assertEquals(Boolean.TRUE, r.degraded());
   }
 
   @Test
