@@ -38,10 +38,10 @@ import java.util.logging.Logger;
  * only compute: at once while less than a batch of at-least-as-urgent work is ready, else in bulk each time an instance
  * takes a batch (one wake-up per batch rather than per request under saturation). Tokenising (a {@code tokenize} span)
  * refuses texts longer than a static shape allows and appends one item per text to its class's queue, signalling one
- * waiting instance; a free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait — and runs the batch
- * outside the lock (a {@code batch} span); the request's future completes when its last item is answered, in text
- * order. An interactive item arriving at an idle lane with a zero delay is dispatched by the instance it wakes, with
- * no polling and no sleeping in between.
+ * waiting instance; a free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait —
+ * and runs the batch outside the lock (a {@code batch} span); the request's future completes when its last item is
+ * answered, in text order. An interactive item arriving at an idle lane with a zero delay is dispatched by the
+ * instance it wakes, with no polling and no sleeping in between.
  *
  * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and does not wait for
  * work (it holds the queue lock only to add the request); futures complete on the tokenizer thread or an instance

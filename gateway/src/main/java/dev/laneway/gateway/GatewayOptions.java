@@ -130,12 +130,12 @@ public final class GatewayOptions {
     return (String) values.get("admin-token");
   }
 
-  /** Whether the given policy and topology files are watched and reloaded on change. */
   /** Where admission's measured cosines persist, or null to measure them at every start. */
   public Path admissionCache() {
     return (Path) values.get("admission-cache");
   }
 
+  /** Whether the given policy and topology files are watched and reloaded on change. */
   public boolean watch() {
     return (Boolean) values.get("watch");
   }
@@ -259,9 +259,9 @@ public final class GatewayOptions {
   /** A file path with {@code ~/} for the home directory ({@code $XDG_CACHE_HOME} for {@code ~/.cache/}); empty: null. */
   static Path cacheFile(String v) {
     if (v.isEmpty()) return null;
-    if (v.startsWith("~/.cache/") && System.getenv("XDG_CACHE_HOME") != null && !System.getenv("XDG_CACHE_HOME").isEmpty()) {
-      return Path.of(System.getenv("XDG_CACHE_HOME"), v.substring("~/.cache/".length()));
-    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    String cache = "~/.cache/";
+    if (v.startsWith(cache) && xdg != null && !xdg.isEmpty()) return Path.of(xdg, v.substring(cache.length()));
     if (v.startsWith("~/")) return Path.of(System.getProperty("user.home"), v.substring(2));
     return Path.of(v);
   }

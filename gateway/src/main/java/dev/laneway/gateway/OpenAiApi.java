@@ -57,10 +57,10 @@ final class OpenAiApi {
   private void models(RoutingContext ctx) {
     JsonArray data = new JsonArray();
     for (ModelSpec m : gateway.topology().models()) {
-      data.add(new JsonObject().put("id", m.name()).put("object", "model").put("created", 0).put("owned_by", "laneway"));
-      for (var v : m.variants()) { // MODEL:VARIANT picks a variant, as OpenAI's API has no version field
-        data.add(new JsonObject().put("id", m.name() + VARIANT_SEPARATOR + v.name()).put("object", "model")
-            .put("created", 0).put("owned_by", "laneway"));
+      List<String> ids = new ArrayList<>(List.of(m.name()));
+      for (var v : m.variants()) ids.add(m.name() + VARIANT_SEPARATOR + v.name()); // OpenAI's API has no version field
+      for (String id : ids) {
+        data.add(new JsonObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "laneway"));
       }
     }
     ctx.response().putHeader("content-type", "application/json")

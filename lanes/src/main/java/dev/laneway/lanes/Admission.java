@@ -21,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -70,8 +71,7 @@ public final class Admission {
         Result r = check(lane, m, v);
         out.put(Lane.key(m.name(), v), r);
         if (r.admitted()) {
-          boolean fromFile = v.quantized() && m.variants().stream().filter(x -> !x.quantized()).findFirst()
-              .map(ref -> FROM_FILE.contains(v.onnx() + "|" + ref.onnx())).orElse(false);
+          boolean fromFile = reference(m).map(ref -> FROM_FILE.contains(memoKey(v, ref))).orElse(false);
           LOG.info("admission: lane " + lane.id() + " admits " + m.name() + ":" + v.name()
               + (r.meanCosine() > 0 ? String.format(" (mean cosine vs fp32 %.4f%s)", r.meanCosine(),
                   fromFile ? ", measured at an earlier start: " + persisted : "") : ""));
@@ -98,11 +98,11 @@ public final class Admission {
     }
     double cosine = 0;
     if (spec.minCosine() > 0 && reasons.isEmpty()) {
-      VariantSpec reference = model.variants().stream().filter(v -> !v.quantized()).findFirst().orElse(null);
+      VariantSpec reference = reference(model).orElse(null);
       if (reference == null) {
         reasons.add("no fp32 variant to measure the quantization delta against");
       } else {
-        cosine = COSINES.computeIfAbsent(variant.onnx() + "|" + reference.onnx(),
+        cosine = COSINES.computeIfAbsent(memoKey(variant, reference),
             k -> persistedOrMeasured(k, model, reference, variant));
         if (cosine < spec.minCosine()) {
           reasons.add(String.format("mean cosine vs %s %.4f < min_cosine %.4f", reference.name(), cosine, spec.minCosine()));
@@ -110,6 +110,16 @@ public final class Admission {
       }
     }
     return new Result(model.name(), variant.name(), reasons.isEmpty(), reasons, cosine);
+  }
+
+  /** The fp32 variant a quantized one is measured against. */
+  private static Optional<VariantSpec> reference(ModelSpec model) {
+    return model.variants().stream().filter(v -> !v.quantized()).findFirst();
+  }
+
+  /** This process's memo key for one quantized variant measured against its reference. */
+  private static String memoKey(VariantSpec quantized, VariantSpec reference) {
+    return quantized.onnx() + "|" + reference.onnx();
   }
 
   /**
@@ -156,7 +166,7 @@ public final class Admission {
     }
     double measured = meanCosine(model, reference, quantized);
     synchronized (Admission.class) {
-      Properties p = load(file);
+      Properties p = load(file); // read again: another lane's loader may have written its figure meanwhile
       p.setProperty(key, Double.toString(measured));
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());

@@ -111,9 +111,7 @@ public final class BenchContext {
         + " padded tokens, corpus " + corpus.name()
         + (sortByLength ? ", sorted by length" : ", request order") + ") ...");
     return OrtLimit.measure(corpus, options.limitInstances(), options.limitBatch(), options.limitMaxBatchTokens(),
-        sortByLength,
-        Duration.ofSeconds(warmUpSeconds),
-        Duration.ofSeconds(seconds), progress);
+        sortByLength, Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(seconds), progress);
   }
 
   /**

@@ -52,9 +52,9 @@ final class ThreadCpu {
     if (name.startsWith("laneway-") && !name.startsWith("laneway-config") && !name.startsWith("laneway-drain")) {
       return "lanes";
     }
-    if (name.startsWith("vert.x-eventloo") || name.startsWith("grpc-default-wo") || name.startsWith("grpc-nio-worker")) {
-      return "event_loop";
-    }
+    boolean eventLoop = name.startsWith("vert.x-eventloo") || name.startsWith("grpc-default-wo")
+        || name.startsWith("grpc-nio-worker");
+    if (eventLoop) return "event_loop";
     if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) return "jit";
     if (name.startsWith("GC ") || name.startsWith("G1 ")) return "gc";
     return "other";
