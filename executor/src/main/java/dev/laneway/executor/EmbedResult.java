@@ -9,6 +9,8 @@ package dev.laneway.executor;
  * @param device the device that ran the (last) batch
  * @param provider the execution provider in use on that device
  * @param standIn whether that device is a CPU stand-in for an accelerator
+ * @param expectedComputeNanos what the lane expected that longest batch execution to take for its shape, from the
+ *     batches it ran before (0: no expectation yet)
  */
 public record EmbedResult(
     float[][] vectors,
@@ -17,4 +19,5 @@ public record EmbedResult(
     long computeNanos,
     String device,
     String provider,
-    boolean standIn) {}
+    boolean standIn,
+    long expectedComputeNanos) {}

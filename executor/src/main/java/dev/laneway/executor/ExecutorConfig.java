@@ -12,10 +12,19 @@ import java.util.Objects;
  *     {@link ExecutorException.QueueFull}
  * @param instancesPerDevice instance threads per device, each with its own sessions
  * @param intraOpThreads ONNX Runtime intra-op threads per session
+ * @param shares how much of {@code maxQueueSize} each latency class may hold (see {@link ClassShares})
  */
 public record ExecutorConfig(
-    String name, String region, BatchPolicy batching, int maxQueueSize, int instancesPerDevice, int intraOpThreads) {
+    String name, String region, BatchPolicy batching, int maxQueueSize, int instancesPerDevice, int intraOpThreads,
+    ClassShares shares) {
+  /** With {@link ClassShares#DEFAULT}. */
+  public ExecutorConfig(
+      String name, String region, BatchPolicy batching, int maxQueueSize, int instancesPerDevice, int intraOpThreads) {
+    this(name, region, batching, maxQueueSize, instancesPerDevice, intraOpThreads, ClassShares.DEFAULT);
+  }
+
   public ExecutorConfig {
+    Objects.requireNonNull(shares, "shares");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(batching, "batching");

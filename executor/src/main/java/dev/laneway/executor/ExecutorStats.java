@@ -13,6 +13,7 @@ public final class ExecutorStats {
   final AtomicLong rejected = new AtomicLong();
   final AtomicLong expired = new AtomicLong();
   final AtomicLong cancelled = new AtomicLong();
+  final AtomicLong shed = new AtomicLong();
   final AtomicLong failedBatches = new AtomicLong();
   final AtomicLong maxExecNanos = new AtomicLong();
   final AtomicLong realTokens = new AtomicLong();
@@ -51,6 +52,11 @@ public final class ExecutorStats {
   /** Items freed because their request was cancelled. */
   public long cancelledCount() {
     return cancelled.get();
+  }
+
+  /** Items dropped from the queue to admit more urgent work. */
+  public long shedCount() {
+    return shed.get();
   }
 
   public long failedBatchCount() {

@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -83,6 +85,18 @@ public final class LaneExecutor implements AutoCloseable {
   private final Map<String, Long> loadNanos = new java.util.concurrent.ConcurrentHashMap<>();
   /** Model key → sessions opened cold (one per instance and device); written only in start. */
   private final Map<String, Integer> coldStarts = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Model key → what computing costs on this lane for that model; written by instance threads. */
+  private final Map<String, CostModel> costs;
+  /** Every model together: per-item and per-batch costs for estimates that do not know the model. */
+  private final CostModel laneCost = new CostModel();
+  /** Per class: expected compute of the items queued (nanos, from {@link #costs} at queueing). */
+  private final AtomicLongArray queuedCost = new AtomicLongArray(Priority.values().length);
+  /** Per class: texts accepted and waiting for the tokenizer. */
+  private final AtomicIntegerArray untokenised = new AtomicIntegerArray(Priority.values().length);
+  /** Expected compute of the batches running now (nanos). */
+  private final AtomicLong runningCost = new AtomicLong();
+  /** The deadline check of executing batches; registered once the instances exist. */
+  private volatile Watchdog.Registration watchdog = () -> { };
   private volatile boolean accepting = true;
   private volatile boolean stopped;
 
@@ -101,6 +115,9 @@ public final class LaneExecutor implements AutoCloseable {
     }
     this.specs = Map.copyOf(s);
     this.tokenizers = Map.copyOf(t);
+    Map<String, CostModel> c = new HashMap<>();
+    for (String key : s.keySet()) c.put(key, new CostModel());
+    this.costs = Map.copyOf(c);
     this.telemetry = new ExecutorTelemetry(otel, config.name(), config.region(), slots::get);
     this.view = new Batcher.QueueView<>() {
       @Override
@@ -149,6 +166,7 @@ public final class LaneExecutor implements AutoCloseable {
       ex.close();
       throw e;
     }
+    ex.watchdog = Watchdog.register(ex::expireExecuting);
     ex.tokenizerThread.start();
     for (Instance inst : ex.instances) {
       inst.thread.start();
@@ -172,26 +190,53 @@ public final class LaneExecutor implements AutoCloseable {
           new ExecutorException.UnknownModel(request.modelKey() + " is not loaded on " + config.name()));
     }
     int n = request.texts().size();
-    int limit = admissionLimit(request.priority());
+    Priority priority = request.priority();
+    long now = clock.getAsLong();
+    if (request.deadlineNanos() != Long.MAX_VALUE) {
+      long remaining = request.deadlineNanos() - now;
+      if (remaining <= 0) {
+        stats.expired.addAndGet(n);
+        telemetry.dropped(request.modelKey(), null, "deadline", n);
+        return CompletableFuture.failedFuture(new ExecutorException.DeadlineExceeded(
+            config.name() + ": the deadline had passed when the request reached the lane"));
+      }
+      long wait = expectedWaitNanos(priority);
+      if (wait > remaining) {
+        stats.rejected.addAndGet(n);
+        telemetry.dropped(request.modelKey(), null, "would_miss_deadline", n);
+        return CompletableFuture.failedFuture(new ExecutorException.QueueFull(config.name() + ": the "
+            + priority.wireName() + " work queued ahead would take ~" + TimeUnit.NANOSECONDS.toMillis(wait)
+            + " ms, longer than the request's deadline (" + TimeUnit.NANOSECONDS.toMillis(remaining) + " ms left)",
+            ExecutorException.QueueFull.Reason.DEADLINE, wait));
+      }
+    }
+    int limit = admissionLimit(priority);
+    boolean shed = false;
     int held;
     do {
       held = slots.get();
       if (held + n > limit) {
+        if (!shed && shedFor(priority, n, limit)) {
+          shed = true; // lower-class work made room: try once more
+          continue;
+        }
         stats.rejected.addAndGet(n);
         telemetry.dropped(request.modelKey(), null, "queue_full", n);
         return CompletableFuture.failedFuture(new ExecutorException.QueueFull(
             config.name() + ": queue full (" + held + " items held, " + n + " more asked; " + limit + " of max_queue_size "
-                + config.maxQueueSize() + " open to the " + request.priority().wireName() + " class)"));
+                + config.maxQueueSize() + " open to the " + priority.wireName() + " class)",
+            ExecutorException.QueueFull.Reason.FULL, expectedWaitNanos(priority)));
       }
     } while (!slots.compareAndSet(held, held + n));
     inFlightItems.addAndGet(n);
-    Pending pending = new Pending(request, clock.getAsLong(), sequence.getAndIncrement());
+    Pending pending = new Pending(request, now, sequence.getAndIncrement());
     pending.future.whenComplete((r, e) -> {
       if (pending.future.isCancelled()) cancelled(pending);
     });
     lock.lock();
     try {
       toTokenize.add(pending);
+      untokenised.addAndGet(priority.ordinal(), n);
       if (idleInstances > 0) {
         work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
       }
@@ -222,17 +267,112 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
-   * How many held items a request of this class may find and still be admitted: batch-class work may fill 3/4 of
-   * {@code max_queue_size} and standard 7/8, so that a flood of background work never gets an interactive request
-   * refused as queue-full.
+   * How many held items a request of this class may find and still be admitted: its share of {@code max_queue_size}
+   * ({@link ClassShares}; by default batch 3/4, standard 7/8), so that a flood of background work never gets an
+   * interactive request refused as queue-full.
    */
   int admissionLimit(Priority p) {
-    int max = config.maxQueueSize();
-    return switch (p) {
-      case INTERACTIVE -> max;
-      case STANDARD -> Math.max(1, max - max / 8);
-      case BATCH -> Math.max(1, max - max / 4);
-    };
+    return config.shares().limit(p, config.maxQueueSize());
+  }
+
+  /**
+   * Makes room for {@code n} items of class {@code p} by dropping queued work of less urgent classes, least urgent
+   * class first and newest request first (it has waited least), whole requests at a time: requests still waiting for
+   * the tokenizer, then tokenised ones. Drops nothing unless that frees enough. Each dropped request fails with
+   * {@link ExecutorException.QueueFull} ({@code SHED}). Called by a submitter holding no lock.
+   *
+   * @return whether enough was freed
+   */
+  private boolean shedFor(Priority p, int n, int limit) {
+    if (p == Priority.lowest()) return false;
+    List<Pending> victims = new ArrayList<>();
+    int freed = 0;
+    lock.lock();
+    try {
+      int need = slots.get() + n - limit;
+      if (need <= 0) return true;
+      int available = 0;
+      for (Priority q : Priority.values()) {
+        if (q.compareTo(p) > 0) available += untokenised.get(q.ordinal()) + queues.get(q).size();
+      }
+      if (available < need) return false;
+      Priority[] classes = Priority.values();
+      for (int c = classes.length - 1; c >= 0 && freed < need; c--) {
+        Priority q = classes[c];
+        if (q.compareTo(p) <= 0) break;
+        while (freed < need) {
+          Pending newest = null;
+          for (Pending w : toTokenize) {
+            if (w.request.priority() == q && (newest == null || w.sequence > newest.sequence)) newest = w;
+          }
+          if (newest == null) break;
+          toTokenize.remove(newest);
+          int texts = newest.request.texts().size();
+          untokenised.addAndGet(q.ordinal(), -texts);
+          freed += texts;
+          victims.add(newest);
+        }
+        ArrayList<Item> queue = queues.get(q);
+        while (freed < need && !queue.isEmpty()) {
+          Pending newest = queue.getLast().pending;
+          while (!queue.isEmpty() && queue.getLast().pending == newest) {
+            Item item = queue.removeLast();
+            queuedCost.addAndGet(q.ordinal(), -item.cost);
+            freed++;
+          }
+          victims.add(newest);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    release(freed, true);
+    for (Pending v : victims) {
+      int texts = v.request.texts().size();
+      stats.shed.addAndGet(texts);
+      telemetry.dropped(v.request.modelKey(), null, "shed", texts);
+      v.fail(new ExecutorException.QueueFull(config.name() + ": shed to admit " + p.wireName() + " work (the "
+          + v.request.priority().wireName() + " class's queued work is dropped first when the lane is full)",
+          ExecutorException.QueueFull.Reason.SHED, expectedWaitNanos(v.request.priority())));
+    }
+    return true;
+  }
+
+  /**
+   * The expected time before a request of class {@code p} submitted now starts computing: the work queued ahead of it
+   * (its own class and every more urgent one, tokenised or not) and half of what is running, over the lane's
+   * instances. From the measured cost per padded token of each model; 0 on an idle lane.
+   */
+  public long expectedWaitNanos(Priority p) {
+    long work = runningCost.get() / 2;
+    int texts = 0;
+    for (Priority q : Priority.values()) {
+      if (q.compareTo(p) > 0) break;
+      work += queuedCost.get(q.ordinal());
+      texts += untokenised.get(q.ordinal());
+    }
+    work += texts * laneCost.itemNanos();
+    return Math.max(0, work) / Math.max(1, instances.size());
+  }
+
+  /**
+   * The expected time from submit to answer for a request of class {@code p} with {@code texts} texts: the wait
+   * ({@link #expectedWaitNanos}) plus its own compute (a batch as batches have been lately, or its texts' share of
+   * the instances when that is longer).
+   */
+  public long expectedCompletionNanos(Priority p, int texts) {
+    long own = Math.max(laneCost.batchNanos(), texts * laneCost.itemNanos() / Math.max(1, instances.size()));
+    return expectedWaitNanos(p) + own;
+  }
+
+  /** Items held for a class: queued, or waiting for the tokenizer. */
+  public int queueDepth(Priority p) {
+    lock.lock();
+    try {
+      return queues.get(p).size() + untokenised.get(p.ordinal());
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Items held now: being tokenised or queued (not yet running). */
@@ -326,13 +466,18 @@ public final class LaneExecutor implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    List<Pending> untokenised = new ArrayList<>();
+    watchdog.close();
+    List<Pending> untokenisedLeft = new ArrayList<>();
     List<Item> left = new ArrayList<>();
     lock.lock();
     try {
       stopped = true;
-      untokenised.addAll(toTokenize);
+      untokenisedLeft.addAll(toTokenize);
       toTokenize.clear();
+      for (Priority p : Priority.values()) {
+        untokenised.set(p.ordinal(), 0);
+        queuedCost.set(p.ordinal(), 0);
+      }
       for (ArrayList<Item> q : queues.values()) {
         left.addAll(q);
         q.clear();
@@ -341,7 +486,7 @@ public final class LaneExecutor implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    for (Pending p : untokenised) {
+    for (Pending p : untokenisedLeft) {
       release(p.request.texts().size(), true);
       p.fail(new ExecutorException.ShuttingDown(config.name() + " closed before this request ran"));
     }
@@ -381,7 +526,7 @@ public final class LaneExecutor implements AutoCloseable {
       Pending p;
       lock.lock();
       try {
-        while ((p = toTokenize.poll()) == null && !stopped) {
+        while ((p = pollToTokenize()) == null && !stopped) {
           tokenizerWork.await();
         }
       } catch (InterruptedException e) {
@@ -391,6 +536,13 @@ public final class LaneExecutor implements AutoCloseable {
       }
       if (p != null) tokenizeAndQueue(p, true);
     }
+  }
+
+  /** The next request to tokenise, most urgent first, its texts no longer counted as untokenised. Holds the lock. */
+  private Pending pollToTokenize() {
+    Pending p = toTokenize.poll();
+    if (p != null) untokenised.addAndGet(p.request.priority().ordinal(), -p.request.texts().size());
+    return p;
   }
 
   /**
@@ -408,7 +560,9 @@ public final class LaneExecutor implements AutoCloseable {
     }
     Span span = telemetry.startTokenize(r.context(), r.modelKey(), n);
     Tokenizer tokenizer = tokenizers.get(r.modelKey());
+    CostModel cost = costs.get(r.modelKey());
     Item[] items = new Item[n];
+    long itemsCost = 0;
     int limit = config.batching().maxItemTokens();
     try {
       for (int i = 0; i < n; i++) {
@@ -421,7 +575,8 @@ public final class LaneExecutor implements AutoCloseable {
                   + ", the lane's largest static_sequence_lengths)"));
           return;
         }
-        items[i] = new Item(p, i, t);
+        items[i] = new Item(p, i, t, cost.nanosFor(batcher.paddedLength(t.length())));
+        itemsCost += items[i].cost;
       }
     } catch (RuntimeException e) {
       release(n, true);
@@ -438,6 +593,7 @@ public final class LaneExecutor implements AutoCloseable {
       if (!closed) {
         ArrayList<Item> q = queues.get(r.priority());
         for (Item item : items) q.add(item);
+        queuedCost.addAndGet(r.priority().ordinal(), itemsCost);
         p.queued = true;
         if (wake) work.signal();
       }
@@ -459,9 +615,15 @@ public final class LaneExecutor implements AutoCloseable {
     try {
       if (!p.queued) return; // still with the tokenizer, which frees it
       ArrayList<Item> q = queues.get(p.request.priority());
+      long[] cost = new long[1];
       int before = q.size();
-      q.removeIf(i -> i.pending == p);
+      q.removeIf(i -> {
+        if (i.pending != p) return false;
+        cost[0] += i.cost;
+        return true;
+      });
       removed = before - q.size();
+      queuedCost.addAndGet(p.request.priority().ordinal(), -cost[0]);
     } finally {
       lock.unlock();
     }
@@ -488,7 +650,7 @@ public final class LaneExecutor implements AutoCloseable {
             return d;
           }
           case Batcher.Wait<Item> w -> {
-            Pending p = toTokenize.poll();
+            Pending p = pollToTokenize();
             if (p != null) { // nothing to run yet: tokenise a waiting request here rather than hand it off
               lock.unlock();
               try {
@@ -525,7 +687,13 @@ public final class LaneExecutor implements AutoCloseable {
   private void take(Priority p, List<Item> items) {
     IdentityHashMap<Item, Boolean> set = new IdentityHashMap<>();
     for (Item i : items) set.put(i, Boolean.TRUE);
-    queues.get(p).removeIf(set::containsKey);
+    long[] cost = new long[1];
+    queues.get(p).removeIf(i -> {
+      if (!set.containsKey(i)) return false;
+      cost[0] += i.cost;
+      return true;
+    });
+    queuedCost.addAndGet(p.ordinal(), -cost[0]);
     boolean queued = false;
     for (ArrayList<Item> q : queues.values()) {
       queued |= !q.isEmpty();
@@ -538,6 +706,33 @@ public final class LaneExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * The watchdog's tick (its own thread): a request whose deadline passes while its batch is still executing is
+   * answered at once with {@link ExecutorException.DeadlineExceeded} ({@code executing}, with how long the batch has
+   * run and what the lane expected), not whenever the batch returns, which may be never on a device that hangs. The
+   * batch's other items are unaffected; its late vectors go nowhere.
+   */
+  private void expireExecuting() {
+    long now = clock.getAsLong();
+    for (Instance inst : instances) {
+      Running r = inst.running;
+      if (r == null) continue;
+      for (Item item : r.items()) {
+        Pending p = item.pending;
+        if (now < p.request.deadlineNanos() || p.future.isDone()) continue;
+        long ran = now - r.startNanos();
+        stats.expired.incrementAndGet();
+        telemetry.dropped(p.request.modelKey(), inst.placement.device(), "deadline", 1);
+        p.fail(new ExecutorException.DeadlineExceeded("deadline passed after " + TimeUnit.NANOSECONDS.toMillis(ran)
+            + " ms executing on " + inst.placement.device() + " of " + config.name() + " (expected "
+            + TimeUnit.NANOSECONDS.toMillis(r.expectedNanos()) + " ms for the batch)", true, ran, r.expectedNanos()));
+      }
+    }
+  }
+
+  /** A batch being computed: its items, when it started, what the lane expected it to take. */
+  private record Running(List<Item> items, long startNanos, long expectedNanos) {}
+
   /** One instance thread and the sessions it owns. */
   private final class Instance {
     final Placement placement;
@@ -545,6 +740,8 @@ public final class LaneExecutor implements AutoCloseable {
     final Map<String, EncoderSession> sessions = new HashMap<>();
     final ProviderChoice provider;
     final Thread thread;
+    /** The batch this instance is computing, or null; read by the watchdog. */
+    volatile Running running;
 
     Instance(Placement placement, int perDevice, int index) {
       this.placement = placement;
@@ -556,8 +753,17 @@ public final class LaneExecutor implements AutoCloseable {
           EncoderSession s = EncoderSession.open(spec, placement.providers(), config.intraOpThreads());
           sessions.put(spec.key(), s);
           chosen = s.provider();
-          s.embed(List.of(tokenizers.get(spec.key()).encode("warm-up"))); // a model is ready only after this
+          Tokens warm = tokenizers.get(spec.key()).encode("warm-up");
+          s.embed(List.of(warm)); // a model is ready only after this
           loadNanos.merge(spec.key(), System.nanoTime() - t0, Math::max);
+          // a second, timed run seeds the lane's cost model: estimates are never empty once the lane is ready
+          int rows = batcher.rows(1);
+          int length = batcher.paddedLength(warm.length());
+          long t1 = System.nanoTime();
+          s.embed(List.of(warm), rows, length);
+          long took = System.nanoTime() - t1;
+          costs.get(spec.key()).record(1, (long) rows * length, took);
+          laneCost.record(1, (long) rows * length, took);
           coldStarts.merge(spec.key(), 1, Integer::sum);
         }
       } catch (RuntimeException e) {
@@ -641,11 +847,18 @@ public final class LaneExecutor implements AutoCloseable {
         telemetry.queued(key, device, item.pending.request.priority(), now - item.pending.submittedNanos);
       }
       Span span = telemetry.startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
+      long padded = (long) batch.rows() * batch.sequenceLength();
+      CostModel cost = costs.get(key);
+      long expected = cost.nanosFor(padded);
       long start = clock.getAsLong();
+      running = new Running(live, start, expected);
+      runningCost.addAndGet(expected);
       float[][] vectors;
       try {
         vectors = session.embed(tokens, batch.rows(), batch.sequenceLength());
       } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
+        running = null;
+        runningCost.addAndGet(-expected);
         LOG.log(Level.WARNING, config.name() + ": batch of " + live.size() + " failed on " + device, e);
         span.recordException(e);
         span.setStatus(StatusCode.ERROR, "device error");
@@ -660,15 +873,19 @@ public final class LaneExecutor implements AutoCloseable {
         return;
       }
       long end = clock.getAsLong();
+      running = null;
+      runningCost.addAndGet(-expected);
       span.end();
+      cost.record(live.size(), padded, end - start);
+      laneCost.record(live.size(), padded, end - start);
       int real = batch.realTokens();
-      stats.recordBatch(live.size(), end - start, real, (long) batch.rows() * batch.sequenceLength());
+      stats.recordBatch(live.size(), end - start, real, padded);
       telemetry.batch(key, device, live.size(), end - start, batch.paddingEfficiency());
       inFlightItems.addAndGet(-live.size());
       for (int i = 0; i < live.size(); i++) {
         Item item = live.get(i);
         item.pending.complete(item.index, vectors[i], item.tokens(), start - item.pending.submittedNanos,
-            end - start, device, provider);
+            end - start, expected, device, provider);
       }
     }
 
@@ -685,11 +902,14 @@ public final class LaneExecutor implements AutoCloseable {
     final Pending pending;
     final int index;
     final Tokens tokens;
+    /** Expected compute (nanos) when it was queued; what it adds to and takes from its class's queued cost. */
+    final long cost;
 
-    Item(Pending pending, int index, Tokens tokens) {
+    Item(Pending pending, int index, Tokens tokens, long cost) {
       this.pending = pending;
       this.index = index;
       this.tokens = tokens;
+      this.cost = cost;
     }
 
     @Override
@@ -726,6 +946,7 @@ public final class LaneExecutor implements AutoCloseable {
     int remaining;
     long queueNanos;
     long computeNanos;
+    long expectedNanos;
 
     Pending(EmbedRequest request, long submittedNanos, long sequence) {
       this.request = request;
@@ -736,18 +957,22 @@ public final class LaneExecutor implements AutoCloseable {
       this.remaining = request.texts().size();
     }
 
-    void complete(int index, float[] v, int tokens, long queued, long compute, String device, ProviderChoice p) {
+    void complete(int index, float[] v, int tokens, long queued, long compute, long expected, String device,
+        ProviderChoice p) {
       boolean done;
       synchronized (this) {
         vectors[index] = v;
         tokenCounts[index] = tokens;
         queueNanos = Math.max(queueNanos, queued);
-        computeNanos = Math.max(computeNanos, compute);
+        if (compute >= computeNanos) {
+          computeNanos = compute;
+          expectedNanos = expected;
+        }
         done = --remaining == 0;
       }
       if (done) {
         future.complete(new EmbedResult(vectors, tokenCounts, queueNanos, computeNanos, device, p.chosen(),
-            p.standIn()));
+            p.standIn(), expectedNanos));
       }
     }
 

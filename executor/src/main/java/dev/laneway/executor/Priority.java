@@ -17,6 +17,11 @@ public enum Priority {
     }
   }
 
+  /** The least urgent class. */
+  public static Priority lowest() {
+    return BATCH;
+  }
+
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }

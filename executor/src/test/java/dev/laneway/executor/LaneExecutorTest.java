@@ -1,6 +1,7 @@
 package dev.laneway.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -228,6 +229,95 @@ class LaneExecutorTest {
         Priority.STANDARD)).get(10, TimeUnit.SECONDS);
     assertEquals(3, ok.vectors().length);
     assertTrue(executor.stats().paddingEfficiency() < 1.0);
+  }
+
+  @Test
+  void submit_shedsTheNewestLessUrgentRequest_toAdmitMoreUrgentWork() throws Exception {
+    // max_queue_size 8: batch may hold 6 (3/4), standard 7 (7/8); windows of 30 s keep that work queued
+    executor = LaneExecutor.start(config(windows(Duration.ofSeconds(30), Duration.ofSeconds(30)), 8, 1), CPU,
+        List.of(spec("fp32")));
+    List<CompletableFuture<EmbedResult>> batch = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      batch.add(executor.submit(new EmbedRequest(FP32, List.of("batch " + i), Long.MAX_VALUE, Priority.BATCH)));
+    }
+    // a seventh batch request finds its class's share held: refused, never admitted by shedding its own class
+    CompletableFuture<EmbedResult> seventh =
+        executor.submit(new EmbedRequest(FP32, List.of("batch 6"), Long.MAX_VALUE, Priority.BATCH));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> seventh.get(1, TimeUnit.SECONDS));
+    ExecutorException.QueueFull full = assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
+    assertEquals(ExecutorException.QueueFull.Reason.FULL, full.reason());
+    CompletableFuture<EmbedResult> standardA =
+        executor.submit(new EmbedRequest(FP32, List.of("standard a"), Long.MAX_VALUE, Priority.STANDARD));
+    assertEquals(7, executor.queueDepth());
+    // standard's share (7) is held: the newest batch request is shed to admit it
+    CompletableFuture<EmbedResult> standardB =
+        executor.submit(new EmbedRequest(FP32, List.of("standard b"), Long.MAX_VALUE, Priority.STANDARD));
+    e = assertThrows(ExecutionException.class, () -> batch.get(5).get(1, TimeUnit.SECONDS));
+    ExecutorException.QueueFull shed = assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
+    assertEquals(ExecutorException.QueueFull.Reason.SHED, shed.reason());
+    assertTrue(shed.getMessage().contains("shed to admit standard"), shed.getMessage());
+    assertEquals(7, executor.queueDepth());
+    // two interactive texts do not fit in the one free slot: the next newest batch request goes, standard stays
+    EmbedResult urgent = executor.submit(new EmbedRequest(FP32, List.of("urgent", "also urgent"), Long.MAX_VALUE,
+        Priority.INTERACTIVE)).get(10, TimeUnit.SECONDS);
+    assertEquals(2, urgent.vectors().length);
+    e = assertThrows(ExecutionException.class, () -> batch.get(4).get(1, TimeUnit.SECONDS));
+    assertEquals(ExecutorException.QueueFull.Reason.SHED,
+        assertInstanceOf(ExecutorException.QueueFull.class, e.getCause()).reason());
+    assertEquals(2, executor.stats().shedCount());
+    for (int i = 0; i < 4; i++) assertFalse(batch.get(i).isDone(), "older batch request " + i + " still queued");
+    assertFalse(standardA.isDone() || standardB.isDone(), "standard work is not shed while batch work is queued");
+    executor.stopAccepting(); // flush the rest: all of it is answered
+    for (int i = 0; i < 4; i++) assertEquals(384, batch.get(i).get(10, TimeUnit.SECONDS).vectors()[0].length);
+    standardA.get(10, TimeUnit.SECONDS);
+    standardB.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void expectedWait_isZeroWhenIdle_andCountsOnlyWorkAheadOfTheClass() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofSeconds(30), Duration.ofSeconds(30)), 64, 1), CPU,
+        List.of(spec("fp32")));
+    for (Priority p : Priority.values()) assertEquals(0, executor.expectedWaitNanos(p), p + " on an idle lane");
+    assertTrue(executor.expectedCompletionNanos(Priority.INTERACTIVE, 1) > 0, "the warm-up seeded the cost model");
+    List<CompletableFuture<EmbedResult>> held = new ArrayList<>();
+    for (int i = 0; i < 10; i++) { // fewer than a batch (16): they wait out the 30 s window
+      held.add(executor.submit(new EmbedRequest(FP32, List.of("queued batch text " + i), Long.MAX_VALUE,
+          Priority.BATCH)));
+    }
+    long batchWait = executor.expectedWaitNanos(Priority.BATCH);
+    assertTrue(batchWait > 0, "batch work waits behind the queued batch work");
+    assertEquals(0, executor.expectedWaitNanos(Priority.STANDARD), "nothing queued ahead of standard");
+    assertEquals(0, executor.expectedWaitNanos(Priority.INTERACTIVE), "nothing queued ahead of interactive");
+    // a batch request whose deadline is shorter than that wait is refused at once, not queued to expire
+    CompletableFuture<EmbedResult> hopeless = executor.submit(new EmbedRequest(FP32, List.of("hopeless"),
+        System.nanoTime() + batchWait / 10, Priority.BATCH));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> hopeless.get(1, TimeUnit.SECONDS));
+    ExecutorException.QueueFull refused = assertInstanceOf(ExecutorException.QueueFull.class, e.getCause());
+    assertEquals(ExecutorException.QueueFull.Reason.DEADLINE, refused.reason());
+    assertTrue(refused.retryAfterNanos() > 0);
+    // an interactive request with the same deadline is not behind that work: admitted and answered
+    executor.submit(new EmbedRequest(FP32, List.of("urgent"), System.nanoTime() + TimeUnit.SECONDS.toNanos(10),
+        Priority.INTERACTIVE)).get(10, TimeUnit.SECONDS);
+    executor.stopAccepting();
+    for (CompletableFuture<EmbedResult> f : held) f.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void deadline_passingWhileTheBatchExecutes_isAnsweredAtOnce_andSaysSo() throws Exception {
+    // one 32 x ~250-token fp32 batch on one single-threaded instance takes several hundred ms; the deadline is 100 ms
+    BatchPolicy unbounded = new BatchPolicy(32, List.of(), BatchPolicy.delays(Duration.ZERO, Duration.ZERO,
+        Duration.ZERO), 8, List.of(), List.of(), 0);
+    executor = LaneExecutor.start(config(unbounded, 64, 1), CPU, List.of(spec("fp32")));
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 32; i++) texts.add(("long text " + i + " ").repeat(80));
+    CompletableFuture<EmbedResult> f = executor.submit(new EmbedRequest(FP32, texts,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100), Priority.INTERACTIVE));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    long executionsWhenAnswered = executor.stats().executionCount();
+    ExecutorException.DeadlineExceeded d = assertInstanceOf(ExecutorException.DeadlineExceeded.class, e.getCause());
+    assertTrue(d.executing(), "expired while executing: " + d.getMessage());
+    assertTrue(d.executingNanos() > 0 && d.expectedNanos() > 0, d.getMessage());
+    assertEquals(0, executionsWhenAnswered, "answered before the batch returned");
   }
 
   static double cosine(float[] a, float[] b) {

@@ -27,6 +27,11 @@ import java.util.TreeMap;
  * @param maxBatchTokens most padded tokens (rows x sequence length) in one call, which bounds one batch's execution
  *     time and so how long an interactive item can wait behind it (default 4096; 0 = no limit)
  * @param defaultTimeoutByClass deadline of a request that sets none, per latency class (default none: the gateway's)
+ * @param reservedByClass the share (0..1) of the lane's capacity — {@code max_queue_size} items and the lane's
+ *     {@code max_in_flight} requests — kept free for a latency class and every more urgent one: a request of class
+ *     {@code c} is admitted while what the lane holds is below capacity × (1 − the shares of the classes more urgent
+ *     than {@code c}). Default {@code {interactive: 0.125, standard: 0.125}}: batch may fill 75%, standard 87.5%,
+ *     interactive all of it. {@code batch} may not be given a share (no class is less urgent); the shares sum to < 1.
  */
 public record Batching(
     Integer maxBatchSize,
@@ -38,12 +43,16 @@ public record Batching(
     List<Integer> staticBatchSizes,
     List<Integer> staticSequenceLengths,
     Integer maxBatchTokens,
-    Map<String, Duration> defaultTimeoutByClass) {
+    Map<String, Duration> defaultTimeoutByClass,
+    Map<String, Double> reservedByClass) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
+  /** The default {@code reserved_by_class}. */
+  public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
+
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -73,16 +82,48 @@ public record Batching(
     maxBatchTokens = maxBatchTokens == null ? 4096 : maxBatchTokens;
     Checks.atLeast("max_batch_tokens", maxBatchTokens, 0);
     defaultTimeoutByClass = byClass("default_timeout_by_class", defaultTimeoutByClass);
+    reservedByClass = reserved(reservedByClass);
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
-    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null);
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
   public Duration maxQueueDelay(String latencyClass) {
     return maxQueueDelayByClass.getOrDefault(latencyClass, maxQueueDelay);
+  }
+
+  /** The share of capacity kept for a class and every more urgent one (0 when none is declared). */
+  public double reserved(String latencyClass) {
+    return reservedByClass.getOrDefault(latencyClass, 0.0);
+  }
+
+  private static Map<String, Double> reserved(Map<String, Double> values) {
+    if (values == null) return DEFAULT_RESERVED;
+    Map<String, Double> out = new TreeMap<>();
+    double sum = 0;
+    for (Map.Entry<String, Double> e : values.entrySet()) {
+      String field = "reserved_by_class." + e.getKey();
+      if (!CLASSES.contains(e.getKey())) {
+        throw new IllegalArgumentException("reserved_by_class: unknown latency class '" + e.getKey()
+            + "' (expected: interactive or standard)");
+      }
+      if (e.getKey().equals("batch")) {
+        throw new IllegalArgumentException(field + ": the least urgent class has nothing to be kept from "
+            + "(expected: interactive or standard)");
+      }
+      double v = Checks.present(field, e.getValue());
+      if (!(v >= 0 && v < 1)) throw new IllegalArgumentException(field + ": " + v + " (expected: 0 <= share < 1)");
+      sum += v;
+      out.put(e.getKey(), v);
+    }
+    if (sum >= 1) {
+      throw new IllegalArgumentException("reserved_by_class: shares sum to " + sum + " (expected: < 1, so that batch "
+          + "work is admitted at all)");
+    }
+    return Map.copyOf(out);
   }
 
   private static List<Integer> sorted(List<Integer> values) {
