@@ -12,12 +12,21 @@ import java.util.List;
  * @param tenant the tenant's id
  * @param blockedBy when there are no candidates because of a hard constraint: {@code residency} or {@code space};
  *     else null
+ * @param spill when the preferred lane's estimate made the router put the next candidate first: which lanes and why;
+ *     else null
  */
 public record Decision(
     String rule, String model, String variant, List<Candidate> candidates, List<Skip> skipped, String tenant,
-    String blockedBy) {
+    String blockedBy, Spill spill) {
   public Decision {
     candidates = List.copyOf(candidates);
     skipped = List.copyOf(skipped);
+  }
+
+  /** A decision without a spill. */
+  public Decision(
+      String rule, String model, String variant, List<Candidate> candidates, List<Skip> skipped, String tenant,
+      String blockedBy) {
+    this(rule, model, variant, candidates, skipped, tenant, blockedBy, null);
   }
 }

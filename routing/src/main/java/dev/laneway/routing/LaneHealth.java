@@ -2,7 +2,8 @@ package dev.laneway.routing;
 
 /**
  * What routing needs to know about lanes at decision time, supplied by the gateway from the lanes module (routing does
- * not depend on lanes). Read from any thread; answers may change between calls.
+ * not depend on lanes). Read from any thread, during {@link Router#decide}; answers may change between calls, so a
+ * decision is pure in the answers it got.
  */
 @FunctionalInterface
 public interface LaneHealth {
@@ -19,5 +20,24 @@ public interface LaneHealth {
   /** The lane's observed latency (EWMA), in milliseconds; 0 when unknown. */
   default double expectedLatencyMs(String lane) {
     return 0;
+  }
+
+  /**
+   * The expected time, in milliseconds, for a request of this latency class with this many texts to complete on the
+   * lane: the queued work ahead of the class plus one batch's compute, without the network (the router adds the link's
+   * round-trip time from the client's region). {@link Double#NaN} when unknown: the router then orders the lane as if
+   * its estimate were 0 and never spills on it. The default is {@link #expectedLatencyMs}.
+   */
+  default double estimateMs(String lane, String latencyClass, int texts) {
+    return expectedLatencyMs(lane);
+  }
+
+  /**
+   * Whether the lane is spilling this latency class: the last decisions for the class moved its requests off the lane.
+   * The caller keeps this state from the {@link Decision#spill()}s it saw (routing stays pure); while true, the
+   * router scales the spill thresholds by {@link Spillover#recover()} (hysteresis). Default false.
+   */
+  default boolean spilling(String lane, String latencyClass) {
+    return false;
   }
 }

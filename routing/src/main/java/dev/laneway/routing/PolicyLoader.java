@@ -1,6 +1,7 @@
 package dev.laneway.routing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.laneway.topology.LaneSpec;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -60,13 +62,17 @@ public final class PolicyLoader {
     try {
       RoutingPolicy p = YAML.readValue(text, RoutingPolicy.class);
       if (p == null) throw new PolicyException(source + ": empty file", null);
-      return new RoutingPolicy(p.requireApiKey(), p.tenants(), p.rules(), source);
+      return new RoutingPolicy(
+          p.requireApiKey(), p.tenants(), p.rules(), p.latencyBudgets(), p.spillover(), p.hedging(), source);
     } catch (JsonProcessingException e) {
       String message = TopologyLoader.describe(source, e);
       if (e instanceof UnrecognizedPropertyException u) {
         // Jackson places an unknown key of a record at the end of its object; the key's own line is more useful
         String where = locate(text, u.getPropertyName());
         if (!where.isEmpty()) message = source + where + message.substring(message.indexOf(": "));
+      } else if (e instanceof JsonMappingException m && rootCause(e) instanceof IllegalArgumentException iae) {
+        String placed = place(text, source, m, iae.getMessage());
+        if (placed != null) message = placed;
       }
       throw new PolicyException(message, e);
     }
@@ -108,19 +114,68 @@ public final class PolicyLoader {
         + "' (expected one of: " + String.join(", ", known) + ")", null);
   }
 
+  /** The top-level keys whose records' checks {@link #place} locates by key. */
+  private static final Set<String> PLACED = Set.of("latency_budgets", "spillover", "hedging");
+
+  /**
+   * A record's own check (a compact constructor's {@code field: value (expected: ...)}) fails where Jackson has
+   * finished reading the object, which is the line after it. For the keys of {@link #PLACED} (maps of scalars, no
+   * lists of objects, so a key path is unambiguous) this finds the key itself, and a named unknown latency class
+   * within it: {@code policy.yaml:4:3: spillover.margin: 0.5 (expected: >= 1)}. Null when the message is not of that
+   * form or the key cannot be found (the caller keeps Jackson's location).
+   */
+  private static String place(String text, String source, JsonMappingException e, String message) {
+    if (text == null || message == null) return null;
+    int colon = message.indexOf(": ");
+    if (colon < 0 || !message.substring(0, colon).matches("[a-z_]+(\\.[a-z_]+)*")) return null;
+    List<String> keys = new ArrayList<>();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() == null) return null;
+      keys.add(r.getFieldName());
+    }
+    keys.addAll(List.of(message.substring(0, colon).split("\\.")));
+    if (!PLACED.contains(keys.get(0))) return null;
+    int at = 0;
+    for (String key : keys) {
+      at = find(text, Pattern.quote(key) + "\\s*:", at);
+      if (at < 0) return null;
+    }
+    Matcher unknown = Pattern.compile("unknown latency class '([^']*)'").matcher(message);
+    if (unknown.find()) {
+      int value = find(text, Pattern.quote(unknown.group(1)), at);
+      if (value >= 0) at = value;
+    }
+    return source + lineCol(text, at) + ": " + String.join(".", keys) + message.substring(colon);
+  }
+
   /** {@code :line:col} of the first occurrence of a value in the text, or empty. */
   static String locate(String text, String value) {
     if (text == null) return "";
-    Matcher m = Pattern.compile("(?<![\\w.-])" + Pattern.quote(value) + "(?![\\w.-])").matcher(text);
-    if (!m.find()) return "";
+    int at = find(text, Pattern.quote(value), 0);
+    return at < 0 ? "" : lineCol(text, at);
+  }
+
+  /** Where a regex first matches a whole word (not part of a longer id) at or after {@code from}, or -1. */
+  private static int find(String text, String regex, int from) {
+    Matcher m = Pattern.compile("(?<![\\w.-])" + regex + "(?![\\w.-])").matcher(text);
+    return m.find(from) ? m.start() : -1;
+  }
+
+  private static String lineCol(String text, int offset) {
     int line = 1;
     int lineStart = 0;
-    for (int i = 0; i < m.start(); i++) {
+    for (int i = 0; i < offset; i++) {
       if (text.charAt(i) == '\n') {
         line++;
         lineStart = i + 1;
       }
     }
-    return ":" + line + ":" + (m.start() - lineStart + 1);
+    return ":" + line + ":" + (offset - lineStart + 1);
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    return root;
   }
 }

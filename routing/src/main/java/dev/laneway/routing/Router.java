@@ -4,22 +4,51 @@ import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.VariantSpec;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * Decides which lanes may serve a request, in order: the first policy rule that matches gives an ordered list of
- * selectors (then its {@code then} chain); each selector's lanes are equally ranked and ordered by expected latency
- * (the lane's observed EWMA plus the declared round-trip time from the client's region). Hard constraints remove
- * lanes and are never relaxed: the tenant's residency, and the embedding space (a lane that has no variant of the
- * model is never a candidate, so bge-small-zh never lands on a MiniLM-only lane). Latency is soft: it only orders.
+ * selectors (then its {@code then} chain); each selector's lanes are equally ranked and ordered by expected completion
+ * time: {@link LaneHealth#estimateMs} for the request's latency class and size, plus the declared round-trip time from
+ * the client's region. Hard constraints remove lanes and are never relaxed: the tenant's residency, and the embedding
+ * space (a lane that has no variant of the model is never a candidate, so bge-small-zh never lands on a MiniLM-only
+ * lane). Latency is soft: it orders, and it may swap the first two candidates (spillover), never more.
  *
- * <p>A snapshot of one topology and one policy: immutable, and {@link #decide} is pure (the same inputs and health
- * answers give the same decision); safe from any thread. Reload builds a new router.
+ * <h2>Design</h2>
+ *
+ * <p>Three or more lanes of one selector are ranked by power of two choices, as Envoy's least-request load balancer
+ * does (after Mitzenmacher): two distinct lanes are picked at random and the one with the lower estimate goes first,
+ * the rest follow sorted by estimate. Always taking the best estimate would send every request to the same lane until
+ * its estimate catches up (estimates lag the queue they describe), then herd them all to the next one; two random
+ * choices spread the load and still never put the worst lane first. The randomness is {@link RouteRequest#seed()}, so
+ * a decision stays a pure function of its inputs.
+ *
+ * <p>Spillover takes the saturation-aware view of the Gateway API Inference Extension's endpoint picker, which scores
+ * model servers by their queue instead of trusting a static preference: the policy's preferred lane (the first
+ * candidate) keeps the request unless its estimate {@code ep} breaks the class's budget {@code B} while the next
+ * candidate's {@code en} is lower, or {@code ep > margin × en + min_gain}; then the next candidate goes first and the
+ * preferred one second, both {@code degraded}, and {@link Decision#spill()} says why. Spilling needs both estimates
+ * known, and the next lane better ({@code en < ep}; it matters when {@code recover × margin < 1}). Because a spill
+ * drains the preferred lane's queue, its estimate drops at once; without hysteresis the next request would go back,
+ * refill it and spill again, flapping with every decision. So while the caller reports the lane as
+ * {@link LaneHealth#spilling spilling} the class, both thresholds are multiplied by {@code recover}: the lane takes the
+ * class back only once its estimate is well under them (a Schmitt trigger). Estimates include the round-trip time,
+ * as the client sees it: a rule that prefers a remote lane therefore gives way to an idle local one by the margin (a
+ * policy that must keep it first sets {@code spillover: {enabled: false}}).
+ *
+ * <p>A snapshot of one topology and one policy: immutable, and {@link #decide} is pure (the same inputs, seed and
+ * health answers give the same decision); safe from any thread, called on the caller's thread. Reload builds a new
+ * router.
  */
 public final class Router {
   private final Topology topology;
@@ -59,7 +88,8 @@ public final class Router {
   /**
    * Routes one request. Throws {@link RoutingException} for an unknown model or version, a tenant that may not call
    * the model ({@code Forbidden}) and a request no rule matches ({@code NoRule}); a hard constraint that leaves no
-   * candidate is reported in {@link Decision#blockedBy()} (explain shows it; dispatch turns it into an error).
+   * candidate is reported in {@link Decision#blockedBy()} (explain shows it; dispatch turns it into an error). Pure:
+   * asks {@code health} about each selected lane at most once per question and keeps nothing.
    */
   public Decision decide(RouteRequest request, LaneHealth health) {
     ModelSpec model = topology.model(request.model())
@@ -74,14 +104,24 @@ public final class Router {
         .orElseThrow(() -> new RoutingException.NoRule("no rule of " + policy.source() + " matches model "
             + model.name() + ":" + variant.name() + ", latency class " + request.latencyClass() + ", region "
             + request.clientRegion() + ", tenant " + tenant.id()));
+    // each selected lane's estimate + RTT (NaN when the lane does not know it), and its ordering key: an unknown
+    // estimate orders as 0 + RTT, as an unknown EWMA did
+    Map<String, Double> estimates = new HashMap<>();
+    Map<String, Double> keys = new HashMap<>();
+    SplittableRandom random = new SplittableRandom(request.seed());
     Set<String> ordered = new LinkedHashSet<>();
     for (Rule r : policy.chain(rule)) {
       for (Selector s : r.lanes()) {
-        List<LaneSpec> picked = new ArrayList<>(topology.lanes().stream()
-            .filter(l -> selects(s, l, request.clientRegion())).filter(l -> !ordered.contains(l.id())).toList());
-        picked.sort(Comparator.comparingDouble(
-            l -> health.expectedLatencyMs(l.id()) + topology.rtt(request.clientRegion(), l.region()).toNanos() / 1e6));
-        picked.forEach(l -> ordered.add(l.id()));
+        List<String> picked = new ArrayList<>();
+        for (LaneSpec l : topology.lanes()) {
+          if (!selects(s, l, request.clientRegion()) || ordered.contains(l.id())) continue;
+          double rtt = millis(topology.rtt(request.clientRegion(), l.region()));
+          double e = health.estimateMs(l.id(), request.latencyClass(), request.texts());
+          estimates.put(l.id(), e + rtt);
+          keys.put(l.id(), Double.isNaN(e) ? rtt : e + rtt);
+          picked.add(l.id());
+        }
+        ordered.addAll(rank(picked, keys, random));
       }
     }
     List<Candidate> candidates = new ArrayList<>();
@@ -118,7 +158,14 @@ public final class Router {
         betterLaneDown = true;
         continue;
       }
-      candidates.add(new Candidate(id, lane.region(), variant.name(), !candidates.isEmpty() || betterLaneDown));
+      candidates.add(new Candidate(id, lane.region(), variant.name(), !candidates.isEmpty() || betterLaneDown,
+          estimates.get(id)));
+    }
+    Spill spill = spill(candidates, request.latencyClass(), health);
+    if (spill != null) {
+      Candidate from = candidates.get(0);
+      candidates.set(0, candidates.get(1));
+      candidates.set(1, new Candidate(from.lane(), from.region(), from.variant(), true, from.estimateMs()));
     }
     for (LaneSpec l : topology.lanes()) {
       if (!ordered.contains(l.id())) skipped.add(new Skip(l.id(), "not selected by rule " + rule.name()));
@@ -127,7 +174,69 @@ public final class Router {
     if (candidates.isEmpty()) {
       blockedBy = residency ? "residency" : space && !betterLaneDown ? "space" : null;
     }
-    return new Decision(rule.name(), model.name(), variant.name(), candidates, skipped, tenant.id(), blockedBy);
+    return new Decision(rule.name(), model.name(), variant.name(), candidates, skipped, tenant.id(), blockedBy, spill);
+  }
+
+  /**
+   * Equally ranked lanes in order: sorted by key (estimate + RTT), and with three or more, power of two choices first:
+   * of two distinct lanes picked at random, the one with the lower key (the first picked on a tie) leads, the others
+   * follow sorted. The sort is stable, so equal keys keep the topology's order.
+   */
+  static List<String> rank(List<String> lanes, Map<String, Double> keys, SplittableRandom random) {
+    List<String> sorted = new ArrayList<>(lanes);
+    sorted.sort(Comparator.comparingDouble(keys::get));
+    if (lanes.size() < 3) return sorted;
+    int i = random.nextInt(lanes.size());
+    int j = random.nextInt(lanes.size() - 1);
+    if (j >= i) j++;
+    String a = lanes.get(i);
+    String b = lanes.get(j);
+    String first = keys.get(b) < keys.get(a) ? b : a;
+    sorted.remove(first);
+    sorted.add(0, first);
+    return sorted;
+  }
+
+  /**
+   * Whether the first candidate spills to the second, and why; null when it keeps the request. See the class comment
+   * for the rule.
+   */
+  private Spill spill(List<Candidate> candidates, String latencyClass, LaneHealth health) {
+    Spillover config = policy.spillover();
+    if (!config.enabled() || candidates.size() < 2) return null;
+    Candidate p = candidates.get(0);
+    Candidate n = candidates.get(1);
+    double ep = p.estimateMs();
+    double en = n.estimateMs();
+    if (Double.isNaN(ep) || Double.isNaN(en) || !(en < ep)) return null;
+    Duration budget = policy.latencyBudget(latencyClass);
+    double s = health.spilling(p.lane(), latencyClass) ? config.recover() : 1.0;
+    String hysteresis = s < 1.0 ? " (spilling: thresholds × " + config.recover() + ")" : "";
+    String reason;
+    if (ep > s * millis(budget)) {
+      reason = "estimate " + ms(ep) + " breaks the " + latencyClass + " budget of " + ms(budget) + " (next: " + ms(en)
+          + ")" + hysteresis;
+    } else if (ep > s * (config.margin() * en + millis(config.minGain()))) {
+      reason = "estimate " + ms(ep) + " exceeds " + config.margin() + " × next " + ms(en) + " + "
+          + ms(config.minGain()) + hysteresis;
+    } else {
+      return null;
+    }
+    return new Spill(p.lane(), n.lane(), reason, ep, en);
+  }
+
+  private static double millis(Duration d) {
+    return d.toNanos() / 1e6;
+  }
+
+  /** An estimate: {@code 83.0 ms}. */
+  private static String ms(double v) {
+    return String.format(Locale.ROOT, "%.1f ms", v);
+  }
+
+  /** A configured duration: {@code 50 ms}, {@code 0.5 ms}. */
+  private static String ms(Duration d) {
+    return BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString() + " ms";
   }
 
   private static boolean selects(Selector s, LaneSpec lane, String clientRegion) {

@@ -1,8 +1,12 @@
 package dev.laneway.routing;
 
+import dev.laneway.topology.Durations;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,18 +14,34 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The routing policy: tenants and ordered rules. Immutable; checked as a whole in the constructor (unique names and
- * keys, {@code then} references resolve, no {@code then} cycles). References to the topology (lane ids, regions) are
- * checked by {@link PolicyLoader#check}. The gateway holds one in an {@code AtomicReference} and swaps it whole on
- * reload.
+ * The routing policy: tenants, ordered rules, latency budgets, spillover and hedging. Immutable; checked as a whole in
+ * the constructor (unique names and keys, {@code then} references resolve, no {@code then} cycles, budgets of known
+ * latency classes). References to the topology (lane ids, regions) are checked by {@link PolicyLoader#check}. The
+ * gateway holds one in an {@code AtomicReference} and swaps it whole on reload.
  *
  * @param requireApiKey when true, a request without a known {@code x-api-key} is refused with 401
+ * @param latencyBudgets per latency class, the estimate above which the router spills off the preferred lane; a class
+ *     left out gets its default ({@link #DEFAULT_LATENCY_BUDGETS}); every budget > 0
+ * @param spillover when the router spills (default {@link Spillover#DEFAULT})
+ * @param hedging hedged requests, executed by the gateway (default {@link Hedging#DEFAULT}: off)
  * @param source where it came from, for messages
  */
-public record RoutingPolicy(boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, String source) {
+public record RoutingPolicy(
+    boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, Map<String, Duration> latencyBudgets,
+    Spillover spillover, Hedging hedging, String source) {
+  /** The latency classes, most urgent first. */
+  public static final List<String> LATENCY_CLASSES = List.of("interactive", "standard", "batch");
+
+  /** {@code latency_budgets} when absent: interactive 50ms, standard 500ms, batch 30s. */
+  public static final Map<String, Duration> DEFAULT_LATENCY_BUDGETS = ordered(Map.of(
+      "interactive", Duration.ofMillis(50), "standard", Duration.ofMillis(500), "batch", Duration.ofSeconds(30)));
+
   public RoutingPolicy {
     tenants = tenants == null ? List.of() : List.copyOf(tenants);
     rules = rules == null ? List.of() : List.copyOf(rules);
+    latencyBudgets = budgets(latencyBudgets);
+    if (spillover == null) spillover = Spillover.DEFAULT;
+    if (hedging == null) hedging = Hedging.DEFAULT;
     if (source == null) source = "policy";
     if (rules.isEmpty()) throw new IllegalArgumentException("rules: empty (expected: at least one rule)");
     Set<String> names = new HashSet<>();
@@ -58,6 +78,45 @@ public record RoutingPolicy(boolean requireApiKey, List<Tenant> tenants, List<Ru
         r = r.then() == null ? null : byName.get(r.then());
       }
     }
+  }
+
+  /** Tenants and rules; default latency budgets, spillover and hedging. */
+  public RoutingPolicy(boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, String source) {
+    this(requireApiKey, tenants, rules, null, null, null, source);
+  }
+
+  /** The budget of a latency class; a class the policy does not know gets the {@code standard} budget. */
+  public Duration latencyBudget(String latencyClass) {
+    Duration d = latencyBudgets.get(latencyClass);
+    return d != null ? d : latencyBudgets.get("standard");
+  }
+
+  private static Map<String, Duration> budgets(Map<String, Duration> given) {
+    if (given == null) return DEFAULT_LATENCY_BUDGETS;
+    Map<String, Duration> out = new HashMap<>(DEFAULT_LATENCY_BUDGETS);
+    for (Map.Entry<String, Duration> e : given.entrySet()) {
+      String c = e.getKey();
+      if (!LATENCY_CLASSES.contains(c)) {
+        throw new IllegalArgumentException("latency_budgets: unknown latency class '" + c + "' (expected one of: "
+            + String.join(", ", LATENCY_CLASSES) + ")");
+      }
+      Duration d = e.getValue();
+      if (d == null) {
+        throw new IllegalArgumentException("latency_budgets." + c + ": missing (expected: a duration > 0)");
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("latency_budgets." + c + ": " + Durations.format(d) + " (expected: > 0)");
+      }
+      out.put(c, d);
+    }
+    return ordered(out);
+  }
+
+  /** The map in {@link #LATENCY_CLASSES} order (for explain and messages), unmodifiable. */
+  private static Map<String, Duration> ordered(Map<String, Duration> byClass) {
+    Map<String, Duration> out = new LinkedHashMap<>();
+    for (String c : LATENCY_CLASSES) out.put(c, byClass.get(c));
+    return Collections.unmodifiableMap(out);
   }
 
   public Optional<Rule> rule(String name) {

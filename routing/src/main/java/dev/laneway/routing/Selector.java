@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * One step of a rule's lane list: an explicit lane ({@code {lane: hk-npu}}) or every lane of a class in a region
  * ({@code {class: general, region: client}}). Lanes one selector picks are equally ranked: the router orders them by
- * expected latency (observed EWMA plus the link's round-trip time).
+ * expected completion time plus the link's round-trip time, by power of two choices when there are three or more.
  *
  * @param lane an explicit lane id, or null
  * @param laneClass {@code general}, {@code specialised} or {@code any} (default {@code any})
