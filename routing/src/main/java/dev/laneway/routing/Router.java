@@ -35,16 +35,18 @@ import java.util.SplittableRandom;
  *
  * <p>Spillover takes the saturation-aware view of the Gateway API Inference Extension's endpoint picker, which scores
  * model servers by their queue instead of trusting a static preference: the policy's preferred lane (the first
- * candidate) keeps the request unless its estimate {@code ep} breaks the class's budget {@code B} while the next
- * candidate's {@code en} is lower, or {@code ep > margin × en + min_gain}; then the next candidate goes first and the
- * preferred one second, both {@code degraded}, and {@link Decision#spill()} says why. Spilling needs both estimates
- * known, and the next lane better ({@code en < ep}; it matters when {@code recover × margin < 1}). Because a spill
+ * candidate) keeps the request unless its expected completion time {@code ep} (estimate + round-trip time, as the
+ * client sees it) breaks the class's budget {@code B} while the next candidate's {@code en} is lower, or the lane
+ * itself is saturated: its own estimate {@code qp} (without the network) exceeds {@code margin × qn + min_gain}, where
+ * {@code qn} is the next lane's own estimate. Then the next candidate goes first and the preferred one second, both
+ * {@code degraded}, and {@link Decision#spill()} says why. Spilling needs both estimates known, and the next lane
+ * better end to end ({@code en < ep}). The margin compares the lanes without the network so that a rule that prefers
+ * a remote lane keeps it while that lane keeps up: the policy chose it, and only its budget or its saturation
+ * overrides the choice. Because a spill
  * drains the preferred lane's queue, its estimate drops at once; without hysteresis the next request would go back,
  * refill it and spill again, flapping with every decision. So while the caller reports the lane as
  * {@link LaneHealth#spilling spilling} the class, both thresholds are multiplied by {@code recover}: the lane takes the
- * class back only once its estimate is well under them (a Schmitt trigger). Estimates include the round-trip time,
- * as the client sees it: a rule that prefers a remote lane therefore gives way to an idle local one by the margin (a
- * policy that must keep it first sets {@code spillover: {enabled: false}}).
+ * class back only once its estimate is well under them (a Schmitt trigger).
  *
  * <p>A snapshot of one topology and one policy: immutable, and {@link #decide} is pure (the same inputs, seed and
  * health answers give the same decision); safe from any thread, called on the caller's thread. Reload builds a new
@@ -161,7 +163,7 @@ public final class Router {
       candidates.add(new Candidate(id, lane.region(), variant.name(), !candidates.isEmpty() || betterLaneDown,
           estimates.get(id)));
     }
-    Spill spill = spill(candidates, request.latencyClass(), health);
+    Spill spill = spill(candidates, request, health);
     if (spill != null) {
       Candidate from = candidates.get(0);
       candidates.set(0, candidates.get(1));
@@ -201,14 +203,17 @@ public final class Router {
    * Whether the first candidate spills to the second, and why; null when it keeps the request. See the class comment
    * for the rule.
    */
-  private Spill spill(List<Candidate> candidates, String latencyClass, LaneHealth health) {
+  private Spill spill(List<Candidate> candidates, RouteRequest request, LaneHealth health) {
     Spillover config = policy.spillover();
     if (!config.enabled() || candidates.size() < 2) return null;
+    String latencyClass = request.latencyClass();
     Candidate p = candidates.get(0);
     Candidate n = candidates.get(1);
     double ep = p.estimateMs();
     double en = n.estimateMs();
     if (Double.isNaN(ep) || Double.isNaN(en) || !(en < ep)) return null;
+    double qp = ep - millis(topology.rtt(request.clientRegion(), p.region()));
+    double qn = en - millis(topology.rtt(request.clientRegion(), n.region()));
     Duration budget = policy.latencyBudget(latencyClass);
     double s = health.spilling(p.lane(), latencyClass) ? config.recover() : 1.0;
     String hysteresis = s < 1.0 ? " (spilling: thresholds × " + config.recover() + ")" : "";
@@ -216,8 +221,8 @@ public final class Router {
     if (ep > s * millis(budget)) {
       reason = "estimate " + ms(ep) + " breaks the " + latencyClass + " budget of " + ms(budget) + " (next: " + ms(en)
           + ")" + hysteresis;
-    } else if (ep > s * (config.margin() * en + millis(config.minGain()))) {
-      reason = "estimate " + ms(ep) + " exceeds " + config.margin() + " × next " + ms(en) + " + "
+    } else if (qp > s * (config.margin() * qn + millis(config.minGain()))) {
+      reason = "lane estimate " + ms(qp) + " exceeds " + config.margin() + " × next " + ms(qn) + " + "
           + ms(config.minGain()) + hysteresis;
     } else {
       return null;

@@ -121,7 +121,7 @@ class RouterTest {
   @Test
   void headersMatchAndThenChains() {
     Router r = Router.create(topology, PolicyLoader.parse(TENANTS, "t"));
-    // unknown estimates: the rule's order stands (known ones would spill, see spill_countsTheRoundTripTime)
+    // unknown estimates: the rule's order stands (see spill_theMarginComparesTheLanes_theBudgetTheWholeTrip)
     Decision d = r.decide(new RouteRequest("all-minilm-l6-v2", null, "standard", "hk", "roamer", Map.of("x-beta", "1")),
         new Health(Map.of()));
     assertEquals("beta-header", d.rule());
@@ -288,15 +288,15 @@ class RouterTest {
   void decide_spillsWhenPreferredBreaksBudget() {
     // gpu-first: hk-general (client region) before intl-general; interactive budget 50 ms
     Decision d = router.decide(request("all-minilm-l6-v2", "interactive", "hk", 1, 0),
-        new Health(Map.of("hk-general", 83.0, "intl-general", 2.0)));
+        new Health(Map.of("hk-general", 83.0, "intl-general", 40.0)));
     assertEquals(List.of("intl-general", "hk-general"), lanes(d));
     assertTrue(d.candidates().get(0).degraded(), "not the policy's first choice");
     assertTrue(d.candidates().get(1).degraded(), "no longer first");
     assertEquals(new Spill("hk-general", "intl-general",
-        "estimate 83.0 ms breaks the interactive budget of 50 ms (next: 42.0 ms)", 83.0, 42.0), d.spill());
-    // the same estimates within the standard budget (500 ms) and margin (2 × 42 + 5 = 89): kept
+        "estimate 83.0 ms breaks the interactive budget of 50 ms (next: 80.0 ms)", 83.0, 80.0), d.spill());
+    // the same estimates within the standard budget (500 ms) and the margin (lanes alone: 2 × 40 + 5 = 85): kept
     Decision standard = router.decide(request("all-minilm-l6-v2", "standard", "hk", 1, 0),
-        new Health(Map.of("hk-general", 83.0, "intl-general", 2.0)));
+        new Health(Map.of("hk-general", 83.0, "intl-general", 40.0)));
     assertEquals(List.of("hk-general", "intl-general"), lanes(standard));
     assertFalse(standard.candidates().get(0).degraded());
     assertNull(standard.spill());
@@ -304,13 +304,14 @@ class RouterTest {
 
   @Test
   void decide_spillsWhenPreferredIsWorseByTheMargin() {
-    // standard budget 500 ms; margin: 2.0 × (5 + 40) + 5 = 95 ms
+    // standard budget 500 ms; margin on the lanes' own estimates: 2.0 × 40 + 5 = 85 ms (intl's 40 ms link aside;
+    // end to end intl-general is 80 ms, under hk-general's)
     Decision d = router.decide(request("all-minilm-l6-v2", "standard", "hk", 1, 0),
-        new Health(Map.of("hk-general", 100.0, "intl-general", 5.0)));
+        new Health(Map.of("hk-general", 100.0, "intl-general", 40.0)));
     assertEquals(List.of("intl-general", "hk-general"), lanes(d));
-    assertEquals("estimate 100.0 ms exceeds 2.0 × next 45.0 ms + 5 ms", d.spill().reason());
+    assertEquals("lane estimate 100.0 ms exceeds 2.0 × next 40.0 ms + 5 ms", d.spill().reason());
     Decision under = router.decide(request("all-minilm-l6-v2", "standard", "hk", 1, 0),
-        new Health(Map.of("hk-general", 94.0, "intl-general", 5.0)));
+        new Health(Map.of("hk-general", 84.0, "intl-general", 40.0)));
     assertEquals(List.of("hk-general", "intl-general"), lanes(under));
     assertNull(under.spill());
   }
@@ -341,7 +342,7 @@ class RouterTest {
     // the margin scales too: 30 > 0.5 × (2 × 14 + 5) = 16.5, though 30 < 2 × 14 + 5 = 33
     Health margin = new Health(Map.of("a", 30.0, "b", 14.0), Set.of("a"));
     assertNull(r.decide(request("m", "standard", "hk", 1, 0), new Health(margin.estimates())).spill());
-    assertEquals("estimate 30.0 ms exceeds 2.0 × next 14.0 ms + 5 ms (spilling: thresholds × 0.5)",
+    assertEquals("lane estimate 30.0 ms exceeds 2.0 × next 14.0 ms + 5 ms (spilling: thresholds × 0.5)",
         r.decide(request("m", "standard", "hk", 1, 0), margin).spill().reason());
     // well under both: a takes the class back (12 < 25 and 12 < 0.5 × (2 × 10 + 5) = 12.5)
     Decision back = r.decide(request("m", "interactive", "hk", 1, 0),
@@ -405,14 +406,25 @@ class RouterTest {
   }
 
   @Test
-  void spill_countsTheRoundTripTime() {
-    // a rule that prefers a remote lane: its 40 ms link counts against it, so an idle local lane takes the request
-    // (2 × 0 + 5 < 0 + 40); policies that must keep a remote lane first disable spillover
+  void spill_theMarginComparesTheLanes_theBudgetTheWholeTrip() {
+    // a rule that prefers a remote lane keeps it while it keeps up: its 40 ms link is the policy's choice, not
+    // saturation (the margin compares the lanes' own estimates: 1 ms vs 1 ms)
     Router r = Router.create(topology, PolicyLoader.parse(TENANTS, "t"));
-    Decision d = r.decide(new RouteRequest("all-minilm-l6-v2", null, "standard", "hk", "roamer", Map.of("x-beta", "1")),
-        LaneHealth.ALL_UP);
-    assertEquals(List.of("hk-general", "intl-general"), lanes(d));
-    assertEquals("estimate 40.0 ms exceeds 2.0 × next 0.0 ms + 5 ms", d.spill().reason());
+    RouteRequest beta = new RouteRequest("all-minilm-l6-v2", null, "standard", "hk", "roamer", Map.of("x-beta", "1"));
+    Decision kept = r.decide(beta, new Health(Map.of("intl-general", 1.0, "hk-general", 1.0)));
+    assertEquals(List.of("intl-general", "hk-general"), lanes(kept));
+    assertNull(kept.spill());
+    // saturated (30 ms of its own vs 1 ms): it spills by the margin, 30 > 2 × 1 + 5
+    Decision saturated = r.decide(beta, new Health(Map.of("intl-general", 30.0, "hk-general", 1.0)));
+    assertEquals(List.of("hk-general", "intl-general"), lanes(saturated));
+    assertEquals("lane estimate 30.0 ms exceeds 2.0 × next 1.0 ms + 5 ms", saturated.spill().reason());
+    // the budget counts the trip: interactive's 50 ms is broken by 15 ms of lane + 40 ms of link
+    RouteRequest interactive = new RouteRequest("all-minilm-l6-v2", null, "interactive", "hk", "roamer",
+        Map.of("x-beta", "1"));
+    Decision far = r.decide(interactive, new Health(Map.of("intl-general", 15.0, "hk-general", 1.0)));
+    assertEquals(List.of("hk-general", "intl-general"), lanes(far));
+    assertTrue(far.spill().reason().startsWith("estimate 55.0 ms breaks the interactive budget of 50 ms"),
+        far.spill().reason());
   }
 
   @Test
