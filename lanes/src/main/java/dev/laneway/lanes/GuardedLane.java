@@ -1,14 +1,13 @@
 package dev.laneway.lanes;
 
-import dev.laneway.executor.ExecutorException;
+import dev.laneway.executor.Priority;
 import dev.laneway.topology.BreakerSpec;
 import dev.laneway.topology.LaneSpec;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -17,33 +16,46 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * A lane behind a circuit breaker and a bulkhead, with admission results and injected device faults: what dispatch
- * talks to.
+ * A lane behind a circuit breaker and a class-aware in-flight gate, with admission results and injected device
+ * faults: what dispatch talks to.
  *
  * <p>Design, after Envoy's outlier detection ({@code source/common/upstream/outlier_detection_impl.h}) and its router
  * ({@code router.cc}): every attempt's outcome is reported to the breaker, which ejects the lane (open) when the
  * failure or slow-call rate over the last {@code window} calls passes its threshold, refuses for {@code wait_in_open},
  * then lets {@code half_open_calls} probes decide between closed and open again (Resilience4j's count-based
- * {@link CircuitBreaker}, with automatic open → half-open so the state is visible without traffic). Only device
- * errors count: {@link LaneException.Unavailable} (device offline, failed execution) and
- * {@link LaneException.DeadlineExceeded} (timeouts); a lane shutting down does not count. Client errors (bad input, input too long, any exception that is
- * not one of those) and {@link LaneException.QueueFull} are ignored by the breaker: a healthy device is not ejected
- * because a client sent bad input or because it was busy. The bulkhead ({@code max_in_flight}) caps requests inside
- * the lane; over it, the attempt fails as full and dispatch tries the next candidate. Routing reads the state through
- * {@link #unavailableReason()} to skip an open lane before trying it, as Envoy's load balancer skips ejected hosts.
+ * {@link CircuitBreaker}, with automatic open → half-open so the state is visible without traffic).
+ *
+ * <p>The breaker counts only what the device did ({@link #countsAgainstDevice}), as Envoy's outlier detection with
+ * {@code split_external_local_origin_errors} never ejects a host for load it shed itself: a
+ * {@link LaneException.DeviceFailed} (failed execution, device offline, unreachable node, malformed answer), a deadline
+ * that passed while an execution overran, and, as a slow call, an execution that overran
+ * ({@link BreakerSpec#overran}: longer than {@code slow_call} and than {@code overrun_factor} × what the lane expected
+ * for that batch shape). Everything else is ignored (not even counted as a success): the lane full or shedding, a
+ * deadline that passed while queued, a cancel, a lane shutting down, bad input. The time the breaker sees is the
+ * execution's, never the queue's, so a long queue is never a slow call. Overload is answered by the gate and by
+ * routing, not by ejecting a healthy device.
+ *
+ * <p>The gate ({@link ClassGate}) caps requests inside the lane at {@code max_in_flight}, sharing it between latency
+ * classes ({@code reserved_by_class}); over a class's share the attempt fails as full and dispatch tries the next
+ * candidate; a more urgent request may shed the newest less urgent one. Routing reads the state through
+ * {@link #unavailableReason()} to skip an open lane before trying it, as Envoy's load balancer skips ejected hosts,
+ * and {@link #expectedCompletionNanos} to order and spill by expected completion time.
  *
  * <p>{@link #infer} is called from any thread and never blocks; outcomes are recorded on the lane thread that
- * completes the inner future (or a delay thread for injected latency).
+ * completes the inner future (or a delay thread for injected latency, or the shedding submitter's thread).
  */
 public final class GuardedLane implements Lane {
   private static final Logger LOG = Logger.getLogger(GuardedLane.class.getName());
+  /** Successful attempts a class needs before its latency quantiles are trusted (hedging waits for them). */
+  static final int MIN_SAMPLES = 20;
 
   private final Lane inner;
   private final CircuitBreaker breaker;
-  private final Bulkhead bulkhead;
+  private final ClassGate gate;
   private final DeviceFaults faults;
   private final Map<String, Admission.Result> admission;
   private final Ewma latency;
+  private final LatencyWindow[] recent = new LatencyWindow[Priority.values().length];
   private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   private GuardedLane(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission, double priorMs) {
@@ -53,11 +65,11 @@ public final class GuardedLane implements Lane {
     this.admission = Map.copyOf(admission);
     LaneSpec spec = inner.spec();
     this.breaker = CircuitBreaker.of(spec.id(), breakerConfig(spec.breaker()));
-    this.bulkhead = Bulkhead.of(spec.id(), BulkheadConfig.custom()
-        .maxConcurrentCalls(spec.maxInFlight()).maxWaitDuration(Duration.ZERO).build());
+    this.gate = new ClassGate(spec.maxInFlight(), LocalLane.shares(spec));
+    for (int i = 0; i < recent.length; i++) recent[i] = new LatencyWindow();
     breaker.getEventPublisher().onStateTransition(e -> {
-      String t = e.getStateTransition().getFromState().name().toLowerCase() + " -> "
-          + e.getStateTransition().getToState().name().toLowerCase();
+      String t = e.getStateTransition().getFromState().name().toLowerCase(Locale.ROOT) + " -> "
+          + e.getStateTransition().getToState().name().toLowerCase(Locale.ROOT);
       transitions.addLast(t + " @" + e.getCreationTime().toInstant().toEpochMilli());
       while (transitions.size() > 16) transitions.pollFirst();
       LOG.info("lane " + spec.id() + ": breaker " + t);
@@ -71,7 +83,7 @@ public final class GuardedLane implements Lane {
 
   /**
    * As {@link #create(Lane, DeviceFaults, Map)}, with the latency EWMA starting from {@code priorMs} (a remote lane:
-   * the declared round-trip time to its region) so routing orders it by cost before its first answer.
+   * the declared round-trip time to its region).
    */
   public static GuardedLane create(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission,
       double priorMs) {
@@ -89,16 +101,22 @@ public final class GuardedLane implements Lane {
         .waitDurationInOpenState(b.waitInOpen())
         .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
         .automaticTransitionFromOpenToHalfOpenEnabled(true)
-        .recordException(GuardedLane::isDeviceError)
+        .recordException(e -> countsAgainstDevice(e, b))
+        .ignoreException(e -> !countsAgainstDevice(e, b))
         .build();
   }
 
-  /** Device errors and timeouts count toward the breaker; client errors and a full queue do not. */
-  static boolean isDeviceError(Throwable e) {
-    if (e instanceof LaneException.Unavailable u && u.getCause() instanceof ExecutorException.ShuttingDown) {
-      return false; // a lane draining at shutdown is not a failing device
-    }
-    return e instanceof LaneException.Unavailable || e instanceof LaneException.DeadlineExceeded;
+  /**
+   * The breaker's rule: whether a failed attempt says the device failed. Yes for {@link LaneException.DeviceFailed},
+   * and for a deadline that passed while the execution ran past {@link BreakerSpec#overran}; no for everything else
+   * (full, shed, a deadline that passed while queued, shutting down, cancelled, bad input).
+   */
+  public static boolean countsAgainstDevice(Throwable e, BreakerSpec breaker) {
+    return switch (unwrap(e)) {
+      case LaneException.DeviceFailed f -> true;
+      case LaneException.DeadlineExceeded d -> d.executing() && breaker.overran(d.executingNanos(), d.expectedNanos());
+      default -> false;
+    };
   }
 
   @Override
@@ -106,67 +124,97 @@ public final class GuardedLane implements Lane {
     String id = inner.id();
     if (!breaker.tryAcquirePermission()) {
       return CompletableFuture.failedFuture(new LaneException.Unavailable(id, id + ": breaker "
-          + breaker.getState().name().toLowerCase() + " (not taking calls)", null));
+          + breaker.getState().name().toLowerCase(Locale.ROOT) + " (not taking calls)", null));
     }
-    if (!bulkhead.tryAcquirePermission()) {
+    Priority priority = Priority.parse(call.latencyClass());
+    ClassGate.Permit permit = gate.tryAcquire(priority);
+    if (permit == null) {
       breaker.releasePermission();
-      return CompletableFuture.failedFuture(new LaneException.QueueFull(id, id + ": bulkhead full ("
-          + spec().maxInFlight() + " in flight, max_in_flight)"));
+      long wait = Math.max(0, expectedCompletionNanos(call.latencyClass(), 1));
+      return CompletableFuture.failedFuture(new LaneException.QueueFull(id, id + ": " + gate.held()
+          + " requests in flight; the " + priority.wireName() + " class may use " + LocalLane.shares(spec())
+              .limit(priority, gate.capacity()) + " of max_in_flight " + gate.capacity(),
+          LaneException.QueueFull.Reason.IN_FLIGHT_FULL, wait));
     }
     long start = System.nanoTime();
+    long[] injected = new long[1];
     CompletableFuture<LaneResult> f;
     try {
-      f = faulted(call);
+      f = faulted(call, injected);
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
     CompletableFuture<LaneResult> attempt = f;
-    CompletableFuture<LaneResult> answer = f.whenComplete((r, error) -> {
-      bulkhead.onComplete();
+    CompletableFuture<LaneResult> answer = new CompletableFuture<>();
+    attempt.whenComplete((r, error) -> {
+      permit.release();
       long took = System.nanoTime() - start;
       if (error == null) {
-        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        long compute = r.computeNanos() + injected[0];
+        BreakerSpec b = spec().breaker();
+        // the breaker sees the execution, never the queue: slow exactly when it overran (BreakerSpec.overran)
+        long seen = b.overran(compute, r.expectedComputeNanos()) ? compute : Math.min(compute, b.slowCall().toNanos());
+        breaker.onSuccess(seen, TimeUnit.NANOSECONDS);
         latency.update(took / 1e6);
+        recent[priority.ordinal()].record(took);
+        answer.complete(r);
       } else {
         breaker.onError(took, TimeUnit.NANOSECONDS, unwrap(error));
+        answer.completeExceptionally(unwrap(error));
       }
     });
-    // issue-5 hook: cancelling the answer cancels the inner lane's, which frees the request's queued work
+    // a more urgent request took this one's place in the gate: fail it as shed (typed, retry elsewhere or later) and
+    // cancel the inner attempt, which frees its queued work
+    permit.onShed(() -> {
+      long wait = Math.max(0, expectedCompletionNanos(call.latencyClass(), call.texts().size()));
+      if (answer.completeExceptionally(new LaneException.QueueFull(id, id + ": shed to admit more urgent work (the "
+          + priority.wireName() + " class is refused first when the lane is full)", LaneException.QueueFull.Reason.SHED,
+          wait))) {
+        attempt.cancel(false);
+      }
+    });
+    // cancelling the answer cancels the inner lane's, which frees the request's queued work
     answer.whenComplete((r, error) -> {
       if (answer.isCancelled()) attempt.cancel(false);
     });
     return answer;
   }
 
-  /** Applies injected faults (offline, failure rate, latency) of the lane's devices, then calls the real lane. */
-  private CompletableFuture<LaneResult> faulted(LaneCall call) {
+  /**
+   * Applies injected faults (offline, failure rate, latency) of the lane's devices, then calls the real lane;
+   * {@code injected[0]} gets the latency added, which counts as the device's time.
+   */
+  private CompletableFuture<LaneResult> faulted(LaneCall call, long[] injected) {
     String id = inner.id();
     List<String> devices = spec().devices();
     if (!devices.isEmpty() && devices.stream().allMatch(d -> faults.get(d).offline())) {
-      return CompletableFuture.failedFuture(new LaneException.Unavailable(id, id + ": device "
+      return CompletableFuture.failedFuture(new LaneException.DeviceFailed(id, id + ": device "
           + String.join(", ", devices) + " offline", null));
     }
     Duration delay = Duration.ZERO;
     for (String d : devices) {
       if (faults.failsNow(d)) {
-        return CompletableFuture.failedFuture(new LaneException.Unavailable(id, id + ": device " + d
+        return CompletableFuture.failedFuture(new LaneException.DeviceFailed(id, id + ": device " + d
             + " failed (injected fault)", null));
       }
-      DeviceFaults.Fault fault = faults.get(d);
-      if (fault.latency().compareTo(delay) > 0) delay = fault.latency();
+      Duration now = faults.get(d).latencyNow();
+      if (now.compareTo(delay) > 0) delay = now;
     }
     if (delay.isZero()) return inner.infer(call);
     long remaining = call.deadlineNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : call.deadlineNanos() - System.nanoTime();
     if (delay.toNanos() >= remaining) {
-      // the deadline passes during the injected latency: expire at the deadline, not after the delay
-      Executor atDeadline = CompletableFuture.delayedExecutor(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+      // the deadline passes during the injected latency (the device's time): expire at the deadline, not after
+      long ran = Math.max(0, remaining);
+      Executor atDeadline = CompletableFuture.delayedExecutor(ran, TimeUnit.NANOSECONDS);
       return CompletableFuture.supplyAsync(() -> {
         throw new CompletionException(new LaneException.DeadlineExceeded(id, id + ": deadline passed after "
-            + TimeUnit.NANOSECONDS.toMillis(Math.max(0, remaining)) + " ms of injected latency"));
+            + TimeUnit.NANOSECONDS.toMillis(ran) + " ms of injected device latency", true, ran, 0));
       }, atDeadline);
     }
+    injected[0] = delay.toNanos();
     Executor later = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
     io.opentelemetry.context.Context context = io.opentelemetry.context.Context.current(); // batch links need it
+    // cancelled during the delay (shed, hedge lost, client gone): the stage below never runs, nothing reaches the lane
     return CompletableFuture.supplyAsync(() -> null, later).thenCompose(x -> {
       try (io.opentelemetry.context.Scope ignored = context.makeCurrent()) {
         return inner.infer(call);
@@ -200,7 +248,7 @@ public final class GuardedLane implements Lane {
 
   /** {@code closed}, {@code half_open}, {@code open} (and Resilience4j's other states, lower-case). */
   public String breakerState() {
-    return breaker.getState().name().toLowerCase();
+    return breaker.getState().name().toLowerCase(Locale.ROOT);
   }
 
   /** 0 closed, 1 half-open, 2 open, as the {@code laneway.breaker.state} gauge reports it. */
@@ -221,14 +269,45 @@ public final class GuardedLane implements Lane {
     return breaker;
   }
 
-  /** Requests inside the lane now (the bulkhead's count). */
-  public int bulkheadInFlight() {
-    return spec().maxInFlight() - bulkhead.getMetrics().getAvailableConcurrentCalls();
+  /** Requests inside the lane now (admitted by the gate and not yet answered). */
+  public int admittedInFlight() {
+    return gate.held();
+  }
+
+  /** Requests of one latency class inside the lane now. */
+  public int admittedInFlight(String latencyClass) {
+    return gate.held(Priority.parse(latencyClass));
   }
 
   /** Observed latency of successful attempts, EWMA, in milliseconds (0 before the first). */
   public double ewmaMs() {
     return latency.get();
+  }
+
+  /**
+   * The {@code quantile} of this lane's recent successful attempts in a latency class (submit to answer, the last
+   * {@value LatencyWindow#SIZE}), in nanoseconds; -1 until {@value #MIN_SAMPLES} were seen. Hedging waits this long.
+   */
+  public long recentLatencyNanos(String latencyClass, double quantile) {
+    return recent[Priority.parse(latencyClass).ordinal()].quantileNanos(quantile, MIN_SAMPLES);
+  }
+
+  /**
+   * The inner lane's estimate plus the injected latency a call gets on average (the device's time); without an
+   * estimate from the inner lane, the EWMA of observed latency (a remote lane before its first answer: the declared
+   * round-trip time), or -1.
+   */
+  @Override
+  public long expectedCompletionNanos(String latencyClass, int texts) {
+    long e = inner.expectedCompletionNanos(latencyClass, texts);
+    if (e < 0) {
+      double ms = latency.get();
+      if (ms <= 0) return -1;
+      e = (long) (ms * 1e6);
+    }
+    long injected = 0;
+    for (String d : spec().devices()) injected = Math.max(injected, faults.get(d).expectedLatencyNanos());
+    return e + injected;
   }
 
   public Lane inner() {

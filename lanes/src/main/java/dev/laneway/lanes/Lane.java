@@ -5,10 +5,12 @@ import dev.laneway.topology.VariantSpec;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A route target. Implementations: {@link LocalLane}; the gateway's {@code RemoteLane} (gRPC to an executor node).
+ * A route target. Implementations: {@link LocalLane}; the gateway's {@code RemoteLane} (gRPC to an executor node);
+ * {@link GuardedLane} around either.
  *
  * <p>{@link #infer} is called from any thread and never blocks; its future completes on a lane thread, with a
- * {@link LaneResult} or a {@link LaneException}.
+ * {@link LaneResult} or a {@link LaneException}. Cancelling that future hands the call back: the lane frees whatever
+ * work of it is still queued.
  */
 public interface Lane extends AutoCloseable {
   String id();
@@ -28,6 +30,16 @@ public interface Lane extends AutoCloseable {
 
   /** Texts accepted and not yet answered. */
   int inFlight();
+
+  /**
+   * The expected time, in nanoseconds, from submitting a call of this latency class with {@code texts} texts to its
+   * answer: the work queued ahead of the class over the lane's measured throughput, plus the call's own compute;
+   * excluding the network to the lane (routing adds the link's round-trip time). -1 when the lane cannot tell.
+   * Called by routing on any thread; cheap (a few atomic reads).
+   */
+  default long expectedCompletionNanos(String latencyClass, int texts) {
+    return -1;
+  }
 
   /** Stops taking work, finishes what was accepted (up to the timeout), releases devices. */
   void drainAndClose(long timeoutMillis);

@@ -1,6 +1,7 @@
 package dev.laneway.lanes;
 
 import dev.laneway.executor.BatchPolicy;
+import dev.laneway.executor.ClassShares;
 import dev.laneway.executor.EmbedRequest;
 import dev.laneway.executor.ExecutorConfig;
 import dev.laneway.executor.ExecutorException;
@@ -85,7 +86,17 @@ public final class LocalLane implements Lane {
     BatchPolicy policy = new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), delays,
         b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens());
     return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
-        spec.intraOpThreads());
+        spec.intraOpThreads(), shares(spec));
+  }
+
+  /** The lane's {@code reserved_by_class} as the executor and the in-flight gate share capacity by class. */
+  public static ClassShares shares(LaneSpec spec) {
+    Map<Priority, Double> reserved = new EnumMap<>(Priority.class);
+    for (Priority p : Priority.values()) {
+      double share = spec.batching().reserved(p.wireName());
+      if (share > 0) reserved.put(p, share);
+    }
+    return ClassShares.of(reserved);
   }
 
   /** The native layer's view of a topology variant. */
@@ -155,7 +166,8 @@ public final class LocalLane implements Lane {
                   r.standIn(),
                   call.variant().name(),
                   r.queueNanos(),
-                  r.computeNanos());
+                  r.computeNanos(),
+                  r.expectedComputeNanos());
             });
     // cancelling the lane's answer cancels the executor's, which frees the request's queued items
     result.whenComplete((r, e) -> {
@@ -167,14 +179,30 @@ public final class LocalLane implements Lane {
   private RuntimeException translate(Throwable error) {
     Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     return switch (e) {
-      case ExecutorException.QueueFull q -> new LaneException.QueueFull(spec.id(), q.getMessage());
-      case ExecutorException.DeadlineExceeded d -> new LaneException.DeadlineExceeded(spec.id(), d.getMessage());
+      case ExecutorException.QueueFull q -> new LaneException.QueueFull(spec.id(), q.getMessage(), switch (q.reason()) {
+        case FULL -> LaneException.QueueFull.Reason.QUEUE_FULL;
+        case SHED -> LaneException.QueueFull.Reason.SHED;
+        case DEADLINE -> LaneException.QueueFull.Reason.WOULD_MISS_DEADLINE;
+      }, q.retryAfterNanos());
+      case ExecutorException.DeadlineExceeded d -> new LaneException.DeadlineExceeded(spec.id(), d.getMessage(),
+          d.executing(), d.executingNanos(), d.expectedNanos());
       case ExecutorException.ShuttingDown s -> new LaneException.Unavailable(spec.id(), s.getMessage(), s);
       case ExecutorException.UnknownModel u -> new LaneException.Unavailable(spec.id(), u.getMessage(), u);
       case ExecutorException.InputTooLong t -> new LaneException.InvalidInput(spec.id(), t.getMessage());
-      case ExecutorException.ExecutionFailed f -> new LaneException.Unavailable(spec.id(), f.getMessage(), f);
-      default -> new LaneException.Unavailable(spec.id(), spec.id() + ": " + e, e);
+      case ExecutorException.ExecutionFailed f -> new LaneException.DeviceFailed(spec.id(), f.getMessage(), f);
+      case java.util.concurrent.CancellationException c -> c;
+      default -> new LaneException.DeviceFailed(spec.id(), spec.id() + ": " + e, e);
     };
+  }
+
+  @Override
+  public long expectedCompletionNanos(String latencyClass, int texts) {
+    return executor.expectedCompletionNanos(Priority.parse(latencyClass), texts);
+  }
+
+  /** Items of a class held in the lane's queue (queued or waiting for the tokenizer). */
+  public int queueDepth(String latencyClass) {
+    return executor.queueDepth(Priority.parse(latencyClass));
   }
 
   @Override
