@@ -351,18 +351,16 @@ public final class LaneExecutor implements AutoCloseable {
       work += queuedCost.get(q.ordinal());
       texts += untokenised.get(q.ordinal());
     }
-    work += texts * laneCost.itemNanos();
+    work += texts * laneCost.typicalItemNanos();
     return Math.max(0, work) / Math.max(1, instances.size());
   }
 
   /**
    * The expected time from submit to answer for a request of class {@code p} with {@code texts} texts: the wait
-   * ({@link #expectedWaitNanos}) plus its own compute (a batch as batches have been lately, or its texts' share of
-   * the instances when that is longer).
+   * ({@link #expectedWaitNanos}) plus its own compute (a batch of its texts at their typical length).
    */
   public long expectedCompletionNanos(Priority p, int texts) {
-    long own = Math.max(laneCost.batchNanos(), texts * laneCost.itemNanos() / Math.max(1, instances.size()));
-    return expectedWaitNanos(p) + own;
+    return expectedWaitNanos(p) + laneCost.batchOf(texts);
   }
 
   /** Items held for a class: queued, or waiting for the tokenizer. */
@@ -373,6 +371,12 @@ public final class LaneExecutor implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The most items one batch holds (max_batch_size, within the largest static batch size). */
+  private int maxRows() {
+    List<Integer> s = config.batching().staticBatchSizes();
+    return s.isEmpty() ? config.batching().maxBatchSize() : Math.min(config.batching().maxBatchSize(), s.getLast());
   }
 
   /** Items held now: being tokenised or queued (not yet running). */
@@ -575,7 +579,7 @@ public final class LaneExecutor implements AutoCloseable {
                   + ", the lane's largest static_sequence_lengths)"));
           return;
         }
-        items[i] = new Item(p, i, t, cost.nanosFor(batcher.paddedLength(t.length())));
+        items[i] = new Item(p, i, t, cost.itemNanos(batcher.paddedLength(t.length())));
         itemsCost += items[i].cost;
       }
     } catch (RuntimeException e) {
@@ -756,14 +760,9 @@ public final class LaneExecutor implements AutoCloseable {
           Tokens warm = tokenizers.get(spec.key()).encode("warm-up");
           s.embed(List.of(warm)); // a model is ready only after this
           loadNanos.merge(spec.key(), System.nanoTime() - t0, Math::max);
-          // a second, timed run seeds the lane's cost model: estimates are never empty once the lane is ready
-          int rows = batcher.rows(1);
-          int length = batcher.paddedLength(warm.length());
-          long t1 = System.nanoTime();
-          s.embed(List.of(warm), rows, length);
-          long took = System.nanoTime() - t1;
-          costs.get(spec.key()).record(1, (long) rows * length, took);
-          laneCost.record(1, (long) rows * length, took);
+          // two timed runs of different sizes seed the lane's cost model: estimates are never empty once it is ready
+          seed(s, spec.key(), warm, 1);
+          seed(s, spec.key(), warm, Math.min(8, maxRows()));
           coldStarts.merge(spec.key(), 1, Integer::sum);
         }
       } catch (RuntimeException e) {
@@ -776,6 +775,18 @@ public final class LaneExecutor implements AutoCloseable {
               .name("laneway-" + config.name() + "-" + placement.device() + "-i" + perDevice)
               .daemon(true)
               .unstarted(this::run);
+    }
+
+    /** Times one warm batch of {@code n} copies of {@code warm} and records it in the cost models. */
+    private void seed(EncoderSession s, String key, Tokens warm, int n) {
+      int rows = batcher.rows(n);
+      int length = batcher.paddedLength(warm.length());
+      List<Tokens> batch = java.util.Collections.nCopies(n, warm);
+      long t1 = System.nanoTime();
+      s.embed(batch, rows, length);
+      long took = System.nanoTime() - t1;
+      costs.get(key).record(n, (long) rows * length, took);
+      laneCost.record(n, (long) rows * length, took);
     }
 
     void run() {

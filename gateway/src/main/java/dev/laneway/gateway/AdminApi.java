@@ -23,10 +23,11 @@ import java.util.logging.Logger;
  * on a worker thread.
  *
  * <pre>
- * GET  /v2/admin/lanes                      each lane: breaker, bulkhead, devices, faults, EWMA, admission
+ * GET  /v2/admin/lanes                      each lane: breaker, in-flight by class, estimates, devices, faults, EWMA,
+ *                                           admission
  * POST /v2/admin/devices/{device}/offline   the device's calls fail as if it were gone
  * POST /v2/admin/devices/{device}/online
- * POST /v2/admin/devices/{device}/fault     {"latency":"200ms","failure_rate":0.3}; {} clears
+ * POST /v2/admin/devices/{device}/fault     {"latency":"200ms","latency_rate":0.05,"failure_rate":0.3}; {} clears
  * POST /v2/admin/reload                     re-read --topology/--policy; 422 with file:line:col errors
  * </pre>
  */
@@ -78,16 +79,27 @@ final class AdminApi {
         DeviceFaults.Fault f = faults.get(d.device());
         devices.add(new JsonObject().put("device", d.device()).put("kind", d.kind()).put("provider", d.provider())
             .put("stand_in", d.standIn()).put("offline", f.offline())
-            .put("latency_ms", f.latency().toNanos() / 1e6).put("failure_rate", f.failureRate()));
+            .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
+            .put("failure_rate", f.failureRate()));
       }
       JsonObject l = new JsonObject().put("id", lane.id()).put("region", lane.spec().region())
           .put("class", lane.spec().laneClass().name().toLowerCase(Locale.ROOT))
           .put("devices", devices).put("ready", lane.ready())
           .put("stand_in", lane.devices().stream().anyMatch(DeviceStatus::standIn))
           .put("in_flight", lane.inFlight());
+      JsonObject estimates = new JsonObject();
+      for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
+        long e = lane.expectedCompletionNanos(cls, 1);
+        estimates.put(cls, e < 0 ? null : e / 1e6);
+      }
+      l.put("estimate_ms", estimates);
       if (lane instanceof GuardedLane g) {
+        JsonObject byClass = new JsonObject();
+        for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
+          byClass.put(cls, g.admittedInFlight(cls));
+        }
         l.put("breaker", g.breakerState()).put("breaker_history", new JsonArray(g.breakerHistory()))
-            .put("bulkhead_in_flight", g.bulkheadInFlight())
+            .put("bulkhead_in_flight", g.admittedInFlight()).put("in_flight_by_class", byClass)
             .put("max_in_flight", lane.spec().maxInFlight()).put("ewma_ms", g.ewmaMs());
         JsonArray admission = new JsonArray();
         for (Admission.Result a : g.admission().values()) {
@@ -131,8 +143,9 @@ final class AdminApi {
     }
     try {
       for (String k : body.fieldNames()) {
-        if (!k.equals("latency") && !k.equals("failure_rate")) {
-          throw new IllegalArgumentException("unknown key '" + k + "' (expected one of: failure_rate, latency)");
+        if (!k.equals("latency") && !k.equals("failure_rate") && !k.equals("latency_rate")) {
+          throw new IllegalArgumentException("unknown key '" + k
+              + "' (expected one of: failure_rate, latency, latency_rate)");
         }
       }
       Duration latency = body.containsKey("latency") ? Durations.parse(String.valueOf(body.getValue("latency"))) : null;
@@ -145,16 +158,27 @@ final class AdminApi {
         rate = n.doubleValue();
         if (rate < 0 || rate > 1) throw new IllegalArgumentException("failure_rate: " + rate + " (expected: 0..1)");
       }
-      gateway.lanes().faults().setFault(device, latency, rate, true);
+      Double latencyRate = null;
+      if (body.containsKey("latency_rate")) {
+        if (!(body.getValue("latency_rate") instanceof Number n)) {
+          throw new IllegalArgumentException("latency_rate: expected a number 0..1");
+        }
+        latencyRate = n.doubleValue();
+        if (latencyRate < 0 || latencyRate > 1) {
+          throw new IllegalArgumentException("latency_rate: " + latencyRate + " (expected: 0..1)");
+        }
+      }
+      gateway.lanes().faults().setFault(device, latency, rate, latencyRate, true);
     } catch (IllegalArgumentException e) {
       json(ctx, 400, error(e.getMessage()));
       return;
     }
     DeviceFaults.Fault f = gateway.lanes().faults().get(device);
-    LOG.info("admin: device " + device + " fault latency " + Durations.format(f.latency()) + ", failure rate "
-        + f.failureRate());
+    LOG.info("admin: device " + device + " fault latency " + Durations.format(f.latency()) + " on "
+        + f.latencyRate() + " of calls, failure rate " + f.failureRate());
     json(ctx, 200, new JsonObject().put("device", device).put("offline", f.offline())
-        .put("latency_ms", f.latency().toNanos() / 1e6).put("failure_rate", f.failureRate()));
+        .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
+        .put("failure_rate", f.failureRate()));
   }
 
   private void reload(RoutingContext ctx) {

@@ -11,11 +11,13 @@ import java.util.Map;
  * @param degraded served by a lane other than the first choice
  * @param attempts lanes tried (1 when the first candidate answered)
  * @param executorNanos from the submit to the answering lane to its result (queue + compute + hand-offs)
+ * @param hedged a hedge was sent for this request (whichever attempt answered)
+ * @param spilledFrom the policy's preferred lane when routing spilled the request off it (it was saturated), else null
  */
 public record Answer(InferenceCall call, Decision decision, LaneResult result, boolean degraded, int attempts,
-    long executorNanos) {
+    long executorNanos, boolean hedged, String spilledFrom) {
   public Answer(InferenceCall call, Decision decision, LaneResult result, boolean degraded, int attempts) {
-    this(call, decision, result, degraded, attempts, 0);
+    this(call, decision, result, degraded, attempts, 0, false, null);
   }
 
   /**
@@ -40,6 +42,8 @@ public record Answer(InferenceCall call, Decision decision, LaneResult result, b
     p.put("executor_ms", executorNanos / 1e6);
     p.put("rule", decision == null ? null : decision.rule());
     p.put("tenant", decision == null ? call.tenant() : decision.tenant());
+    p.put("hedged", hedged);
+    if (spilledFrom != null) p.put("spilled_from", spilledFrom);
     return p;
   }
 }

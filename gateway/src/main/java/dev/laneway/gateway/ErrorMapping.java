@@ -6,12 +6,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The one place typed errors become HTTP statuses (the gRPC mapping will sit beside it).
- *
- * <p>TODO(grpc door): map the routing errors as 401 Unauthorized -> UNAUTHENTICATED, 403 Forbidden ->
- * PERMISSION_DENIED, ConstraintViolated (residency, space) -> FAILED_PRECONDITION, NoRule -> UNAVAILABLE (the
- * message names the constraint in every case). Every family is switched
- * over exhaustively, so a new error kind does not compile until it has a status.
+ * The one place typed errors become HTTP statuses, and (derived from those) gRPC statuses. Every family is switched
+ * over exhaustively, so a new error kind does not compile until it has a status. Overload is a 429 whose reason names
+ * what was full ({@code queue_full}, {@code in_flight_full}, {@code shed}, {@code would_miss_deadline}) and whose
+ * Retry-After is the lane's expected time to work off what is ahead of the request's class (whole seconds, at least
+ * 1).
  */
 public final class ErrorMapping {
   private ErrorMapping() {}
@@ -36,17 +35,29 @@ public final class ErrorMapping {
         case RoutingException.NoRule n -> new HttpError(503, n.getMessage(), 0, "no_rule");
       };
       case LaneException l -> switch (l) {
-        case LaneException.QueueFull q -> new HttpError(429, q.getMessage(), 1, "queue_full");
+        case LaneException.QueueFull q -> new HttpError(429, q.getMessage(), retryAfterSeconds(q.retryAfterNanos()),
+            q.reason().wireName());
         case LaneException.DeadlineExceeded d -> new HttpError(504, d.getMessage(), 0, "deadline_exceeded");
         case LaneException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "lane_unavailable");
+        case LaneException.DeviceFailed f -> new HttpError(503, f.getMessage(), 1, "device_failed");
         case LaneException.InvalidInput i -> new HttpError(400, i.getMessage(), 0, "invalid_input");
       };
       default -> new HttpError(500, "internal error: " + e, 0, "internal");
     };
   }
 
-  /** A gRPC status (Vert.x's enum) and message, with the same reason as {@link #toHttp}. */
-  public record GrpcError(io.vertx.grpc.common.GrpcStatus status, String message, String reason) {}
+  /** Retry-After in whole seconds for an expected wait: rounded up, at least 1, at most an hour. */
+  static int retryAfterSeconds(long waitNanos) {
+    long s = (waitNanos + 999_999_999L) / 1_000_000_000L;
+    return (int) Math.max(1, Math.min(3600, s));
+  }
+
+  /**
+   * A gRPC status (Vert.x's enum) and message, with the same reason as {@link #toHttp}; {@code retryAfterSeconds} as
+   * the HTTP side's Retry-After (a door sends it as the {@code grpc-retry-pushback-ms} trailer on RESOURCE_EXHAUSTED).
+   */
+  public record GrpcError(io.vertx.grpc.common.GrpcStatus status, String message, String reason,
+      int retryAfterSeconds) {}
 
   /**
    * The gRPC side of the same mapping: derived from the HTTP status so the two cannot drift (gRPC's own table of
@@ -55,7 +66,7 @@ public final class ErrorMapping {
   public static GrpcError toGrpc(Throwable error) {
     Throwable e = unwrap(error);
     if (e instanceof java.util.concurrent.CancellationException) {
-      return new GrpcError(io.vertx.grpc.common.GrpcStatus.CANCELLED, "cancelled", "cancelled");
+      return new GrpcError(io.vertx.grpc.common.GrpcStatus.CANCELLED, "cancelled", "cancelled", 0);
     }
     HttpError h = toHttp(e);
     io.vertx.grpc.common.GrpcStatus s = switch (h.status()) {
@@ -69,7 +80,7 @@ public final class ErrorMapping {
       case 501 -> io.vertx.grpc.common.GrpcStatus.UNIMPLEMENTED;
       default -> io.vertx.grpc.common.GrpcStatus.INTERNAL;
     };
-    return new GrpcError(s, h.message(), h.reason());
+    return new GrpcError(s, h.message(), h.reason(), h.retryAfterSeconds());
   }
 
   public static Throwable unwrap(Throwable e) {

@@ -17,14 +17,20 @@ import io.vertx.ext.web.handler.BodyHandler;
  * {@code POST /v2/routing/explain}: the routing decision a request would get, computing nothing. The body is an infer
  * body plus {@code model_name} (and optionally {@code model_version}); {@code inputs} may be left out. Headers count
  * as for infer ({@code x-api-key}, {@code x-laneway-region}, {@code x-laneway-latency-class}). The answer names the
- * matched rule, the candidates in order (with breaker state, EWMA latency and link RTT), and why each other lane was
- * skipped (breaker open, residency, space, not admitted, not selected). Runs on the event loop; never blocks.
+ * matched rule, the candidates in order (with breaker state, expected completion time, EWMA latency and link RTT),
+ * the spill when the preferred lane was passed over (and why), the class's latency budget, when a request would be
+ * hedged, and why each other lane was skipped (breaker open, residency, space, not admitted, not selected). Runs on
+ * the event loop; never blocks; changes no routing state.
  */
 final class ExplainApi {
   private ExplainApi() {}
 
   static void mount(Router r, Gateway gateway, OipRestApi rest, BodyHandler body) {
     r.post("/v2/routing/explain").handler(body).handler(ctx -> explain(ctx, gateway, rest));
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
   }
 
   private static void explain(RoutingContext ctx, Gateway gateway, OipRestApi rest) {
@@ -52,12 +58,23 @@ final class ExplainApi {
       Decision d = gateway.dispatcher().decide(call);
       var topology = gateway.dispatcher().router().topology();
       JsonArray candidates = new JsonArray();
-      for (Candidate c : d.candidates()) {
+      var policy = gateway.dispatcher().router().policy();
+      var hedging = policy.hedging();
+      for (int i = 0; i < d.candidates().size(); i++) {
+        Candidate c = d.candidates().get(i);
         JsonObject o = new JsonObject().put("lane", c.lane()).put("region", c.region()).put("variant", c.variant())
             .put("degraded", c.degraded())
+            .put("estimate_ms", Double.isNaN(c.estimateMs()) ? null : round(c.estimateMs()))
             .put("rtt_ms", topology.rtt(call.clientRegion(), c.region()).toNanos() / 1e6);
         Lane lane = gateway.lanes().find(c.lane()).orElse(null);
-        if (lane instanceof GuardedLane g) o.put("breaker", g.breakerState()).put("ewma_ms", g.ewmaMs());
+        if (lane instanceof GuardedLane g) {
+          o.put("breaker", g.breakerState()).put("ewma_ms", round(g.ewmaMs()));
+          if (i == 0 && hedging.hedges(call.latencyClass()) && d.candidates().size() > 1) {
+            long recent = g.recentLatencyNanos(call.latencyClass(), hedging.quantile());
+            o.put("hedge_after_ms", recent < 0 ? null
+                : round(Math.max(hedging.minDelay().toNanos(), recent) / 1e6));
+          }
+        }
         candidates.add(o);
       }
       JsonArray skipped = new JsonArray();
@@ -66,6 +83,11 @@ final class ExplainApi {
           .put("rule", d.rule()).put("tenant", d.tenant()).put("client_region", call.clientRegion())
           .put("latency_class", call.latencyClass()).put("candidates", candidates).put("skipped", skipped)
           .put("blocked_by", d.blockedBy())
+          .put("latency_budget_ms", policy.latencyBudget(call.latencyClass()).toNanos() / 1e6)
+          .put("spill", d.spill() == null ? null : new JsonObject().put("from", d.spill().from())
+              .put("to", d.spill().to()).put("reason", d.spill().reason())
+              .put("from_ms", round(d.spill().fromMs())).put("to_ms", round(d.spill().toMs())))
+          .put("hedging", hedging.hedges(call.latencyClass()))
           .put("policy", new JsonObject().put("source", gateway.dispatcher().router().policy().source())
               .put("version", gateway.reloader().version()));
       ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toBuffer());

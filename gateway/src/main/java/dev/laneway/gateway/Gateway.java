@@ -321,6 +321,7 @@ public final class Gateway implements AutoCloseable {
       metricsServer.close();
     }
     lanes.drainAndClose(options.drainTimeout().toMillis());
+    dispatcher.close();
     if (remoteNodes != null) remoteNodes.close();
     vertx.close().await();
     telemetry.close();

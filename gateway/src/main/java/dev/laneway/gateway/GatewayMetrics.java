@@ -35,6 +35,7 @@ final class GatewayMetrics {
   static final AttributeKey<String> FROM_LANE = AttributeKey.stringKey("from_lane");
   static final AttributeKey<String> TO_LANE = AttributeKey.stringKey("to_lane");
   static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+  static final AttributeKey<String> CLASS = AttributeKey.stringKey("class");
 
   private final LongCounter requests;
   private final DoubleHistogram requestDuration;

@@ -322,6 +322,8 @@ final class InferenceService {
     p.put("executor_ms", 0.0);
     p.put("rule", decision.rule());
     p.put("tenant", decision.tenant());
+    p.put("hedged", false);
+    if (decision.spill() != null) p.put("spilled_from", decision.spill().from());
     return p;
   }
 }

@@ -102,6 +102,10 @@ final class OipGrpc {
 
   private static void fail(GrpcServerResponse<?, ?> response, Throwable e) {
     ErrorMapping.GrpcError g = ErrorMapping.toGrpc(e);
+    if (g.status() == io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED && g.retryAfterSeconds() > 0) {
+      // gRPC's retry pushback: how long a client should wait before trying again (the REST doors' Retry-After)
+      response.trailers().set("grpc-retry-pushback-ms", Long.toString(g.retryAfterSeconds() * 1000L));
+    }
     response.status(g.status()).statusMessage(g.message()).end();
   }
 

@@ -40,11 +40,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code lane} and {@code latency_class} request parameters (Laneway extensions: a node serves exactly that lane in
  * that class; with {@code remote.lane: ""} neither is sent, and a plain OIP server routes by model and version).
  *
- * <p>Node errors map to {@link LaneException} kinds as dispatch needs them: {@code UNAVAILABLE}, {@code NOT_FOUND},
- * transport failures and other server errors are {@link LaneException.Unavailable} (retry elsewhere, counted by the
- * breaker), {@code RESOURCE_EXHAUSTED} is {@link LaneException.QueueFull}, {@code DEADLINE_EXCEEDED} is
- * {@link LaneException.DeadlineExceeded} when the request's own deadline has passed (else unavailable),
- * {@code INVALID_ARGUMENT} is {@link LaneException.InvalidInput} (the client's error).
+ * <p>Node errors map to {@link LaneException} kinds as dispatch and the breaker need them: a node that cannot be
+ * reached, breaks the call or answers malformed tensors, and {@code UNAVAILABLE}, {@code NOT_FOUND} and other server
+ * errors are {@link LaneException.DeviceFailed} (retry elsewhere, counted by the breaker); {@code RESOURCE_EXHAUSTED}
+ * is {@link LaneException.QueueFull} (the node shed load: not counted; its {@code grpc-retry-pushback-ms} becomes the
+ * Retry-After); {@code DEADLINE_EXCEEDED} is {@link LaneException.DeadlineExceeded} when the request's own deadline
+ * has passed (the node's queue: not counted), else {@link LaneException.Unavailable}; {@code CANCELLED} is
+ * unavailable (not counted); {@code INVALID_ARGUMENT} is {@link LaneException.InvalidInput} (the client's error). A
+ * node that does not answer at all within the deadline plus {@value #DEADLINE_GRACE_MILLIS} ms (a Laneway node answers
+ * at the deadline itself) fails the call as a deadline that passed while executing, which the breaker counts once it
+ * is longer than {@code slow_call}.
+ *
+ * <p>Expected completion ({@link #expectedCompletionNanos}): an EWMA of the queue and compute times the node reports
+ * ({@code queue_ms + compute_ms}), excluding the network; a plain OIP server reports neither, and its lane is ordered
+ * by its observed latency.
  *
  * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior).
  * {@link #infer} is called from any thread and never blocks; its future completes on the client's event loop.
@@ -64,6 +73,8 @@ final class RemoteLane implements Lane {
   private final OpenTelemetry otel;
   private final String remoteLane;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** EWMA of the node-reported queue + compute time, nanos; 0 before the first answer that carried them. */
+  private final java.util.concurrent.atomic.AtomicLong nodeNanos = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
   RemoteLane(LaneSpec spec, Topology topology, io.vertx.core.Vertx vertx, GrpcClient client, OpenTelemetry otel) {
@@ -166,8 +177,10 @@ final class RemoteLane implements Lane {
         long timer = vertx.setTimer(timeoutMillis + DEADLINE_GRACE_MILLIS, t -> {
           if (!result.isDone()) {
             request.cancel();
+            long waited = TimeUnit.MILLISECONDS.toNanos(timeoutMillis + DEADLINE_GRACE_MILLIS);
             result.completeExceptionally(new LaneException.DeadlineExceeded(id(), id() + ": the node at "
-                + spec.remote().address() + " did not answer within the deadline"));
+                + spec.remote().address() + " did not answer within the deadline (+" + DEADLINE_GRACE_MILLIS
+                + " ms)", true, waited, 0));
           }
         });
         result.whenComplete((r, e) -> vertx.cancelTimer(timer));
@@ -177,12 +190,14 @@ final class RemoteLane implements Lane {
       });
       request.send(message).compose(response -> response.last().map(m -> {
         if (response.status() != null && response.status() != GrpcStatus.OK) {
-          throw new CompletionException(error(response.status(), response.statusMessage(), call));
+          throw new CompletionException(error(response.status(), response.statusMessage(), call,
+              pushbackNanos(response.trailers())));
         }
         return m;
       }).recover(e -> {
         if (response.status() != null && response.status() != GrpcStatus.OK) {
-          return io.vertx.core.Future.failedFuture(error(response.status(), response.statusMessage(), call));
+          return io.vertx.core.Future.failedFuture(error(response.status(), response.statusMessage(), call,
+              pushbackNanos(response.trailers())));
         }
         return io.vertx.core.Future.failedFuture(e);
       })).onComplete(done -> {
@@ -204,19 +219,38 @@ final class RemoteLane implements Lane {
   }
 
   private LaneException unavailable(String what, Throwable cause) {
-    return new LaneException.Unavailable(id(), id() + ": node " + spec.remote().address() + ": " + what, cause);
+    return new LaneException.DeviceFailed(id(), id() + ": node " + spec.remote().address() + ": " + what, cause);
   }
 
-  /** The node's gRPC status as the lane exception dispatch acts on. */
-  LaneException error(GrpcStatus status, String message, LaneCall call) {
+  /** The node's {@code grpc-retry-pushback-ms} trailer in nanoseconds, 0 when absent or malformed. */
+  static long pushbackNanos(io.vertx.core.MultiMap trailers) {
+    String v = trailers == null ? null : trailers.get("grpc-retry-pushback-ms");
+    if (v == null) return 0;
+    try {
+      return TimeUnit.MILLISECONDS.toNanos(Math.max(0, Long.parseLong(v.trim())));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** The node's gRPC status as the lane exception dispatch and the breaker act on. */
+  LaneException error(GrpcStatus status, String message, LaneCall call, long pushbackNanos) {
     String m = id() + ": node " + spec.remote().address() + ": " + status.name() + ": " + message;
     return switch (status) {
       case INVALID_ARGUMENT -> new LaneException.InvalidInput(id(), m);
-      case RESOURCE_EXHAUSTED -> new LaneException.QueueFull(id(), m);
+      case RESOURCE_EXHAUSTED -> new LaneException.QueueFull(id(), m, LaneException.QueueFull.Reason.QUEUE_FULL,
+          pushbackNanos);
       case DEADLINE_EXCEEDED -> call.deadlineNanos() - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(5)
           ? new LaneException.DeadlineExceeded(id(), m) : new LaneException.Unavailable(id(), m, null);
-      default -> new LaneException.Unavailable(id(), m, null);
+      case CANCELLED -> new LaneException.Unavailable(id(), m, null);
+      default -> new LaneException.DeviceFailed(id(), m, null);
     };
+  }
+
+  @Override
+  public long expectedCompletionNanos(String latencyClass, int texts) {
+    long n = nodeNanos.get();
+    return n == 0 ? -1 : n;
   }
 
   private LaneResult decode(ModelInferResponse r, LaneCall call, long tookNanos) {
@@ -245,6 +279,8 @@ final class RemoteLane implements Lane {
     String device = string(p, "device", spec.remote().address());
     double queueMs = number(p, "queue_ms");
     double computeMs = number(p, "compute_ms");
+    long nodeTook = (long) ((queueMs + computeMs) * 1e6);
+    if (nodeTook > 0) nodeNanos.updateAndGet(cur -> cur == 0 ? nodeTook : cur + (nodeTook - cur) / 5);
     return new LaneResult(vectors, tokenCounts(p, n), id(), string(p, "region", spec.region()), device,
         string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
         r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),

@@ -1,5 +1,6 @@
 package dev.laneway.gateway;
 
+import static dev.laneway.gateway.GatewayMetrics.CLASS;
 import static dev.laneway.gateway.GatewayMetrics.FROM_LANE;
 import static dev.laneway.gateway.GatewayMetrics.LANE;
 import static dev.laneway.gateway.GatewayMetrics.MODEL;
@@ -19,7 +20,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Routing and lane-health metrics, on the Meter {@code dev.laneway.routing}: fallbacks, degraded answers, refusals by
- * reason, breaker state per lane, policy version and reloads. Labels are bounded (model, variant, lane, region,
+ * reason, spills, hedges, breaker state per lane, policy version and reloads. Labels are bounded (model, variant, lane, region,
  * reason): never a tenant key. Counters are recorded by {@link Dispatcher} and the reloader from any thread.
  */
 final class RoutingMetrics {
@@ -27,6 +28,8 @@ final class RoutingMetrics {
   private final LongCounter degraded;
   private final LongCounter refusals;
   private final LongCounter reloads;
+  private final LongCounter spills;
+  private final LongCounter hedges;
   private final dev.laneway.observability.Labels models;
 
   RoutingMetrics(Meter meter, Lanes lanes, LongSupplier policyVersion) {
@@ -38,6 +41,12 @@ final class RoutingMetrics {
     refusals = meter.counterBuilder("laneway.refusals")
         .setDescription("Requests refused before reaching a lane: residency, space, unauthorized, forbidden, no_rule")
         .build();
+    spills = meter.counterBuilder("laneway.spills")
+        .setDescription("Requests routed off the policy's preferred lane because its expected completion time broke "
+            + "the class's budget or the margin (spillover)").build();
+    hedges = meter.counterBuilder("laneway.hedges")
+        .setDescription("Hedged requests, by outcome: sent, won (the hedge answered first), lost (the first lane did), "
+            + "denied (over the hedge budget)").build();
     reloads = meter.counterBuilder("laneway.policy.reloads")
         .setDescription("Policy/topology reloads, by outcome (ok or refused)").build();
     meter.gaugeBuilder("laneway.policy.version").ofLongs()
@@ -60,6 +69,14 @@ final class RoutingMetrics {
 
   void degraded(String model, String variant, String lane, String region) {
     degraded.add(1, Attributes.of(MODEL, models.bound(model), VARIANT, variant, LANE, lane, REGION, region));
+  }
+
+  void spilled(String model, String fromLane, String toLane, String latencyClass) {
+    spills.add(1, Attributes.of(MODEL, models.bound(model), FROM_LANE, fromLane, TO_LANE, toLane, CLASS, latencyClass));
+  }
+
+  void hedge(String model, String latencyClass, String outcome) {
+    hedges.add(1, Attributes.of(MODEL, models.bound(model), CLASS, latencyClass, OUTCOME, outcome));
   }
 
   void refused(String model, String reason) {

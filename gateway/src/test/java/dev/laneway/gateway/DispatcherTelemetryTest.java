@@ -101,7 +101,7 @@ class DispatcherTelemetryTest {
     assertEquals(2, attempts.size(), spans.toString());
     SpanData failed = attempts.stream().filter(s -> "hk-npu".equals(s.getAttributes().get(AttributeKey.stringKey("lane"))))
         .findFirst().orElseThrow();
-    assertEquals("unavailable", failed.getAttributes().get(AttributeKey.stringKey("outcome")));
+    assertEquals("device_failed", failed.getAttributes().get(AttributeKey.stringKey("outcome")));
     assertEquals("exception", failed.getEvents().get(0).getName());
     assertEquals(parent.getSpanContext().getSpanId(), failed.getParentSpanId());
     SpanData ok = attempts.stream().filter(s -> "hk-general".equals(s.getAttributes().get(AttributeKey.stringKey("lane"))))

@@ -1,5 +1,7 @@
 package dev.laneway.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,34 +46,47 @@ class RemoteLaneErrorsTest {
 
   @Test
   void invalidArgument_isTheClientsError() {
-    LaneException e = LANE.error(GrpcStatus.INVALID_ARGUMENT, "bad", call(Long.MAX_VALUE));
+    LaneException e = LANE.error(GrpcStatus.INVALID_ARGUMENT, "bad", call(Long.MAX_VALUE), 0);
     assertInstanceOf(LaneException.InvalidInput.class, e);
   }
 
   @Test
   void resourceExhausted_isFull_andRetriedElsewhere() {
-    LaneException e = LANE.error(GrpcStatus.RESOURCE_EXHAUSTED, "full", call(Long.MAX_VALUE));
-    assertInstanceOf(LaneException.QueueFull.class, e);
+    LaneException e = LANE.error(GrpcStatus.RESOURCE_EXHAUSTED, "full", call(Long.MAX_VALUE),
+        TimeUnit.SECONDS.toNanos(3));
+    LaneException.QueueFull full = assertInstanceOf(LaneException.QueueFull.class, e);
     assertTrue(e.retryElsewhere());
+    assertEquals(TimeUnit.SECONDS.toNanos(3), full.retryAfterNanos(), "the node's pushback is the Retry-After");
+    assertFalse(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()),
+        "a node shedding load is not a failing device");
   }
 
   @Test
   void deadlineExceeded_isTheDeadline_whenTheRequestsTimeIsUp_elseUnavailable() {
     assertInstanceOf(LaneException.DeadlineExceeded.class,
-        LANE.error(GrpcStatus.DEADLINE_EXCEEDED, "late", call(System.nanoTime())));
+        LANE.error(GrpcStatus.DEADLINE_EXCEEDED, "late", call(System.nanoTime()), 0));
     LaneException early = LANE.error(GrpcStatus.DEADLINE_EXCEEDED, "node's own timeout",
-        call(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+        call(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)), 0);
     assertInstanceOf(LaneException.Unavailable.class, early);
     assertTrue(early.retryElsewhere());
   }
 
   @ParameterizedTest
-  @EnumSource(value = GrpcStatus.class, names = {"UNAVAILABLE", "NOT_FOUND", "INTERNAL", "UNKNOWN", "CANCELLED"})
-  void otherStatuses_areUnavailable_andNameTheNode(GrpcStatus status) {
-    LaneException e = LANE.error(status, "why", call(Long.MAX_VALUE));
+  @EnumSource(value = GrpcStatus.class, names = {"UNAVAILABLE", "NOT_FOUND", "INTERNAL", "UNKNOWN"})
+  void serverErrors_areTheNodeFailing_countedByTheBreaker_andNameTheNode(GrpcStatus status) {
+    LaneException e = LANE.error(status, "why", call(Long.MAX_VALUE), 0);
+    assertInstanceOf(LaneException.DeviceFailed.class, e);
+    assertTrue(e.retryElsewhere());
+    assertTrue(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
+    assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains(status.name()), e.getMessage());
+  }
+
+  @Test
+  void cancelled_isUnavailable_notTheDevice() {
+    LaneException e = LANE.error(GrpcStatus.CANCELLED, "why", call(Long.MAX_VALUE), 0);
     assertInstanceOf(LaneException.Unavailable.class, e);
     assertTrue(e.retryElsewhere());
-    assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains(status.name()), e.getMessage());
+    assertFalse(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
   }
 
   @Test
@@ -79,6 +94,6 @@ class RemoteLaneErrorsTest {
     var f = LANE.infer(call(System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
     Throwable e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
         () -> f.get(10, TimeUnit.SECONDS)).getCause();
-    assertInstanceOf(LaneException.Unavailable.class, e);
+    assertInstanceOf(LaneException.DeviceFailed.class, e);
   }
 }

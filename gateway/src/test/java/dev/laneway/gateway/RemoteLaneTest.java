@@ -112,7 +112,7 @@ class RemoteLaneTest {
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\","
         + "\"data\":[\"too late\"]}],\"parameters\":{\"timeout\":50000}}", "intl", null);
     assertEquals(504, r.statusCode(), r.body());
-    assertTrue(r.body().contains("DEADLINE_EXCEEDED") && r.body().contains("injected latency"),
+    assertTrue(r.body().contains("DEADLINE_EXCEEDED") && r.body().contains("injected device latency"),
         "the node's own deadline error, not the gateway's guard: " + r.body());
     assertFalse(r.body().contains("did not answer within the deadline"), r.body());
   }
