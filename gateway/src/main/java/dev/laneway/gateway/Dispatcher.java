@@ -440,6 +440,13 @@ public final class Dispatcher {
     }
 
     @Override
+    public double waitMs(String id, String latencyClass) {
+      Lane l = lanes.find(id).orElse(null);
+      long nanos = l == null ? -1 : l.expectedWaitNanos(latencyClass);
+      return nanos < 0 ? Double.NaN : nanos / 1e6;
+    }
+
+    @Override
     public boolean spilling(String id, String latencyClass) {
       return spill.spilling(id, latencyClass);
     }

@@ -52,8 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is longer than {@code slow_call}.
  *
  * <p>Expected completion ({@link #expectedCompletionNanos}): an EWMA of the queue and compute times the node reports
- * ({@code queue_ms + compute_ms}), excluding the network; a plain OIP server reports neither, and its lane is ordered
- * by its observed latency.
+ * ({@code queue_ms + compute_ms}), excluding the network, and of the queue time alone ({@link #expectedWaitNanos}); a
+ * plain OIP server reports neither, and its lane is ordered by its observed latency.
  *
  * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior).
  * {@link #infer} is called from any thread and never blocks; its future completes on the client's event loop.
@@ -75,6 +75,8 @@ final class RemoteLane implements Lane {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** EWMA of the node-reported queue + compute time, nanos; 0 before the first answer that carried them. */
   private final java.util.concurrent.atomic.AtomicLong nodeNanos = new java.util.concurrent.atomic.AtomicLong();
+  /** EWMA of the node-reported queue time alone, nanos. */
+  private final java.util.concurrent.atomic.AtomicLong nodeQueueNanos = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
   RemoteLane(LaneSpec spec, Topology topology, io.vertx.core.Vertx vertx, GrpcClient client, OpenTelemetry otel) {
@@ -253,6 +255,11 @@ final class RemoteLane implements Lane {
     return n == 0 ? -1 : n;
   }
 
+  @Override
+  public long expectedWaitNanos(String latencyClass) {
+    return nodeNanos.get() == 0 ? -1 : nodeQueueNanos.get();
+  }
+
   private LaneResult decode(ModelInferResponse r, LaneCall call, long tookNanos) {
     if (r.getOutputsCount() < 1) throw new IllegalStateException("no output tensor");
     ModelInferResponse.InferOutputTensor out = r.getOutputs(0);
@@ -280,7 +287,12 @@ final class RemoteLane implements Lane {
     double queueMs = number(p, "queue_ms");
     double computeMs = number(p, "compute_ms");
     long nodeTook = (long) ((queueMs + computeMs) * 1e6);
-    if (nodeTook > 0) nodeNanos.updateAndGet(cur -> cur == 0 ? nodeTook : cur + (nodeTook - cur) / 5);
+    if (nodeTook > 0) {
+      long queued = (long) (queueMs * 1e6);
+      boolean first = nodeNanos.get() == 0;
+      nodeNanos.updateAndGet(cur -> cur == 0 ? nodeTook : cur + (nodeTook - cur) / 5);
+      nodeQueueNanos.updateAndGet(cur -> first ? queued : cur + (queued - cur) / 5);
+    }
     return new LaneResult(vectors, tokenCounts(p, n), id(), string(p, "region", spec.region()), device,
         string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
         r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),

@@ -133,6 +133,16 @@ class DeployManifestsTest {
   }
 
   @Test
+  void docsExamples_loadWithLanewaysOwnLoaders() throws Exception {
+    Path dir = Path.of("..", "docs", "examples");
+    if (!Files.isDirectory(dir)) dir = Path.of("docs", "examples");
+    Topology t = dev.laneway.topology.TopologyLoader.load(dir.resolve("topology.yaml"));
+    var policy = PolicyLoader.load(dir.resolve("policy.yaml"), t);
+    assertTrue(policy.hedging().enabled(), "the example shows every overload key");
+    assertEquals(java.time.Duration.ofMillis(50), policy.latencyBudget("interactive"));
+  }
+
+  @Test
   void deployments_mountDeclaredConfigMaps_andArgsParse_andProbesHitHealth_andGraceOutlastsDrain() {
     for (Deployment d : all(Deployment.class)) {
       String name = d.getMetadata().getName();

@@ -310,6 +310,11 @@ public final class GuardedLane implements Lane {
     return e + injected;
   }
 
+  @Override
+  public long expectedWaitNanos(String latencyClass) {
+    return inner.expectedWaitNanos(latencyClass);
+  }
+
   public Lane inner() {
     return inner;
   }

@@ -41,6 +41,14 @@ public interface Lane extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * The waiting part of {@link #expectedCompletionNanos}: the work queued (and running) ahead of a call of this latency
+   * class, in nanoseconds; 0 on an idle lane; -1 when the lane cannot tell. Routing judges saturation by it.
+   */
+  default long expectedWaitNanos(String latencyClass) {
+    return -1;
+  }
+
   /** Stops taking work, finishes what was accepted (up to the timeout), releases devices. */
   void drainAndClose(long timeoutMillis);
 

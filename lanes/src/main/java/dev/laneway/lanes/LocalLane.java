@@ -200,6 +200,11 @@ public final class LocalLane implements Lane {
     return executor.expectedCompletionNanos(Priority.parse(latencyClass), texts);
   }
 
+  @Override
+  public long expectedWaitNanos(String latencyClass) {
+    return executor.expectedWaitNanos(Priority.parse(latencyClass));
+  }
+
   /** Items of a class held in the lane's queue (queued or waiting for the tokenizer). */
   public int queueDepth(String latencyClass) {
     return executor.queueDepth(Priority.parse(latencyClass));

@@ -33,6 +33,16 @@ public interface LaneHealth {
   }
 
   /**
+   * The part of {@link #estimateMs} that is waiting: the work queued (and running) ahead of a request of this latency
+   * class, in milliseconds; 0 on an idle lane. {@link Double#NaN} when unknown: the router then takes the whole
+   * estimate as waiting. Spillover judges saturation by it, so a lane that is merely slower than the next one (an NPU
+   * whose single batch takes longer) keeps the requests its policy gives it while its queue is empty. Default NaN.
+   */
+  default double waitMs(String lane, String latencyClass) {
+    return Double.NaN;
+  }
+
+  /**
    * Whether the lane is spilling this latency class: the last decisions for the class moved its requests off the lane.
    * The caller keeps this state from the {@link Decision#spill()}s it saw (routing stays pure); while true, the
    * router scales the spill thresholds by {@link Spillover#recover()} (hysteresis). Default false.

@@ -36,17 +36,20 @@ import java.util.SplittableRandom;
  * <p>Spillover takes the saturation-aware view of the Gateway API Inference Extension's endpoint picker, which scores
  * model servers by their queue instead of trusting a static preference: the policy's preferred lane (the first
  * candidate) keeps the request unless its expected completion time {@code ep} (estimate + round-trip time, as the
- * client sees it) breaks the class's budget {@code B} while the next candidate's {@code en} is lower, or the lane
- * itself is saturated: its own estimate {@code qp} (without the network) exceeds {@code margin × qn + min_gain}, where
- * {@code qn} is the next lane's own estimate. Then the next candidate goes first and the preferred one second, both
- * {@code degraded}, and {@link Decision#spill()} says why. Spilling needs both estimates known, and the next lane
- * better end to end ({@code en < ep}). The margin compares the lanes without the network so that a rule that prefers
- * a remote lane keeps it while that lane keeps up: the policy chose it, and only its budget or its saturation
- * overrides the choice. Because a spill
+ * client sees it) breaks the class's budget {@code B} while the next candidate's {@code en} is lower, or the lane is
+ * saturated: the work queued ahead of the class, {@code wp} ({@link LaneHealth#waitMs}), exceeds
+ * {@code margin × qn + min_gain}, where {@code qn} is the next lane's own estimate (without the network). Then the
+ * next candidate goes first and the preferred one second, both {@code degraded}, and {@link Decision#spill()} says
+ * why. Spilling needs both estimates known, and the next lane better end to end ({@code en < ep}). The margin looks at
+ * the queue, not the whole estimate, so a lane that is merely slower than the next (an NPU whose single batch takes
+ * longer, or a remote lane the rule prefers) keeps what its policy gives it while it keeps up: only its budget or its
+ * saturation overrides the choice. Because a spill
  * drains the preferred lane's queue, its estimate drops at once; without hysteresis the next request would go back,
  * refill it and spill again, flapping with every decision. So while the caller reports the lane as
- * {@link LaneHealth#spilling spilling} the class, both thresholds are multiplied by {@code recover}: the lane takes the
- * class back only once its estimate is well under them (a Schmitt trigger).
+ * {@link LaneHealth#spilling spilling} the class, both thresholds on its waiting are multiplied by {@code recover} (the
+ * budget's as the waiting it leaves the lane, {@code B − (ep − wp)}): the lane takes the class back only once its queue
+ * is well under them (a Schmitt trigger), and always once its queue is empty (unless even an idle lane breaks the
+ * budget).
  *
  * <p>A snapshot of one topology and one policy: immutable, and {@link #decide} is pure (the same inputs, seed and
  * health answers give the same decision); safe from any thread, called on the caller's thread. Reload builds a new
@@ -214,21 +217,33 @@ public final class Router {
     if (Double.isNaN(ep) || Double.isNaN(en) || !(en < ep)) return null;
     double qp = ep - millis(topology.rtt(request.clientRegion(), p.region()));
     double qn = en - millis(topology.rtt(request.clientRegion(), n.region()));
+    double known = health.waitMs(p.lane(), latencyClass);
+    double wp = Double.isNaN(known) ? qp : Math.min(qp, Math.max(0, known));
     Duration budget = policy.latencyBudget(latencyClass);
-    double s = health.spilling(p.lane(), latencyClass) ? config.recover() : 1.0;
-    String hysteresis = s < 1.0 ? " (spilling: thresholds × " + config.recover() + ")" : "";
+    // the waiting the budget leaves the preferred lane: its estimate breaks the budget exactly when wp exceeds this
+    double headroom = millis(budget) - (ep - wp);
+    double marginWait = config.margin() * qn + millis(config.minGain());
+    boolean spilling = health.spilling(p.lane(), latencyClass);
+    double s = spilling ? config.recover() : 1.0;
+    String hysteresis = spilling ? " (spilling: thresholds × " + config.recover() + ")" : "";
+    String waiting = Double.isNaN(known) ? "lane estimate " : "queued ";
     String reason;
-    if (ep > s * millis(budget)) {
-      reason = "estimate " + ms(ep) + " breaks the " + latencyClass + " budget of " + ms(budget) + " (next: " + ms(en)
-          + ")" + hysteresis;
-    } else if (qp > s * (config.margin() * qn + millis(config.minGain()))) {
-      reason = "lane estimate " + ms(qp) + " exceeds " + config.margin() + " × next " + ms(qn) + " + "
-          + ms(config.minGain()) + hysteresis;
+    if (wp > s * headroom) {
+      reason = !spilling || Double.isNaN(known)
+          ? "estimate " + ms(ep) + " breaks the " + latencyClass + " budget of " + ms(budget) + " (next: " + ms(en)
+              + ")" + hysteresis
+          : "queued " + ms(wp) + " exceeds " + config.recover() + " × the " + ms(Math.max(0, headroom))
+              + " of waiting the " + latencyClass + " budget of " + ms(budget) + " leaves (next: " + ms(en) + ")"
+              + hysteresis;
+    } else if (wp > s * marginWait) {
+      reason = waiting + ms(wp) + " exceeds " + config.margin() + " × next " + ms(qn) + " + " + ms(config.minGain())
+          + hysteresis;
     } else {
       return null;
     }
     return new Spill(p.lane(), n.lane(), reason, ep, en);
   }
+
 
   private static double millis(Duration d) {
     return d.toNanos() / 1e6;

@@ -179,10 +179,22 @@ class RouterTest {
           variants: [{name: fp32, onnx: classpath:m.onnx, tokenizer: classpath:t.json}]
       """.getBytes(StandardCharsets.UTF_8)), "five.yaml");
 
-  /** Estimates per lane (absent: unknown, NaN) and the lanes the caller reports as spilling; every lane up. */
-  record Health(Map<String, Double> estimates, Set<String> spilling) implements LaneHealth {
+  /**
+   * Estimates per lane (absent: unknown, NaN), the waiting part of them (absent: unknown) and the lanes the caller
+   * reports as spilling; every lane up.
+   */
+  record Health(Map<String, Double> estimates, Set<String> spilling, Map<String, Double> waits) implements LaneHealth {
     Health(Map<String, Double> estimates) {
       this(estimates, Set.of());
+    }
+
+    Health(Map<String, Double> estimates, Set<String> spilling) {
+      this(estimates, spilling, Map.of());
+    }
+
+    @Override
+    public double waitMs(String lane, String latencyClass) {
+      return waits.getOrDefault(lane, Double.NaN);
     }
 
     @Override
@@ -425,6 +437,51 @@ class RouterTest {
     assertEquals(List.of("hk-general", "intl-general"), lanes(far));
     assertTrue(far.spill().reason().startsWith("estimate 55.0 ms breaks the interactive budget of 50 ms"),
         far.spill().reason());
+  }
+
+  @Test
+  void decide_aSlowerButIdlePreferredLaneKeepsItsRequests_aQueuedOneSpills() {
+    Router r = five("rules: [{name: r, lanes: [{lane: a}, {lane: b}]}]");
+    // a's own batch takes 20 ms where b's takes 5 (an NPU that is slower per call), nothing queued: kept, although
+    // 20 > 2 × 5 + 5 = 15 (the margin judges the queue, not the lane's speed)
+    Decision idle = r.decide(request("m", "standard", "hk", 1, 0),
+        new Health(Map.of("a", 20.0, "b", 5.0), Set.of(), Map.of("a", 0.0, "b", 0.0)));
+    assertEquals(List.of("a", "b"), lanes(idle));
+    assertNull(idle.spill());
+    // 16 ms of it queued: 16 > 15, saturated
+    Decision queued = r.decide(request("m", "standard", "hk", 1, 0),
+        new Health(Map.of("a", 36.0, "b", 5.0), Set.of(), Map.of("a", 16.0, "b", 0.0)));
+    assertEquals(List.of("b", "a"), lanes(queued));
+    assertEquals("queued 16.0 ms exceeds 2.0 × next 5.0 ms + 5 ms", queued.spill().reason());
+  }
+
+  @Test
+  void decide_aSpillingLaneTakesTheClassBackOnceItsQueueDrains_evenWhenSlowerThanTheRecoveredThreshold() {
+    Router r = five("rules: [{name: r, lanes: [{lane: a}, {lane: b}]}]");
+    // spilling: thresholds × 0.5, so the margin's is 0.5 × (2 × 5 + 5) = 7.5 ms of queue. a's idle estimate (20 ms)
+    // is above that, but what the hysteresis judges is its queue: 8 ms queued keeps it spilling, 7 ms does not
+    Decision still = r.decide(request("m", "standard", "hk", 1, 0),
+        new Health(Map.of("a", 28.0, "b", 5.0), Set.of("a"), Map.of("a", 8.0)));
+    assertEquals(List.of("b", "a"), lanes(still));
+    assertEquals("queued 8.0 ms exceeds 2.0 × next 5.0 ms + 5 ms (spilling: thresholds × 0.5)", still.spill().reason());
+    Decision back = r.decide(request("m", "standard", "hk", 1, 0),
+        new Health(Map.of("a", 27.0, "b", 5.0), Set.of("a"), Map.of("a", 7.0)));
+    assertEquals(List.of("a", "b"), lanes(back));
+    assertNull(back.spill());
+    // the budget's threshold too: interactive 50 ms leaves a lane whose own compute is 30 ms 20 ms of waiting; while
+    // spilling, 0.5 × 20 = 10 ms: 11 ms queued keeps it off, an empty queue brings it back
+    Decision budget = r.decide(request("m", "interactive", "hk", 1, 0),
+        new Health(Map.of("a", 41.0, "b", 5.0), Set.of("a"), Map.of("a", 11.0)));
+    assertEquals(List.of("b", "a"), lanes(budget));
+    assertEquals("queued 11.0 ms exceeds 0.5 × the 20.0 ms of waiting the interactive budget of 50 ms leaves (next: "
+        + "5.0 ms) (spilling: thresholds × 0.5)", budget.spill().reason());
+    Decision drained = r.decide(request("m", "interactive", "hk", 1, 0),
+        new Health(Map.of("a", 30.0, "b", 5.0), Set.of("a"), Map.of("a", 0.0)));
+    assertNull(drained.spill());
+    // a lane that breaks the budget even idle stays off the class while the next lane is faster
+    Decision neverMeets = r.decide(request("m", "interactive", "hk", 1, 0),
+        new Health(Map.of("a", 60.0, "b", 5.0), Set.of("a"), Map.of("a", 0.0)));
+    assertEquals(List.of("b", "a"), lanes(neverMeets));
   }
 
   @Test
