@@ -314,13 +314,22 @@ public final class LaneExecutor implements AutoCloseable {
         }
         ArrayList<Item> queue = queues.get(q);
         while (freed < need && !queue.isEmpty()) {
-          Pending newest = queue.getLast().pending;
-          while (!queue.isEmpty() && queue.getLast().pending == newest) {
-            Item item = queue.removeLast();
-            queuedCost.addAndGet(q.ordinal(), -item.cost);
-            freed++;
+          // newest by arrival (requests tokenised by two threads may have queued out of order)
+          Pending newest = queue.getFirst().pending;
+          for (Item item : queue) {
+            if (item.pending.sequence > newest.sequence) newest = item.pending;
           }
-          victims.add(newest);
+          Pending victim = newest;
+          long[] cost = new long[1];
+          int before = queue.size();
+          queue.removeIf(item -> {
+            if (item.pending != victim) return false;
+            cost[0] += item.cost;
+            return true;
+          });
+          queuedCost.addAndGet(q.ordinal(), -cost[0]);
+          freed += before - queue.size();
+          victims.add(victim);
         }
       }
     } finally {
