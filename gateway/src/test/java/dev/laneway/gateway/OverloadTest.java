@@ -49,6 +49,11 @@ class OverloadTest {
         - name: gpu-first
           lanes: [{class: general, region: client}, {class: general, region: any}]
       """;
+  static final String GPU_FIRST = """
+      rules:
+        - name: gpu-first
+          lanes: [{class: general, region: client}, {class: general, region: any}]
+      """;
   @TempDir static Path dir;
   static Path policy;
   static Gateway gateway;
@@ -126,15 +131,11 @@ class OverloadTest {
 
   @Test
   void batchFlood_everyInteractiveRequestIsAnswered_batchGetsTyped429s_noBreakerMoves() throws Exception {
-    usePolicy(INTERACTIVE_NPU_FIRST.replace("""
-        - name: interactive-int8-npu
-          match: {version: int8, latency_class: interactive}
-          lanes: [{class: specialised, region: client}]
-          then: gpu-first
-        """, "")); // both classes on the general lanes: the flood and the probe share them
+    usePolicy(GPU_FIRST); // both classes on the general lanes: the flood and the probe share them
     Map<String, List<String>> before = breakerHistories();
-    // the flood: 150 batch requests of 4 texts always outstanding, each with a 40 ms deadline, so work expires in
-    // the queue or is refused as unable to meet it, on top of the gate's batch share (12 of 16 per lane) overflowing
+    // the flood: 150 batch requests of 4 texts always outstanding. Half have a 5 s deadline and hold the lanes (the
+    // gate's batch share, 12 of 16 per lane, stays full); half have 40 ms, so work expires in the queue or is refused
+    // at once as unable to meet it
     Semaphore outstanding = new Semaphore(150);
     AtomicBoolean flooding = new AtomicBoolean(true);
     Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
@@ -149,7 +150,8 @@ class OverloadTest {
         } catch (InterruptedException e) {
           return;
         }
-        FLOOD.sendAsync(request(body("flood " + i++, "batch", 40_000, 4)), HttpResponse.BodyHandlers.ofString())
+        long timeout = i % 2 == 0 ? 5_000_000 : 40_000;
+        FLOOD.sendAsync(request(body("flood " + i++, "batch", timeout, 4)), HttpResponse.BodyHandlers.ofString())
             .whenComplete((r, e) -> {
               outstanding.release();
               if (e != null) {
@@ -173,13 +175,18 @@ class OverloadTest {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (statuses.getOrDefault(429, new AtomicInteger()).get() < 100 && System.nanoTime() < until) Thread.sleep(5);
     assertTrue(statuses.getOrDefault(429, new AtomicInteger()).get() >= 100, "the flood overflows: " + statuses);
-    // meanwhile, one client sends interactive requests one at a time: every one is answered
-    List<Integer> interactive = new ArrayList<>();
+    // meanwhile, one client sends interactive requests one at a time: every one is answered by its first choice,
+    // hk-general, whose gate batch work fills to its share (12 of 16) and no further
+    int batchHeldMax = 0;
     for (int i = 0; i < 25; i++) {
+      batchHeldMax = Math.max(batchHeldMax, guarded("hk-general").admittedInFlight("batch"));
       HttpResponse<String> r = post(body("interactive probe " + i, "interactive", 0, 1));
-      interactive.add(r.statusCode());
       assertEquals(200, r.statusCode(), "interactive probe " + i + " during the flood: " + r.body());
+      JsonObject p = new JsonObject(r.body()).getJsonObject("parameters");
+      assertEquals("hk-general", p.getString("lane"), "probe " + i + " kept its first choice: " + p);
+      assertFalse(p.getBoolean("degraded"), "probe " + i + ": " + p);
     }
+    assertEquals(12, batchHeldMax, "the flood held batch's whole share of hk-general, and no more");
     flooding.set(false);
     flood.join();
     assertTrue(outstanding.tryAcquire(150, 60, TimeUnit.SECONDS), "every flood request answered (none hung)");
