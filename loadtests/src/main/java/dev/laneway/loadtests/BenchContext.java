@@ -177,6 +177,9 @@ public final class BenchContext {
     if (!r.lanes().isEmpty()) o.put("lanes", new JsonObject(Map.copyOf(r.lanes())));
     if (!r.regions().isEmpty()) o.put("regions", new JsonObject(Map.copyOf(r.regions())));
     if (r.degraded() > 0) o.put("degraded", r.degraded());
+    if (r.spilled() > 0) o.put("spilled", r.spilled());
+    if (r.hedged() > 0) o.put("hedged", r.hedged());
+    if (!r.retryAfter().isEmpty()) o.put("retry_after", new JsonObject(Map.copyOf(r.retryAfter())));
     if (r.overhead().getTotalCount() > 0) o.put("overhead_p50_ms", round(Recording.ms(r.overhead(), 50)));
     return o;
   }
