@@ -45,9 +45,16 @@ public final class BenchContext {
   }
 
   public GatewayProcess startGateway() {
+    return startGateway(List.of());
+  }
+
+  /** As {@link #startGateway()}, with the scenario's own gateway options after {@code --gateway-arg}'s. */
+  public GatewayProcess startGateway(List<String> scenarioArgs) {
     Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-gateway.log");
     progress.println("[bench] starting a gateway (log " + log + ") ...");
-    GatewayProcess g = GatewayProcess.start(options.gatewayArgs(), log, 180);
+    List<String> args = new java.util.ArrayList<>(options.gatewayArgs());
+    args.addAll(scenarioArgs);
+    GatewayProcess g = GatewayProcess.start(args, log, 180);
     progress.println("[bench] gateway ready: " + g.describe());
     return g;
   }
