@@ -40,8 +40,11 @@ import org.HdrHistogram.Histogram;
  * bursts), recorded as {@code fault.mode}.
  *
  * <p>The flood's HTTP client: HTTP/1.1 carries one request per connection at a time, and a gateway that queues the
- * flood holds each request up to its deadline, so that pool has rate x deadline x 1.25 connections (at least 256);
- * {@code max_outstanding} under {@code flood_pool} shows that no request waited for a connection. Phase 2 uses it too.
+ * flood holds each request up to its deadline, and longer when it is short of CPU (seen: 6 s with a 1 s deadline), so
+ * that pool has a connection for every request the bench would wait for: rate x the bench's grace (max(5 s, 3 x
+ * deadline)), at least 256, at most 8192. {@code max_outstanding} under {@code flood_pool} shows that no request
+ * waited for a connection. Phase 2 uses it too. Phase 1b also reports the CPU the gateway and this process (the load
+ * generator) used: they share the machine's cores.
  *
  * <p>Threads: the caller's thread runs the phases; phase 1b runs its two loads on two threads; a {@link LaneSampler}
  * reads the lanes once a second on its own; the emulated fault toggles on its own.
@@ -97,7 +100,7 @@ final class OverloadScenario implements Scenario {
       JsonObject spill;
       try (Http floodHttp = new Http("127.0.0.1", g.httpPort(), 30_000, pool)) {
         RestJsonClient floodClient = new RestJsonClient(floodHttp);
-        flood = batchFlood(ctx, client, floodClient, pool, admin, policy, cGen, seconds);
+        flood = batchFlood(ctx, g.pid(), client, floodClient, pool, admin, policy, cGen, seconds);
         spill = spillover(ctx, floodClient, admin, policy, cNpu, cGen, spillRate, seconds);
       }
       JsonObject hedge = hedging(ctx, client, admin, policy, cNpu, seconds);
@@ -128,8 +131,8 @@ final class OverloadScenario implements Scenario {
    * Phase 1: the interactive probe alone (1a), then with the batch flood (1b); breaker transitions of any lane stamped
    * between the start of 1b and its last answer, from the lanes read once a second during it and once after.
    */
-  private static JsonObject batchFlood(BenchContext ctx, InferClient probe, InferClient flood, int pool,
-      AdminClient admin, PolicyFile policy, double capacity, int seconds) {
+  private static JsonObject batchFlood(BenchContext ctx, long gatewayPid, InferClient probe, InferClient flood,
+      int pool, AdminClient admin, PolicyFile policy, double capacity, int seconds) {
     double probeRate = Math.max(5, PROBE_SHARE * capacity); // at least a few answers per second, even in --smoke
     double floodRate = FLOOD_FACTOR * capacity;
     JsonObject p = new JsonObject().put("policy", policy.apply("", admin))
@@ -146,6 +149,10 @@ final class OverloadScenario implements Scenario {
     JsonObject before = admin.lanes();
     AtomicLong outstanding = new AtomicLong();
     AtomicLong maxOutstanding = new AtomicLong();
+    long me = ProcessHandle.current().pid();
+    Map<String, Long> gw0 = ThreadCpu.sample(gatewayPid);
+    Map<String, Long> me0 = ThreadCpu.sample(me);
+    long t0 = System.nanoTime();
     long from = System.currentTimeMillis();
     LaneSampler sampler = LaneSampler.start(admin, "flood");
     List<Recording> rs;
@@ -162,8 +169,12 @@ final class OverloadScenario implements Scenario {
       to = System.currentTimeMillis();
       sampler.close();
     }
+    double elapsed = (System.nanoTime() - t0) / 1e9;
     Recording during = rs.get(0);
     Recording batch = rs.get(1);
+    long answered = during.answered() + batch.answered();
+    JsonObject gw = ThreadCpu.perRequest(gw0, ThreadCpu.sample(gatewayPid), answered, elapsed);
+    JsonObject lg = ThreadCpu.perRequest(me0, ThreadCpu.sample(me), answered, elapsed);
     for (Recording r : rs) {
       ctx.report().mark(r, 0, "phase 1b: batch flood " + BenchContext.fmt(floodRate) + "/s");
       ctx.report().mark(r, seconds, "flood ends");
@@ -180,6 +191,8 @@ final class OverloadScenario implements Scenario {
             .put("states_before", LaneSampler.breakerStates(before))
             .put("states_after", LaneSampler.breakerStates(after)))
         .put("in_flight", sampler.inFlight())
+        .put("cpu_us_per_answer", gw == null || lg == null ? null
+            : new JsonObject().put("gateway", gw).put("load_generator", lg))
         .put("breaker_wait_ms", waitForBreakers(ctx, admin));
     return p;
   }
@@ -251,10 +264,10 @@ final class OverloadScenario implements Scenario {
     return p.put("fault", fault);
   }
 
-  /** Connections for a load at {@code rate} whose answers may each be held for its deadline. */
+  /** Connections for a load at {@code rate} whose answers may each be held as long as the bench waits for them. */
   static int pool(double rate, long timeoutMs) {
-    double held = Math.max(timeoutMs, 1000) / 1000.0;
-    return (int) Math.min(8192, Math.max(Http.POOL, Math.ceil(rate * held * 1.25)));
+    double held = Math.max(5000, 3 * timeoutMs) / 1000.0; // BenchContext.load's grace
+    return (int) Math.min(8192, Math.max(Http.POOL, Math.ceil(rate * held)));
   }
 
   /** Waits (up to 10 s) until no lane's breaker is open, so a phase does not start on the last one's ejection. */

@@ -25,8 +25,9 @@ class OverloadPartsTest {
   }
 
   @Test
-  void floodPool_holdsRateTimesDeadline() {
-    assertEquals(2500, OverloadScenario.pool(2000, 1000), "2000/s held up to 1 s, plus a quarter");
+  void floodPool_holdsRateTimesGrace() {
+    assertEquals(4270, OverloadScenario.pool(854, 1000), "854/s, each held up to the bench's 5 s grace");
+    assertEquals(6000, OverloadScenario.pool(1000, 2000), "grace 3 x a 2 s deadline");
     assertEquals(Http.POOL, OverloadScenario.pool(10, 1000), "never below the default pool");
     assertEquals(8192, OverloadScenario.pool(100_000, 1000), "capped");
   }
