@@ -43,8 +43,9 @@ import org.HdrHistogram.Histogram;
  * flood holds each request up to its deadline, and longer when it is short of CPU (seen: 6 s with a 1 s deadline), so
  * that pool has a connection for every request the bench would wait for: rate x the bench's grace (max(5 s, 3 x
  * deadline)), at least 256, at most 8192. {@code max_outstanding} under {@code flood_pool} shows that no request
- * waited for a connection. Phase 2 uses it too. Phase 1b also reports the CPU the gateway and this process (the load
- * generator) used: they share the machine's cores.
+ * waited for a connection; {@code pool_exhausted} says when some did (a gateway that held the flood longer still, and
+ * then the flood's latency includes the wait). Phase 2 uses the same client. Phase 1b also reports the CPU the gateway
+ * and this process (the load generator) used: they share the machine's cores.
  *
  * <p>Threads: the caller's thread runs the phases; phase 1b runs its two loads on two threads; a {@link LaneSampler}
  * reads the lanes once a second on its own; the emulated fault toggles on its own.
@@ -179,11 +180,17 @@ final class OverloadScenario implements Scenario {
       ctx.report().mark(r, 0, "phase 1b: batch flood " + BenchContext.fmt(floodRate) + "/s");
       ctx.report().mark(r, seconds, "flood ends");
     }
+    if (maxOutstanding.get() > pool) {
+      ctx.report().note("phase 1b: " + maxOutstanding.get() + " flood requests outstanding at once, over the pool of "
+          + pool + " connections: the rest waited in the client for a connection, so the gateway saw less than "
+          + BenchContext.fmt(floodRate) + "/s on the wire, and the flood's latency includes that wait");
+    }
     List<String> transitions = sampler.transitionsBetween(from, to);
     JsonObject after = admin.lanes();
     p.put("alone", run(alone)).put("during", run(during)).put("interactive", interactive(during))
         .put("batch", run(batch).put("sent_sps", BenchContext.round(batch.sent() / (double) seconds))
             .put("max_outstanding", maxOutstanding.get())
+            .put("pool_exhausted", maxOutstanding.get() > pool)
             .put("http_429", batch.errors().getOrDefault("http-429", 0L))
             .put("http_429_retry_after", batch.retryAfter().getOrDefault("http-429", 0L)))
         .put("breaker", new JsonObject().put("transitions_during_flood", transitions.size())
