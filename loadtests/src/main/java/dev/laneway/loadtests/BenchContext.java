@@ -45,9 +45,16 @@ public final class BenchContext {
   }
 
   public GatewayProcess startGateway() {
+    return startGateway(List.of());
+  }
+
+  /** As {@link #startGateway()}, with the scenario's own gateway options after {@code --gateway-arg}'s. */
+  public GatewayProcess startGateway(List<String> scenarioArgs) {
     Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-gateway.log");
     progress.println("[bench] starting a gateway (log " + log + ") ...");
-    GatewayProcess g = GatewayProcess.start(options.gatewayArgs(), log, 180);
+    List<String> args = new java.util.ArrayList<>(options.gatewayArgs());
+    args.addAll(scenarioArgs);
+    GatewayProcess g = GatewayProcess.start(args, log, 180);
     progress.println("[bench] gateway ready: " + g.describe());
     return g;
   }
@@ -127,11 +134,19 @@ public final class BenchContext {
 
   /** As {@link #capacity(InferClient, JsonObject)}, for requests from {@code region} in {@code latencyClass}. */
   public double capacity(InferClient client, JsonObject out, String region, String latencyClass) {
+    return capacity(client, out, region, latencyClass, 10);
+  }
+
+  /**
+   * As {@link #capacity(InferClient, JsonObject, String, String)}, the search starting at {@code startRate} (its 10
+   * steps reach {@code startRate} x 1.5^9: 384/s from 10/s, 769/s from 20/s).
+   */
+  public double capacity(InferClient client, JsonObject out, String region, String latencyClass, double startRate) {
     if (options.rate() > 0) {
       out.put("capacity_sps", options.rate()).put("capacity_from", "--rate");
       return options.rate();
     }
-    double rate = 10;
+    double rate = startRate;
     double best = Double.NaN;
     int steps = options.smoke() ? 2 : 10;
     for (int i = 0; i < steps; i++) {
@@ -143,8 +158,10 @@ public final class BenchContext {
       pause(1000);
     }
     if (Double.isNaN(best)) {
-      out.put("capacity_sps", 10.0).put("capacity_from", "fallback 10/s: the gateway did not keep up with 10/s");
-      return 10;
+      String r = String.format(Locale.ROOT, "%.0f", startRate);
+      out.put("capacity_sps", startRate)
+          .put("capacity_from", "fallback " + r + "/s: the gateway did not keep up with " + r + "/s");
+      return startRate;
     }
     out.put("capacity_sps", round(best)).put("capacity_from", "search: highest rate served without failures or backlog");
     pause(1000);
@@ -177,6 +194,9 @@ public final class BenchContext {
     if (!r.lanes().isEmpty()) o.put("lanes", new JsonObject(Map.copyOf(r.lanes())));
     if (!r.regions().isEmpty()) o.put("regions", new JsonObject(Map.copyOf(r.regions())));
     if (r.degraded() > 0) o.put("degraded", r.degraded());
+    if (r.spilled() > 0) o.put("spilled", r.spilled());
+    if (r.hedged() > 0) o.put("hedged", r.hedged());
+    if (!r.retryAfter().isEmpty()) o.put("retry_after", new JsonObject(Map.copyOf(r.retryAfter())));
     if (r.overhead().getTotalCount() > 0) o.put("overhead_p50_ms", round(Recording.ms(r.overhead(), 50)));
     return o;
   }

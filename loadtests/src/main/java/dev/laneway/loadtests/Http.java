@@ -17,8 +17,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The bench's one HTTP/1.1 client to one gateway: Vert.x, asynchronous, keep-alive, a pool of {@value #POOL}
- * connections (so an open loop at thousands of requests per second never waits for a socket or a thread). Every REST
- * front door and the admin calls go through {@link #send}.
+ * connections by default (so an open loop at thousands of requests per second never waits for a socket or a thread,
+ * as long as answers come back fast: HTTP/1.1 carries one request per connection at a time, so a load whose answers
+ * are held for up to its deadline needs rate x deadline connections, and {@code overload} sizes its flood's pool so).
+ * Every REST front door and the admin calls go through {@link #send}.
  *
  * <p>Threads: {@link #send} may be called from any thread and never blocks; its future completes on a Vert.x event loop.
  */
@@ -39,13 +41,19 @@ public final class Http implements AutoCloseable {
   private final long timeoutMs;
 
   public Http(String host, int port, long timeoutMs) {
+    this(host, port, timeoutMs, POOL);
+  }
+
+  /** As {@link #Http(String, int, long)} with a pool of {@code pool} connections. */
+  public Http(String host, int port, long timeoutMs, int pool) {
+    if (pool < 1) throw new IllegalArgumentException("pool: " + pool + " (expected: >= 1)");
     this.host = host;
     this.port = port;
     this.timeoutMs = timeoutMs;
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(2));
     this.client = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxInitialLineLength(8192),
-        new PoolOptions().setHttp1MaxSize(POOL));
+        new PoolOptions().setHttp1MaxSize(pool));
   }
 
   public String host() {

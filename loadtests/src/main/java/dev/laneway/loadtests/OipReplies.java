@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * Reads the Laneway response {@code parameters} (lane, device, variant, region, degraded, stand_in, cache,
- * executor_ms) out of OIP answers, JSON or gRPC, into a {@link Reply}. Gateways that predate {@code executor_ms} report
- * {@code queue_ms} and {@code compute_ms}; their sum stands in for it. Pure; safe from any thread.
+ * executor_ms, spilled_from, hedged) out of OIP answers, JSON or gRPC, into a {@link Reply}. Gateways that predate
+ * {@code executor_ms} report {@code queue_ms} and {@code compute_ms}; their sum stands in for it. Pure; safe from any
+ * thread.
  */
 final class OipReplies {
   private OipReplies() {}
@@ -24,14 +25,16 @@ final class OipReplies {
       if (shape != null && !shape.isEmpty()) vectors = shape.getInteger(0);
     }
     return new Reply(null, p.getString("lane"), p.getString("device"), p.getString("region"),
-        bool(p.getValue("degraded")), bool(p.getValue("stand_in")), p.getString("cache"), executorMs, vectors);
+        bool(p.getValue("degraded")), bool(p.getValue("stand_in")), p.getString("cache"), executorMs, vectors,
+        p.getString("spilled_from"), bool(p.getValue("hedged")), false);
   }
 
   static Reply fromGrpc(Map<String, InferParameter> p, int vectors) {
     double executorMs = number(p.get("executor_ms"));
     if (Double.isNaN(executorMs)) executorMs = number(p.get("queue_ms")) + number(p.get("compute_ms"));
     return new Reply(null, string(p.get("lane")), string(p.get("device")), string(p.get("region")),
-        boolOf(p.get("degraded")), boolOf(p.get("stand_in")), string(p.get("cache")), executorMs, vectors);
+        boolOf(p.get("degraded")), boolOf(p.get("stand_in")), string(p.get("cache")), executorMs, vectors,
+        string(p.get("spilled_from")), boolOf(p.get("hedged")), false);
   }
 
   /** The OIP error text of a failed JSON answer, for logs; the reason itself is {@code http-STATUS}. */

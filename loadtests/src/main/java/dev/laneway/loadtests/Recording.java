@@ -9,8 +9,9 @@ import org.HdrHistogram.Histogram;
 /**
  * Everything one open-loop run observed: latency of successes (HdrHistogram, microseconds, 1 µs .. 1 h, 3 digits),
  * per-second histograms keyed by the INTENDED send second (so phases and time plots line up with the schedule),
- * errors by reason, where requests were served (lane, device, region), and gateway overhead (client latency minus the
- * gateway's {@code executor_ms}).
+ * errors by reason, where requests were served (lane, device, region), answers that were spilled or hedged, failures
+ * that carried a {@code Retry-After} header (by reason), and gateway overhead (client latency minus the gateway's
+ * {@code executor_ms}).
  *
  * <p>Thread-safe: completions arrive on client threads (event loops, gRPC executors) and are recorded under this
  * object's lock; the scheduler thread reads snapshots for its progress line.
@@ -27,11 +28,14 @@ public final class Recording {
   private final Map<String, Long> lanes = new TreeMap<>();
   private final Map<String, Long> devices = new TreeMap<>();
   private final Map<String, Long> regions = new TreeMap<>();
+  private final Map<String, Long> retryAfter = new TreeMap<>();
   private long sent;
   private long sentences;
   private long answered;
   private long degraded;
   private long standIn;
+  private long spilled;
+  private long hedged;
   private long startNanos;
   private long endNanos;
   private boolean closed;
@@ -84,8 +88,11 @@ public final class Recording {
       count(regions, reply.region());
       if (Boolean.TRUE.equals(reply.degraded())) degraded++;
       if (Boolean.TRUE.equals(reply.standIn())) standIn++;
+      if (reply.spilledFrom() != null) spilled++;
+      if (Boolean.TRUE.equals(reply.hedged())) hedged++;
     } else {
       count(errors, reply.error());
+      if (reply.retryAfter()) count(retryAfter, reply.error());
       perSecondErrors.get(second)[0]++;
     }
   }
@@ -151,6 +158,21 @@ public final class Recording {
 
   public synchronized long standIn() {
     return standIn;
+  }
+
+  /** Successful answers that carried {@code spilled_from}. */
+  public synchronized long spilled() {
+    return spilled;
+  }
+
+  /** Successful answers that carried {@code hedged: true}. */
+  public synchronized long hedged() {
+    return hedged;
+  }
+
+  /** Failures whose answer carried a {@code Retry-After} header, by reason. */
+  public synchronized Map<String, Long> retryAfter() {
+    return new TreeMap<>(retryAfter);
   }
 
   public synchronized Histogram latency() {

@@ -7,12 +7,26 @@ package dev.laneway.loadtests;
  *
  * @param executorMs time from lane submit to result as the gateway reports it ({@code executor_ms}, or
  *     {@code queue_ms + compute_ms} from gateways that predate it); NaN when absent
+ * @param spilledFrom the {@code spilled_from} parameter: the preferred lane routing spilled away from, or null
+ * @param hedged the {@code hedged} parameter: true when a hedge was sent for this request; null when absent
+ * @param retryAfter a failed HTTP answer that carried a {@code Retry-After} header
  */
 public record Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
-    String cache, double executorMs, int vectors) {
+    String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter) {
+
+  /** A reply without the overload parameters (spilled_from, hedged) and no Retry-After. */
+  public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
+      String cache, double executorMs, int vectors) {
+    this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, null, null, false);
+  }
 
   public static Reply failed(String error) {
-    return new Reply(error, null, null, null, null, null, null, Double.NaN, 0);
+    return failed(error, false);
+  }
+
+  /** A failure; {@code retryAfter}: its HTTP answer carried a {@code Retry-After} header. */
+  public static Reply failed(String error, boolean retryAfter) {
+    return new Reply(error, null, null, null, null, null, null, Double.NaN, 0, null, null, retryAfter);
   }
 
   public boolean ok() {

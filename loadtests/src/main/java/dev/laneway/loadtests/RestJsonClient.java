@@ -37,7 +37,7 @@ public final class RestJsonClient implements InferClient {
     var headers = Http.headers(r).add("content-type", "application/json");
     return http.send(HttpMethod.POST, inferUri(r), headers, body.toBuffer()).handle((resp, failure) -> {
       if (failure != null) return Reply.failed(Http.reason(failure));
-      if (resp.status() != 200) return Reply.failed("http-" + resp.status());
+      if (resp.status() != 200) return Reply.failed("http-" + resp.status(), resp.headers().contains("retry-after"));
       try {
         return OipReplies.fromJson(resp.json());
       } catch (RuntimeException e) {

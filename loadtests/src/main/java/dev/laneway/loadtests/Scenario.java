@@ -11,8 +11,9 @@ public interface Scenario {
       case "e2e" -> new E2eScenario();
       case "failover" -> new FailoverScenario();
       case "mixed" -> new MixedScenario();
+      case "overload" -> new OverloadScenario();
       case "regions" -> new RegionsScenario();
-      default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (expected: e2e, failover, mixed, regions)");
+      default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (expected: e2e, failover, mixed, overload, regions)");
     };
   }
 }

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every scenario ({@code e2e}, {@code failover}, {@code mixed}, {@code regions}) in {@code --smoke} mode against a real
- * child gateway (the one the gateway module packaged; {@code regions} adds two {@code laneway node} JVMs), so the
- * commands cannot rot. ({@code executor} runs in-process: {@code ExecutorBenchTest}.)
+ * Every scenario ({@code e2e}, {@code failover}, {@code mixed}, {@code overload}, {@code regions}) in {@code --smoke}
+ * mode against a real child gateway (the one the gateway module packaged; {@code regions} adds two {@code laneway node}
+ * JVMs), so the commands cannot rot. ({@code executor} runs in-process: {@code ExecutorBenchTest}.)
  */
 class BenchSmokeTest {
   @BeforeAll
@@ -74,6 +74,41 @@ class BenchSmokeTest {
       assertNotNull(out.getValue(c + "_p99_ms"), c + " p99");
     }
     assertTrue(Files.readString(dir.resolve("mixed.html")).contains("<svg"));
+  }
+
+  /**
+   * What can fail even at smoke rates: the scenario runs every phase, nothing interactive is lost, and every field the
+   * issue's figures are read from is there. The figures themselves (success rate 1.0, no breaker transitions, fewer
+   * spilled failures) are measured claims that the full bench reports; they are not asserted here.
+   */
+  @Test
+  void overload_smoke(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("overload.json");
+    Bench.run(BenchOptions.parse("overload", "--smoke", "--json", json.toString()), Scenario.named("overload"), System.err);
+    JsonObject out = new JsonObject(Files.readString(json));
+    for (String f : new String[] {"interactive_success_rate", "interactive_p50_ms_alone", "interactive_p99_ms_alone",
+        "interactive_p50_ms_flood", "interactive_p99_ms_flood", "breaker_transitions_during_flood", "batch_429",
+        "spill_off_sps", "spill_off_p99_ms", "spill_on_sps", "spill_on_p99_ms", "hedge_off_p99_ms", "hedge_on_p99_ms",
+        "hedges_sent"}) {
+      assertTrue(out.containsKey(f), "field " + f + ": " + out.fieldNames());
+    }
+    assertEquals(0, out.getLong("interactive_lost"), "no interactive request lost: " + out.encode());
+    String[][] runs = {{"batch_flood", "alone"}, {"batch_flood", "during"}, {"batch_flood", "batch"},
+        {"spillover", "off"}, {"spillover", "on"}, {"hedging", "off"}, {"hedging", "on"}};
+    for (String[] r : runs) {
+      JsonObject summary = out.getJsonObject(r[0]).getJsonObject(r[1]).getJsonObject("summary");
+      assertNotNull(summary, r[0] + "." + r[1] + " has a summary");
+      assertTrue(summary.getLong("sent") > 0, r[0] + "." + r[1] + " sent requests: " + summary);
+      if (!r[1].equals("batch")) assertEquals(0, summary.getLong("lost"), r[0] + "." + r[1] + ": " + summary);
+    }
+    JsonObject interactive = out.getJsonObject("batch_flood").getJsonObject("interactive");
+    assertEquals(interactive.getLong("sent"), interactive.getLong("succeeded")
+        + interactive.getJsonObject("failed").stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum()
+        + interactive.getLong("lost"), "every probe request accounted for: " + interactive);
+    JsonObject fault = out.getJsonObject("hedging").getJsonObject("fault");
+    assertEquals(200, fault.getJsonObject("cleared").getInteger("status"), "the fault is cleared: " + fault);
+    String html = Files.readString(dir.resolve("overload.html"));
+    assertTrue(html.contains("phase 1b: batch flood") && html.contains("phase 3: hedging on"), "phases marked");
   }
 
   @Test

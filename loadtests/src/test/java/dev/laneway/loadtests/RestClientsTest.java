@@ -1,6 +1,7 @@
 package dev.laneway.loadtests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -39,6 +40,8 @@ class RestClientsTest {
         req.response().end(new JsonObject().put("data", data).put("model", body.toJsonObject().getString("model")).toBuffer());
       } else if (req.path().contains("/overloaded/")) {
         req.response().setStatusCode(504).end("{\"error\":\"deadline\"}");
+      } else if (req.path().contains("/shed/")) {
+        req.response().setStatusCode(429).putHeader("retry-after", "1").end("{\"error\":\"shed\"}");
       } else if (hl != null) {
         byte[] b = body.getBytes();
         int len = Integer.parseInt(hl);
@@ -57,6 +60,7 @@ class RestClientsTest {
             .end(Buffer.buffer(Wire.body(out, List.of(tensor))));
       } else {
         int n = body.toJsonObject().getJsonArray("inputs").getJsonObject(0).getJsonArray("data").size();
+        if (req.path().contains("/spilled/")) params.put("spilled_from", "hk-npu").put("hedged", true);
         req.response().end(new JsonObject().put("parameters", params.put("executor_ms", null).put("queue_ms", 1.0).put("compute_ms", 2.0))
             .put("outputs", new JsonArray().add(new JsonObject().put("shape", new JsonArray().add(n).add(2)))).toBuffer());
       }
@@ -90,6 +94,24 @@ class RestClientsTest {
     assertTrue(r.ok(), "reply: " + r);
     assertEquals(2, r.vectors());
     assertEquals(3.0, r.executorMs());
+  }
+
+  @Test
+  void json_readsSpilledFromAndHedged() throws Exception {
+    Reply plain = new RestJsonClient(http).infer(request("m", 1)).get(10, TimeUnit.SECONDS);
+    assertEquals(null, plain.spilledFrom(), "absent unless a spill happened");
+    assertEquals(null, plain.hedged());
+    Reply r = new RestJsonClient(http).infer(request("spilled", 1)).get(10, TimeUnit.SECONDS);
+    assertEquals("hk-npu", r.spilledFrom());
+    assertEquals(Boolean.TRUE, r.hedged());
+  }
+
+  @Test
+  void json_failureRecordsRetryAfter() throws Exception {
+    Reply shed = new RestJsonClient(http).infer(request("shed", 1)).get(10, TimeUnit.SECONDS);
+    assertEquals("http-429", shed.error());
+    assertTrue(shed.retryAfter(), "the 429 carried Retry-After");
+    assertFalse(new RestJsonClient(http).infer(request("overloaded", 1)).get(10, TimeUnit.SECONDS).retryAfter());
   }
 
   @Test
