@@ -11,7 +11,6 @@ import dev.laneway.topology.Topology;
 import dev.laneway.topology.TopologyLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,8 +39,8 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-  private HttpServer http;
-  private HttpServer grpc;
+  private Listener http;
+  private Listener grpc;
   private final GatewayMetrics metrics;
   private MetricsServer metricsServer;
   private final RemoteNodes remoteNodes;
@@ -179,13 +178,10 @@ public final class Gateway implements AutoCloseable {
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = vertx.createHttpServer(httpOptions).requestHandler(rest.router(vertx))
-        .listen().await();
+    http = Listener.start(vertx, options.eventLoops(), httpOptions, () -> rest.router(vertx), 1);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
-    grpc = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort())
-            .setTcpNoDelay(true))
-        .requestHandler(grpcServer())
-        .listen().await();
+    grpc = Listener.start(vertx, options.eventLoops(), new HttpServerOptions().setHost(options.host())
+        .setPort(options.grpcPort()).setTcpNoDelay(true), this::grpcServer, 2);
   }
 
   /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
@@ -202,11 +198,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   public int httpPort() {
-    return http.actualPort();
+    return http.port();
   }
 
   public int grpcPort() {
-    return grpc.actualPort();
+    return grpc.port();
   }
 
   /** The port of the Prometheus listener ({@code GET /metrics}). */
@@ -312,10 +308,10 @@ public final class Gateway implements AutoCloseable {
       // a watcher that cannot close is stopping anyway
     }
     if (http != null) {
-      http.close().await();
+      http.close();
     }
     if (grpc != null) {
-      grpc.close().await();
+      grpc.close();
     }
     if (metricsServer != null) {
       metricsServer.close();

@@ -35,6 +35,8 @@ public final class GatewayOptions {
       new Option("max-texts", "N", "1024", "most texts in one request; more gets 400", v -> (int) atLeast(v, 1)),
       new Option("default-timeout", "D", "30s", "deadline of a request that sets none", v -> positive(v)),
       new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work", GatewayOptions::duration),
+      new Option("event-loops", "N", "0", "event loops serving each of the HTTP and gRPC ports; 0: one per core",
+          v -> (int) atLeast(v, 0)),
       new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache", v -> atLeast(v, 0)),
       new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache", GatewayOptions::duration),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
@@ -183,6 +185,12 @@ public final class GatewayOptions {
   }
 
   /** For tests: every listener on 127.0.0.1 and a free port. */
+  /** Event loops per listener: {@code --event-loops}, or one per core when 0. */
+  public int eventLoops() {
+    int n = (Integer) values.get("event-loops");
+    return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+  }
+
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0");
   }
