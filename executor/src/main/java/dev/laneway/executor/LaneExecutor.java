@@ -320,15 +320,7 @@ public final class LaneExecutor implements AutoCloseable {
             if (item.pending.sequence > newest.sequence) newest = item.pending;
           }
           Pending victim = newest;
-          long[] cost = new long[1];
-          int before = queue.size();
-          queue.removeIf(item -> {
-            if (item.pending != victim) return false;
-            cost[0] += item.cost;
-            return true;
-          });
-          queuedCost.addAndGet(q.ordinal(), -cost[0]);
-          freed += before - queue.size();
+          freed += unqueue(q, item -> item.pending == victim);
           victims.add(victim);
         }
       }
@@ -627,16 +619,7 @@ public final class LaneExecutor implements AutoCloseable {
     lock.lock();
     try {
       if (!p.queued) return; // still with the tokenizer, which frees it
-      ArrayList<Item> q = queues.get(p.request.priority());
-      long[] cost = new long[1];
-      int before = q.size();
-      q.removeIf(i -> {
-        if (i.pending != p) return false;
-        cost[0] += i.cost;
-        return true;
-      });
-      removed = before - q.size();
-      queuedCost.addAndGet(p.request.priority().ordinal(), -cost[0]);
+      removed = unqueue(p.request.priority(), i -> i.pending == p);
     } finally {
       lock.unlock();
     }
@@ -700,13 +683,7 @@ public final class LaneExecutor implements AutoCloseable {
   private void take(Priority p, List<Item> items) {
     IdentityHashMap<Item, Boolean> set = new IdentityHashMap<>();
     for (Item i : items) set.put(i, Boolean.TRUE);
-    long[] cost = new long[1];
-    queues.get(p).removeIf(i -> {
-      if (!set.containsKey(i)) return false;
-      cost[0] += i.cost;
-      return true;
-    });
-    queuedCost.addAndGet(p.ordinal(), -cost[0]);
+    unqueue(p, set::containsKey);
     boolean queued = false;
     for (ArrayList<Item> q : queues.values()) {
       queued |= !q.isEmpty();
@@ -745,6 +722,20 @@ public final class LaneExecutor implements AutoCloseable {
 
   /** A batch being computed: its items, when it started, what the lane expected it to take. */
   private record Running(List<Item> items, long startNanos, long expectedNanos) {}
+
+  /** Removes the items of class {@code p}'s queue that {@code which} selects, and their queued cost; holds the lock. */
+  private int unqueue(Priority p, java.util.function.Predicate<Item> which) {
+    long[] cost = new long[1];
+    ArrayList<Item> q = queues.get(p);
+    int before = q.size();
+    q.removeIf(i -> {
+      if (!which.test(i)) return false;
+      cost[0] += i.cost;
+      return true;
+    });
+    queuedCost.addAndGet(p.ordinal(), -cost[0]);
+    return before - q.size();
+  }
 
   /** One instance thread and the sessions it owns. */
   private final class Instance {

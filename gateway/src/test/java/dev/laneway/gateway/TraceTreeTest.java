@@ -181,7 +181,8 @@ class TraceTreeTest {
 
   @Test
   void aFallback_showsTwoLaneAttempts_theFirstWithItsFailure() {
-    try (TracedGateway g = TracedGateway.start(TracedGateway.onTopology("/trace-fallback-topology.yaml"))) {
+    try (TracedGateway g = TracedGateway.start(TracedGateway.onTopology("/trace-fallback-topology.yaml")
+        .with("policy", resource("/trace-fallback-policy.yaml")))) {
       HttpResponse<String> r = g.post(INFER, OipRestTest.infer("two texts do not fit", "in hk-small's queue of one"),
           Map.of());
       assertEquals(200, r.statusCode(), r.body());
@@ -353,4 +354,12 @@ class TraceTreeTest {
     }
   }
 
+
+  static String resource(String name) {
+    try {
+      return java.nio.file.Path.of(TraceTreeTest.class.getResource(name).toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }
