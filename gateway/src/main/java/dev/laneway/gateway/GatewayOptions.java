@@ -4,164 +4,136 @@ import dev.laneway.topology.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Every gateway option, with its default. Each is a {@code --flag VALUE} (or {@code --flag=VALUE}); {@link #HELP} and
- * the README's options table list them all.
+ * Every gateway option, parsed and checked: an immutable record. Each is a {@code --flag VALUE} (or
+ * {@code --flag=VALUE}); {@link #HELP} and the README's options table list them all, and {@link #OPTIONS} is the one
+ * table that gives each flag its placeholder, default, help line, checking parser and record component. A bad value
+ * fails when it is set, with a message that names the flag and what was expected
+ * ({@code --grpc-port: '70000' (expected: a port 0..65535)}).
  *
- * <p>To add an option: one {@link Option} line in {@link #OPTIONS} (flag, placeholder, default, help, parser that
- * validates) and one typed accessor. Values are parsed and checked when set, so a bad flag fails at start-up with a
- * message that names it. Immutable; {@link #with} returns a copy.
+ * <p>To add an option: a record component (with its accessor's javadoc) and one {@link Option} line.
+ *
+ * @param topology a topology file, or null for the embedded default
+ * @param policy a routing policy file, or null for the embedded default
+ * @param eventLoops event loops per listener as given; {@link #eventLoops()} resolves 0 to one per core
+ * @param adminToken the admin API's token; empty: the admin API answers loopback clients only
+ * @param watch whether the given policy and topology files are watched and reloaded on change
+ * @param admissionCache where admission's measured cosines persist, or null to measure them at every start
+ * @param remoteProbeInterval how often the gateway probes each remote lane's node ({@code ServerReady}); zero: never
+ * @param nodeRegion the region an executor node serves ({@code laneway node --region R}), or null for a gateway
+ * @param nodeDelay a node's artificial delay per request (the declared RTT on loopback); zero for none
+ * @param otelServiceName the service name of traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else
+ *     {@code laneway-gateway}
  */
-public final class GatewayOptions {
+public record GatewayOptions(
+    String host,
+    int httpPort,
+    int grpcPort,
+    int metricsPort,
+    Path topology,
+    Path policy,
+    long maxBodyBytes,
+    int maxTexts,
+    Duration defaultTimeout,
+    Duration drainTimeout,
+    int eventLoops,
+    long cacheMaxBytes,
+    Duration cacheTtl,
+    String logLevel,
+    String adminToken,
+    boolean watch,
+    Path admissionCache,
+    Duration remoteProbeInterval,
+    String nodeRegion,
+    Duration nodeDelay,
+    String otelTracesExporter,
+    String otelExporterOtlpEndpoint,
+    String otelExporterZipkinEndpoint,
+    String otelTracesSampler,
+    String otelTracesSamplerArg,
+    String otelServiceName) {
 
-  /** One option: its flag (without {@code --}), the placeholder shown in help, the default, and a checking parser. */
-  record Option(String flag, String arg, String defaultValue, String help, Function<String, ?> parse) {}
+  /**
+   * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
+   * checked value is set on a {@link Builder} (the parser throws {@link IllegalArgumentException} saying what was
+   * expected), and how it is read back (for {@link #toString}).
+   */
+  record Option(String flag, String arg, String defaultValue, String help, BiConsumer<Builder, String> set,
+      Function<GatewayOptions, Object> get) {}
 
   static final List<Option> OPTIONS = List.of(
-      new Option("host", "ADDR", "0.0.0.0", "address the listeners bind", v -> v),
-      new Option("http-port", "N", "8000", "Open Inference Protocol REST + OpenAI; 0 picks a free port", GatewayOptions::port),
-      new Option("grpc-port", "N", "8001", "Open Inference Protocol gRPC; 0 picks a free port", GatewayOptions::port),
-      new Option("metrics-port", "N", "8002", "Prometheus /metrics; 0 picks a free port", GatewayOptions::port),
-      new Option("topology", "FILE", "", "topology YAML (empty: the embedded default)", GatewayOptions::path),
-      new Option("policy", "FILE", "", "routing policy YAML (empty: the embedded default)", GatewayOptions::path),
-      new Option("max-body-bytes", "N", "16777216", "largest request body; larger gets 413", v -> atLeast(v, 1024)),
-      new Option("max-texts", "N", "1024", "most texts in one request; more gets 400", v -> (int) atLeast(v, 1)),
-      new Option("default-timeout", "D", "30s", "deadline of a request that sets none", v -> positive(v)),
-      new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work", GatewayOptions::duration),
+      new Option("host", "ADDR", "0.0.0.0", "address the listeners bind", (b, v) -> b.host = v, GatewayOptions::host),
+      new Option("http-port", "N", "8000", "Open Inference Protocol REST + OpenAI; 0 picks a free port",
+          (b, v) -> b.httpPort = port(v), GatewayOptions::httpPort),
+      new Option("grpc-port", "N", "8001", "Open Inference Protocol gRPC; 0 picks a free port",
+          (b, v) -> b.grpcPort = port(v), GatewayOptions::grpcPort),
+      new Option("metrics-port", "N", "8002", "Prometheus /metrics; 0 picks a free port",
+          (b, v) -> b.metricsPort = port(v), GatewayOptions::metricsPort),
+      new Option("topology", "FILE", "", "topology YAML (empty: the embedded default)",
+          (b, v) -> b.topology = path(v), GatewayOptions::topology),
+      new Option("policy", "FILE", "", "routing policy YAML (empty: the embedded default)",
+          (b, v) -> b.policy = path(v), GatewayOptions::policy),
+      new Option("max-body-bytes", "N", "16777216", "largest request body; larger gets 413",
+          (b, v) -> b.maxBodyBytes = atLeast(v, 1024), GatewayOptions::maxBodyBytes),
+      new Option("max-texts", "N", "1024", "most texts in one request; more gets 400",
+          (b, v) -> b.maxTexts = (int) atLeast(v, 1), GatewayOptions::maxTexts),
+      new Option("default-timeout", "D", "30s", "deadline of a request that sets none",
+          (b, v) -> b.defaultTimeout = positive(v), GatewayOptions::defaultTimeout),
+      new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work",
+          (b, v) -> b.drainTimeout = duration(v), GatewayOptions::drainTimeout),
       new Option("event-loops", "N", "0", "event loops serving each of the HTTP and gRPC ports; 0: one per core",
-          v -> (int) atLeast(v, 0)),
-      new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache", v -> atLeast(v, 0)),
-      new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache", GatewayOptions::duration),
-      new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE", GatewayOptions::logLevel),
-      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)", v -> v),
-      new Option("watch", "B", "true", "reload --policy/--topology files when they change", GatewayOptions::bool),
+          (b, v) -> b.eventLoops = (int) atLeast(v, 0), o -> o.eventLoops),
+      new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache",
+          (b, v) -> b.cacheMaxBytes = atLeast(v, 0), GatewayOptions::cacheMaxBytes),
+      new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache",
+          (b, v) -> b.cacheTtl = duration(v), GatewayOptions::cacheTtl),
+      new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE",
+          (b, v) -> b.logLevel = logLevel(v), GatewayOptions::logLevel),
+      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)",
+          (b, v) -> b.adminToken = v, GatewayOptions::adminToken),
+      new Option("watch", "B", "true", "reload --policy/--topology files when they change",
+          (b, v) -> b.watch = bool(v), GatewayOptions::watch),
       new Option("admission-cache", "FILE", "~/.cache/laneway/admission.properties",
-          "keeps NPU admission's measured cosines across starts; empty: measure at every start", GatewayOptions::cacheFile),
-      // issue-8: regions across processes
+          "keeps NPU admission's measured cosines across starts; empty: measure at every start",
+          (b, v) -> b.admissionCache = cacheFile(v), GatewayOptions::admissionCache),
       new Option("remote-probe-interval", "D", "2s", "ServerReady probe of each remote lane's node; 0 disables probes",
-          GatewayOptions::duration),
+          (b, v) -> b.remoteProbeInterval = duration(v), GatewayOptions::remoteProbeInterval),
       new Option("region", "R", "", "node only (laneway node): the region whose local lanes this node serves",
-          v -> v),
+          (b, v) -> b.nodeRegion = v.isEmpty() ? null : v, GatewayOptions::nodeRegion),
       new Option("node-delay", "D", "0s", "node only: added before each request runs (a declared RTT, for tests)",
-          GatewayOptions::duration),
+          (b, v) -> b.nodeDelay = duration(v), GatewayOptions::nodeDelay),
       // OpenTelemetry: empty means "not given here", so OTEL_* environment variables and -Dotel.* properties apply
       new Option("otel-traces-exporter", "E", "", "none, otlp, zipkin, console (empty: OTEL_TRACES_EXPORTER, else none)",
-          GatewayOptions::tracesExporter),
-      new Option("otel-exporter-otlp-endpoint", "URL", "", "OTLP collector (empty: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
-          GatewayOptions::url),
-      new Option("otel-exporter-zipkin-endpoint", "URL", "", "Zipkin spans URL (empty: OTEL_EXPORTER_ZIPKIN_ENDPOINT, else http://localhost:9411/api/v2/spans)",
-          GatewayOptions::url),
-      new Option("otel-traces-sampler", "S", "", "always_on, always_off, traceidratio, parentbased_* (empty: OTEL_TRACES_SAMPLER, else parentbased_always_on)",
-          GatewayOptions::sampler),
-      new Option("otel-traces-sampler-arg", "X", "", "the sampler's argument, e.g. 0.1 for traceidratio (empty: OTEL_TRACES_SAMPLER_ARG)",
-          GatewayOptions::samplerArg),
-      new Option("otel-service-name", "NAME", "", "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
-          v -> v));
+          (b, v) -> b.otelTracesExporter = tracesExporter(v), GatewayOptions::otelTracesExporter),
+      new Option("otel-exporter-otlp-endpoint", "URL", "",
+          "OTLP collector (empty: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
+          (b, v) -> b.otelExporterOtlpEndpoint = url(v), GatewayOptions::otelExporterOtlpEndpoint),
+      new Option("otel-exporter-zipkin-endpoint", "URL", "",
+          "Zipkin spans URL (empty: OTEL_EXPORTER_ZIPKIN_ENDPOINT, else http://localhost:9411/api/v2/spans)",
+          (b, v) -> b.otelExporterZipkinEndpoint = url(v), GatewayOptions::otelExporterZipkinEndpoint),
+      new Option("otel-traces-sampler", "S", "",
+          "always_on, always_off, traceidratio, parentbased_* (empty: OTEL_TRACES_SAMPLER, else parentbased_always_on)",
+          (b, v) -> b.otelTracesSampler = sampler(v), GatewayOptions::otelTracesSampler),
+      new Option("otel-traces-sampler-arg", "X", "",
+          "the sampler's argument, e.g. 0.1 for traceidratio (empty: OTEL_TRACES_SAMPLER_ARG)",
+          (b, v) -> b.otelTracesSamplerArg = samplerArg(v), GatewayOptions::otelTracesSamplerArg),
+      new Option("otel-service-name", "NAME", "",
+          "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
+          (b, v) -> b.otelServiceName = v.isEmpty() ? null : v, GatewayOptions::otelServiceName));
 
   public static final String HELP = help();
 
-  private final Map<String, Object> values;
-
-  private GatewayOptions(Map<String, Object> values) {
-    this.values = Collections.unmodifiableMap(values);
-  }
-
-  public String host() {
-    return (String) values.get("host");
-  }
-
-  public int httpPort() {
-    return (Integer) values.get("http-port");
-  }
-
-  public int grpcPort() {
-    return (Integer) values.get("grpc-port");
-  }
-
-  public int metricsPort() {
-    return (Integer) values.get("metrics-port");
-  }
-
-  /** A topology file, or null for the embedded default. */
-  public Path topology() {
-    return (Path) values.get("topology");
-  }
-
-  /** A routing policy file, or null for the embedded default. */
-  public Path policy() {
-    return (Path) values.get("policy");
-  }
-
-  public long maxBodyBytes() {
-    return (Long) values.get("max-body-bytes");
-  }
-
-  public int maxTexts() {
-    return (Integer) values.get("max-texts");
-  }
-
-  public Duration defaultTimeout() {
-    return (Duration) values.get("default-timeout");
-  }
-
-  public Duration drainTimeout() {
-    return (Duration) values.get("drain-timeout");
-  }
-
-  public long cacheMaxBytes() {
-    return (Long) values.get("cache-max-bytes");
-  }
-
-  public Duration cacheTtl() {
-    return (Duration) values.get("cache-ttl");
-  }
-
-  public String logLevel() {
-    return (String) values.get("log-level");
-  }
-
-  /** The admin API's token; empty: the admin API answers loopback clients only. */
-  public String adminToken() {
-    return (String) values.get("admin-token");
-  }
-
-  /** Where admission's measured cosines persist, or null to measure them at every start. */
-  public Path admissionCache() {
-    return (Path) values.get("admission-cache");
-  }
-
-  /** Whether the given policy and topology files are watched and reloaded on change. */
-  public boolean watch() {
-    return (Boolean) values.get("watch");
-  }
-
-  /** How often the gateway probes each remote lane's node ({@code ServerReady}); zero: never. */
-  public Duration remoteProbeInterval() {
-    return (Duration) values.get("remote-probe-interval");
-  }
-
-  /** The region an executor node serves ({@code laneway node --region R}), or null for a gateway. */
-  public String nodeRegion() {
-    String v = (String) values.get("region");
-    return v.isEmpty() ? null : v;
-  }
-
-  /** A node's artificial delay per request (the declared RTT on loopback); zero for none. */
-  public Duration nodeDelay() {
-    return (Duration) values.get("node-delay");
-  }
-
-  /** The service name for traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else {@code laneway-gateway}. */
-  public String otelServiceName() {
-    String v = (String) values.get("otel-service-name");
-    return v.isEmpty() ? null : v;
+  /** Event loops per listener: {@code --event-loops}, or one per core when 0. */
+  @Override
+  public int eventLoops() {
+    return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
   }
 
   /**
@@ -170,67 +142,135 @@ public final class GatewayOptions {
    */
   public Map<String, String> otelOverrides() {
     Map<String, String> m = new LinkedHashMap<>();
-    for (String flag : List.of("otel-traces-exporter", "otel-exporter-otlp-endpoint", "otel-exporter-zipkin-endpoint",
-        "otel-traces-sampler", "otel-traces-sampler-arg", "otel-service-name")) {
-      String v = (String) values.get(flag);
-      if (!v.isEmpty()) m.put(flag.replace('-', '.'), v);
-    }
+    put(m, "otel.traces.exporter", otelTracesExporter);
+    put(m, "otel.exporter.otlp.endpoint", otelExporterOtlpEndpoint);
+    put(m, "otel.exporter.zipkin.endpoint", otelExporterZipkinEndpoint);
+    put(m, "otel.traces.sampler", otelTracesSampler);
+    put(m, "otel.traces.sampler.arg", otelTracesSamplerArg);
+    put(m, "otel.service.name", otelServiceName);
     return Collections.unmodifiableMap(m);
   }
 
+  private static void put(Map<String, String> m, String key, String value) {
+    if (value != null && !value.isEmpty()) m.put(key, value);
+  }
+
+  /** Every option at its default. */
   public static GatewayOptions defaults() {
-    Map<String, Object> v = new HashMap<>();
-    for (Option o : OPTIONS) v.put(o.flag(), o.parse().apply(o.defaultValue()));
-    return new GatewayOptions(v);
+    Builder b = new Builder();
+    for (Option o : OPTIONS) o.set().accept(b, o.defaultValue());
+    return b.build();
   }
 
   /** For tests: every listener on 127.0.0.1 and a free port. */
-  /** Event loops per listener: {@code --event-loops}, or one per core when 0. */
-  public int eventLoops() {
-    int n = (Integer) values.get("event-loops");
-    return n > 0 ? n : Runtime.getRuntime().availableProcessors();
-  }
-
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0");
   }
 
   public static GatewayOptions parse(String... args) {
-    Map<String, String> given = new LinkedHashMap<>();
+    Builder b = new Builder(defaults());
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + HELP);
       int eq = a.indexOf('=');
       if (eq > 0) {
-        given.put(a.substring(2, eq), a.substring(eq + 1));
+        b.set(a.substring(2, eq), a.substring(eq + 1));
       } else {
         if (i + 1 >= args.length) throw new IllegalArgumentException(a + ": missing value\n" + HELP);
-        given.put(a.substring(2), args[++i]);
+        b.set(a.substring(2), args[++i]);
       }
     }
-    GatewayOptions o = defaults();
-    for (Map.Entry<String, String> e : given.entrySet()) o = o.with(e.getKey(), e.getValue());
-    return o;
+    return b.build();
   }
 
-  /** This options with one option changed, by its flag name; the value is checked here. */
+  /** These options with one changed, by its flag name; the value is checked here. */
   public GatewayOptions with(String flag, String value) {
-    Option option = OPTIONS.stream().filter(o -> o.flag().equals(flag)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("unknown option --" + flag + "\n" + HELP));
-    Object parsed;
-    try {
-      parsed = option.parse().apply(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--" + flag + ": '" + value + "' (expected: " + e.getMessage() + ")");
-    }
-    Map<String, Object> v = new HashMap<>(values);
-    v.put(flag, parsed);
-    return new GatewayOptions(v);
+    return new Builder(this).set(flag, value).build();
   }
 
   @Override
   public String toString() {
-    return OPTIONS.stream().map(o -> "--" + o.flag() + "=" + values.get(o.flag())).collect(Collectors.joining(" "));
+    return OPTIONS.stream().map(o -> "--" + o.flag() + "=" + o.get().apply(this)).collect(Collectors.joining(" "));
+  }
+
+  /** The record's components while options are being set; each field is set only by its {@link Option}. */
+  static final class Builder {
+    String host;
+    int httpPort;
+    int grpcPort;
+    int metricsPort;
+    Path topology;
+    Path policy;
+    long maxBodyBytes;
+    int maxTexts;
+    Duration defaultTimeout;
+    Duration drainTimeout;
+    int eventLoops;
+    long cacheMaxBytes;
+    Duration cacheTtl;
+    String logLevel;
+    String adminToken;
+    boolean watch;
+    Path admissionCache;
+    Duration remoteProbeInterval;
+    String nodeRegion;
+    Duration nodeDelay;
+    String otelTracesExporter;
+    String otelExporterOtlpEndpoint;
+    String otelExporterZipkinEndpoint;
+    String otelTracesSampler;
+    String otelTracesSamplerArg;
+    String otelServiceName;
+
+    Builder() {}
+
+    Builder(GatewayOptions o) {
+      host = o.host;
+      httpPort = o.httpPort;
+      grpcPort = o.grpcPort;
+      metricsPort = o.metricsPort;
+      topology = o.topology;
+      policy = o.policy;
+      maxBodyBytes = o.maxBodyBytes;
+      maxTexts = o.maxTexts;
+      defaultTimeout = o.defaultTimeout;
+      drainTimeout = o.drainTimeout;
+      eventLoops = o.eventLoops;
+      cacheMaxBytes = o.cacheMaxBytes;
+      cacheTtl = o.cacheTtl;
+      logLevel = o.logLevel;
+      adminToken = o.adminToken;
+      watch = o.watch;
+      admissionCache = o.admissionCache;
+      remoteProbeInterval = o.remoteProbeInterval;
+      nodeRegion = o.nodeRegion;
+      nodeDelay = o.nodeDelay;
+      otelTracesExporter = o.otelTracesExporter;
+      otelExporterOtlpEndpoint = o.otelExporterOtlpEndpoint;
+      otelExporterZipkinEndpoint = o.otelExporterZipkinEndpoint;
+      otelTracesSampler = o.otelTracesSampler;
+      otelTracesSamplerArg = o.otelTracesSamplerArg;
+      otelServiceName = o.otelServiceName;
+    }
+
+    /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
+    Builder set(String flag, String value) {
+      Option option = OPTIONS.stream().filter(o -> o.flag().equals(flag)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown option --" + flag + "\n" + HELP));
+      try {
+        option.set().accept(this, value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--" + flag + ": '" + value + "' (expected: " + e.getMessage() + ")");
+      }
+      return this;
+    }
+
+    GatewayOptions build() {
+      return new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts,
+          defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
+          admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
+          otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName);
+    }
   }
 
   private static String help() {

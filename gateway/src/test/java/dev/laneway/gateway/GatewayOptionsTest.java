@@ -51,6 +51,21 @@ class GatewayOptionsTest {
     assertTrue(e.getMessage().startsWith("--host: missing value"), e.getMessage());
   }
 
+  @Test
+  void optionsAreAnImmutableRecord_withReturnsACheckedCopy() {
+    GatewayOptions base = GatewayOptions.defaults();
+    GatewayOptions changed = base.with("max-texts", "7").with("region", "intl").with("otel-service-name", "svc");
+    assertEquals(1024, base.maxTexts(), "the original is unchanged");
+    assertEquals(7, changed.maxTexts());
+    assertEquals("intl", changed.nodeRegion());
+    assertNull(base.nodeRegion(), "empty --region: a gateway, not a node");
+    assertEquals(java.util.Map.of("otel.service.name", "svc"), changed.otelOverrides());
+    assertTrue(changed.toString().contains("--max-texts=7"), changed.toString());
+    assertEquals(changed, GatewayOptions.parse("--max-texts", "7", "--region=intl", "--otel-service-name", "svc"));
+    assertEquals(Runtime.getRuntime().availableProcessors(), base.eventLoops(), "0: one per core");
+    assertEquals(3, base.with("event-loops", "3").eventLoops());
+  }
+
   /** Every option has a default, a flag, a help line and a line in the README's options table. */
   @Test
   void everyOptionIsInHelpAndInTheReadme() throws Exception {
