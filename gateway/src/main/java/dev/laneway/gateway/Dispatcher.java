@@ -403,7 +403,7 @@ public final class Dispatcher {
       if (firstFull != null) {
         return new LaneException.QueueFull(firstFull.lane(), detail, firstFull.reason(), firstFull.retryAfterNanos());
       }
-      boolean residency = decision.skipped().stream().anyMatch(s -> s.reason().startsWith("residency"));
+      boolean residency = decision.skipped().stream().anyMatch(s -> s.kind() == Skip.Kind.RESIDENCY);
       return residency ? new RoutingException.ConstraintViolated("residency", detail)
           : new GatewayException.Unavailable(detail);
     }

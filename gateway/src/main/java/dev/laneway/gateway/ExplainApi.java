@@ -78,7 +78,9 @@ final class ExplainApi {
         candidates.add(o);
       }
       JsonArray skipped = new JsonArray();
-      for (Skip s : d.skipped()) skipped.add(new JsonObject().put("lane", s.lane()).put("reason", s.reason()));
+      for (Skip s : d.skipped()) {
+        skipped.add(new JsonObject().put("lane", s.lane()).put("kind", s.kind().wireName()).put("reason", s.reason()));
+      }
       JsonObject out = new JsonObject().put("model_name", d.model()).put("model_version", d.variant())
           .put("rule", d.rule()).put("tenant", d.tenant()).put("client_region", call.clientRegion())
           .put("latency_class", call.latencyClass()).put("candidates", candidates).put("skipped", skipped)

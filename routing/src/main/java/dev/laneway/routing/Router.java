@@ -139,27 +139,27 @@ public final class Router {
       if (!Topology.admits(lane, variant)) {
         String cls = lane.laneClass().name().toLowerCase(Locale.ROOT);
         if (model.variants().stream().noneMatch(v -> Topology.admits(lane, v))) {
-          skipped.add(new Skip(id, "space: lane serves no variant of " + model.name() + " (embedding space "
+          skipped.add(new Skip(id, Skip.Kind.SPACE, "space: lane serves no variant of " + model.name() + " (embedding space "
               + model.space() + ")"));
           space = true;
         } else {
-          skipped.add(new Skip(id, "not admitted: variant " + variant.name() + " does not run on " + cls + " lanes"));
+          skipped.add(new Skip(id, Skip.Kind.NOT_ADMITTED, "not admitted: variant " + variant.name() + " does not run on " + cls + " lanes"));
         }
         continue;
       }
       if (tenant.residency() != null && !tenant.residency().equals(lane.region())) {
-        skipped.add(new Skip(id, "residency: tenant " + tenant.id() + " stays in " + tenant.residency()));
+        skipped.add(new Skip(id, Skip.Kind.RESIDENCY, "residency: tenant " + tenant.id() + " stays in " + tenant.residency()));
         residency = true;
         continue;
       }
       String refused = health.notAdmitted(id, model.name(), variant.name());
       if (refused != null) {
-        skipped.add(new Skip(id, "not admitted: " + refused));
+        skipped.add(new Skip(id, Skip.Kind.NOT_ADMITTED, "not admitted: " + refused));
         continue;
       }
       String down = health.unavailableReason(id);
       if (down != null) {
-        skipped.add(new Skip(id, down));
+        skipped.add(new Skip(id, Skip.Kind.UNAVAILABLE, down));
         betterLaneDown = true;
         continue;
       }
@@ -173,7 +173,7 @@ public final class Router {
       candidates.set(1, new Candidate(from.lane(), from.region(), from.variant(), true, from.estimateMs()));
     }
     for (LaneSpec l : topology.lanes()) {
-      if (!ordered.contains(l.id())) skipped.add(new Skip(l.id(), "not selected by rule " + rule.name()));
+      if (!ordered.contains(l.id())) skipped.add(new Skip(l.id(), Skip.Kind.NOT_SELECTED, "not selected by rule " + rule.name()));
     }
     String blockedBy = null;
     if (candidates.isEmpty()) {

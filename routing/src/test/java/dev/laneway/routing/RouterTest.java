@@ -52,7 +52,7 @@ class RouterTest {
     assertEquals(List.of("hk-general", "intl-general"), lanes(d));
     assertFalse(d.candidates().get(0).degraded());
     assertTrue(d.candidates().get(1).degraded());
-    assertTrue(d.skipped().contains(new Skip("hk-npu", "not selected by rule gpu-first")), d.skipped().toString());
+    assertTrue(d.skipped().contains(new Skip("hk-npu", Skip.Kind.NOT_SELECTED, "not selected by rule gpu-first")), d.skipped().toString());
   }
 
   @Test
@@ -78,7 +78,7 @@ class RouterTest {
     Decision d = router.decide(req("all-minilm-l6-v2", null, "hk"), lane -> lane.equals("hk-general") ? "breaker open" : null);
     assertEquals(List.of("intl-general"), lanes(d));
     assertTrue(d.candidates().get(0).degraded());
-    assertTrue(d.skipped().contains(new Skip("hk-general", "breaker open")));
+    assertTrue(d.skipped().contains(new Skip("hk-general", Skip.Kind.UNAVAILABLE, "breaker open")));
   }
 
   @Test
@@ -101,7 +101,7 @@ class RouterTest {
     Decision resident = r.decide(new RouteRequest("all-minilm-l6-v2", null, "standard", "hk", "hk-bank"), hkDown);
     assertTrue(resident.candidates().isEmpty());
     assertEquals("residency", resident.blockedBy());
-    assertTrue(resident.skipped().contains(new Skip("intl-general", "residency: tenant hk-bank stays in hk")));
+    assertTrue(resident.skipped().contains(new Skip("intl-general", Skip.Kind.RESIDENCY, "residency: tenant hk-bank stays in hk")));
     Decision roamer = r.decide(new RouteRequest("all-minilm-l6-v2", null, "standard", "hk", "roamer"), hkDown);
     assertEquals(List.of("intl-general"), lanes(roamer));
     assertNull(roamer.blockedBy());
@@ -401,7 +401,7 @@ class RouterTest {
         saturatedHk);
     assertEquals(List.of("hk-general"), lanes(resident));
     assertNull(resident.spill());
-    assertTrue(resident.skipped().contains(new Skip("intl-general", "residency: tenant hk-bank stays in hk")));
+    assertTrue(resident.skipped().contains(new Skip("intl-general", Skip.Kind.RESIDENCY, "residency: tenant hk-bank stays in hk")));
   }
 
   @Test
