@@ -25,6 +25,7 @@ public final class ErrorMapping {
         case GatewayException.BadRequest b -> new HttpError(400, b.getMessage(), 0, "bad_request");
         case GatewayException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "unavailable");
         case GatewayException.Draining d -> new HttpError(503, d.getMessage(), 1, "draining");
+        case GatewayException.Cancelled c -> new HttpError(499, c.getMessage(), 0, "cancelled");
       };
       case RoutingException r -> switch (r) {
         case RoutingException.UnknownModel m -> new HttpError(404, m.getMessage(), 0, "unknown_model");
@@ -42,7 +43,9 @@ public final class ErrorMapping {
         case LaneException.DeviceFailed f -> new HttpError(503, f.getMessage(), 1, "device_failed");
         case LaneException.InvalidInput i -> new HttpError(400, i.getMessage(), 0, "invalid_input");
       };
-      default -> new HttpError(500, "internal error: " + e, 0, "internal");
+      case java.util.concurrent.CancellationException c -> new HttpError(499, "cancelled by the caller", 0, "cancelled");
+      // a bug: the client gets no internals (the door logs the exception with the trace id)
+      default -> new HttpError(500, "internal error", 0, "internal");
     };
   }
 
@@ -64,17 +67,14 @@ public final class ErrorMapping {
    * HTTP-to-gRPC codes, with 429 as RESOURCE_EXHAUSTED and 504 as DEADLINE_EXCEEDED); a cancelled call is CANCELLED.
    */
   public static GrpcError toGrpc(Throwable error) {
-    Throwable e = unwrap(error);
-    if (e instanceof java.util.concurrent.CancellationException) {
-      return new GrpcError(io.vertx.grpc.common.GrpcStatus.CANCELLED, "cancelled", "cancelled", 0);
-    }
-    HttpError h = toHttp(e);
+    HttpError h = toHttp(error);
     io.vertx.grpc.common.GrpcStatus s = switch (h.status()) {
       case 400, 413 -> io.vertx.grpc.common.GrpcStatus.INVALID_ARGUMENT;
       case 401 -> io.vertx.grpc.common.GrpcStatus.UNAUTHENTICATED;
       case 403 -> io.vertx.grpc.common.GrpcStatus.PERMISSION_DENIED;
       case 404 -> io.vertx.grpc.common.GrpcStatus.NOT_FOUND;
       case 429 -> io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED;
+      case 499 -> io.vertx.grpc.common.GrpcStatus.CANCELLED;
       case 503 -> io.vertx.grpc.common.GrpcStatus.UNAVAILABLE;
       case 504 -> io.vertx.grpc.common.GrpcStatus.DEADLINE_EXCEEDED;
       case 501 -> io.vertx.grpc.common.GrpcStatus.UNIMPLEMENTED;

@@ -35,4 +35,16 @@ public abstract sealed class GatewayException extends RuntimeException {
       super("the gateway is shutting down and takes no new requests");
     }
   }
+
+  /**
+   * The caller went away (a cancelled gRPC call, a closed REST connection) before the answer: not an error of the
+   * gateway. 499 (nginx's "client closed request") and gRPC CANCELLED, counted as {@code cancelled}.
+   */
+  public static final class Cancelled extends GatewayException {
+    private static final long serialVersionUID = 1L;
+
+    public Cancelled(String message) {
+      super(message);
+    }
+  }
 }
