@@ -174,4 +174,40 @@ class TopologyLoaderTest {
     assertThrows(IllegalArgumentException.class, () -> Cidr.parse("example.com/8"));
     assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/33"));
   }
+
+  /**
+   * Random edits of the documented example topology (seeded): every outcome is a topology or a
+   * {@link TopologyException} naming the file, never another exception or a hang.
+   */
+  @Test
+  void fuzz_mutatedFilesFailOnlyWithTopologyErrors() throws Exception {
+    String base = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "examples", "topology.yaml"));
+    String[] tokens = {"~", "[]", "{}", "-1", "0", "\"\"", "[~]", "{id: ~}", ": :", "x", "true", "\n  - ", "*", "&a",
+        "!!int", "99999999999", "-5ms", "1h"};
+    java.util.Random random = new java.util.Random(7);
+    int refused = 0;
+    int loaded = 0;
+    for (int i = 0; i < 400; i++) {
+      StringBuilder b = new StringBuilder(base);
+      for (int k = 0; k < 1 + random.nextInt(3); k++) {
+        int at = random.nextInt(b.length());
+        if (random.nextBoolean()) {
+          b.insert(at, tokens[random.nextInt(tokens.length)]);
+        } else {
+          b.delete(at, Math.min(b.length(), at + 1 + random.nextInt(8)));
+        }
+      }
+      try {
+        TopologyLoader.parse(new java.io.ByteArrayInputStream(b.toString().getBytes(
+            java.nio.charset.StandardCharsets.UTF_8)), "fuzz.yaml");
+        loaded++;
+      } catch (TopologyException e) {
+        refused++;
+        assertTrue(e.getMessage().startsWith("fuzz.yaml"), e.getMessage());
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " gave " + e + " for:\n" + b, e);
+      }
+    }
+    assertTrue(refused > 0 && loaded > 0, "both outcomes seen: refused " + refused + ", loaded " + loaded);
+  }
 }
