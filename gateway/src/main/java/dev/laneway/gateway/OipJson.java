@@ -155,7 +155,7 @@ public final class OipJson {
         if (s.isEmpty()) throw bad("inputs[0].data[" + out.size() + "]: empty text (expected: at least one character)");
         out.add(s);
       } else {
-        throw bad("inputs[0].data[" + out.size() + "]: " + (v == null ? "null" : v.getClass().getSimpleName().toLowerCase())
+        throw bad("inputs[0].data[" + out.size() + "]: " + (v == null ? "null" : v.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
             + " (expected: a string, datatype BYTES)");
       }
       if (out.size() > limit) throw bad("inputs[0].data: more elements than shape says (" + limit + ")");
