@@ -162,9 +162,30 @@ public record GatewayOptions(
     return b.build();
   }
 
-  /** For tests: every listener on 127.0.0.1 and a free port. */
+  /**
+   * For tests: every listener on 127.0.0.1 and a free port, and admission's cache in a file of this JVM's own (under
+   * the system temp directory, removed at exit), never the user's {@code ~/.cache}.
+   */
   public static GatewayOptions ephemeral() {
-    return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0");
+    return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0")
+        .with("admission-cache", EphemeralCache.FILE.toString());
+  }
+
+  /** The admission cache of {@link #ephemeral()}: one per JVM, so the gateways of one test run share it. */
+  private static final class EphemeralCache {
+    static final Path FILE = create();
+
+    private static Path create() {
+      try {
+        Path dir = java.nio.file.Files.createTempDirectory("laneway-test-");
+        dir.toFile().deleteOnExit();
+        Path file = dir.resolve("admission.properties");
+        file.toFile().deleteOnExit();
+        return file;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   public static GatewayOptions parse(String... args) {

@@ -46,7 +46,8 @@ final class NodeProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx384m",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--region", region,
         "--topology", topology.toString(), "--host", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort),
-        "--http-port", "0", "--metrics-port", "0", "--watch", "false"));
+        "--http-port", "0", "--metrics-port", "0", "--watch", "false",
+        "--admission-cache", GatewayOptions.ephemeral().admissionCache().toString()));
     cmd.addAll(List.of(extra));
     try {
       return new NodeProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
