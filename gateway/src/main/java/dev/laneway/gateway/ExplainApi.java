@@ -2,6 +2,7 @@ package dev.laneway.gateway;
 
 import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
+import dev.laneway.protocol.Oip;
 import dev.laneway.routing.Candidate;
 import dev.laneway.routing.Decision;
 import dev.laneway.routing.Skip;
@@ -50,7 +51,7 @@ final class ExplainApi {
         throw new GatewayException.BadRequest("model_version: expected a string");
       }
       if (!json.containsKey("inputs")) {
-        json.put("inputs", new JsonArray().add(new JsonObject().put("name", OipJson.INPUT).put("datatype", "BYTES")
+        json.put("inputs", new JsonArray().add(new JsonObject().put("name", Oip.INPUT).put("datatype", "BYTES")
             .put("shape", new JsonArray().add(1)).put("data", new JsonArray().add("explain"))));
       }
       OipJson.InferBody decoded = OipJson.decodeInfer(Buffer.buffer(json.encode()), Integer.MAX_VALUE);

@@ -1,6 +1,5 @@
 package dev.laneway.gateway;
 
-import com.google.protobuf.ByteString;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneCall;
@@ -9,6 +8,11 @@ import dev.laneway.lanes.LaneResult;
 import dev.laneway.oip.InferParameter;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
+import dev.laneway.protocol.Embeddings;
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.OipFormatException;
+import dev.laneway.protocol.Parameters;
+import dev.laneway.protocol.TokenCounts;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.RemoteSpec;
 import dev.laneway.topology.Topology;
@@ -21,8 +25,7 @@ import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.vertx.grpc.common.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +63,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RemoteLane implements Lane {
   static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
-      OipGrpc.SERVICE, "ModelInfer", GrpcMessageEncoder.encoder(),
+      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.MODEL_INFER, GrpcMessageEncoder.encoder(),
       GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
   /** How long after the request's deadline the gateway gives up on a node that has not answered. */
   static final long DEADLINE_GRACE_MILLIS = 250;
@@ -135,22 +138,17 @@ final class RemoteLane implements Lane {
     if (closed) {
       return CompletableFuture.failedFuture(new LaneException.Unavailable(id(), id() + ": shutting down", null));
     }
-    ModelInferRequest.Builder b = ModelInferRequest.newBuilder()
-        .setModelName(call.model().name())
-        .setModelVersion(call.variant().name())
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(OipJson.INPUT).setDatatype("BYTES")
-            .addShape(call.texts().size()))
-        .addRawInputContents(ByteString.copyFrom(Tensors.encodeBytes(call.texts())));
+    ModelInferRequest.Builder b = Embeddings.request(call.model().name(), call.variant().name(), call.texts());
     if (remoteLane != null) {
       // Laneway's extensions, for a Laneway node only: a plain OIP server (lane: "") gets the published protocol
-      b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build())
-          .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
+      b.putParameters(Oip.LANE, Parameters.of(remoteLane))
+          .putParameters(Oip.LATENCY_CLASS, Parameters.of(call.latencyClass()));
     }
     ModelInferRequest message = b.build();
     // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
     // becomes its child through traceparent
     io.opentelemetry.api.trace.Span span = otel.getTracer("dev.laneway.gateway")
-        .spanBuilder(OipGrpc.SERVICE.fullyQualifiedName() + "/ModelInfer").setParent(Context.current())
+        .spanBuilder(Oip.fullMethodName(Oip.MODEL_INFER)).setParent(Context.current())
         .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
         .setAttribute("rpc.system", "grpc").setAttribute("server.address", spec.remote().address())
         .setAttribute("lane", spec.id()).startSpan();
@@ -164,7 +162,6 @@ final class RemoteLane implements Lane {
     });
     inFlight.incrementAndGet();
     result.whenComplete((r, e) -> inFlight.decrementAndGet());
-    long started = System.nanoTime();
     client.request(address, MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
         result.completeExceptionally(unavailable("cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
@@ -205,8 +202,8 @@ final class RemoteLane implements Lane {
       })).onComplete(done -> {
         if (done.succeeded()) {
           try {
-            result.complete(decode(done.result(), call, System.nanoTime() - started));
-          } catch (RuntimeException e) {
+            result.complete(decode(done.result(), call));
+          } catch (RuntimeException e) { // OipFormatException: malformed tensors; anything else must not hang the call
             result.completeExceptionally(unavailable("bad answer: " + e.getMessage(), e));
           }
         } else {
@@ -260,32 +257,14 @@ final class RemoteLane implements Lane {
     return nodeNanos.get() == 0 ? -1 : nodeQueueNanos.get();
   }
 
-  private LaneResult decode(ModelInferResponse r, LaneCall call, long tookNanos) {
-    if (r.getOutputsCount() < 1) throw new IllegalStateException("no output tensor");
-    ModelInferResponse.InferOutputTensor out = r.getOutputs(0);
+  /** The node's answer as the lane's result; an {@link OipFormatException} when its tensors are malformed. */
+  private LaneResult decode(ModelInferResponse r, LaneCall call) {
     int n = call.texts().size();
-    if (out.getShapeCount() != 2 || out.getShape(0) != n) {
-      throw new IllegalStateException("output shape " + out.getShapeList() + " (expected: [" + n + ", dim])");
-    }
-    int dim = (int) out.getShape(1);
-    float[][] vectors = new float[n][dim];
-    if (r.getRawOutputContentsCount() > 0) {
-      ByteBuffer buf = r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      if (buf.remaining() != n * dim * 4) throw new IllegalStateException("raw output of " + buf.remaining() + " bytes");
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < dim; j++) vectors[i][j] = buf.getFloat();
-      }
-    } else {
-      List<Float> c = out.getContents().getFp32ContentsList();
-      if (c.size() != n * dim) throw new IllegalStateException(c.size() + " fp32 contents (expected " + n * dim + ")");
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < dim; j++) vectors[i][j] = c.get(i * dim + j);
-      }
-    }
+    float[][] vectors = Embeddings.vectors(r, n);
     Map<String, InferParameter> p = r.getParametersMap();
-    String device = string(p, "device", spec.remote().address());
-    double queueMs = number(p, "queue_ms");
-    double computeMs = number(p, "compute_ms");
+    String device = Parameters.string(p, Oip.DEVICE, spec.remote().address());
+    double queueMs = Parameters.number(p, Oip.QUEUE_MS);
+    double computeMs = Parameters.number(p, Oip.COMPUTE_MS);
     long nodeTook = (long) ((queueMs + computeMs) * 1e6);
     if (nodeTook > 0) {
       long queued = (long) (queueMs * 1e6);
@@ -293,40 +272,10 @@ final class RemoteLane implements Lane {
       nodeNanos.updateAndGet(cur -> cur == 0 ? nodeTook : cur + (nodeTook - cur) / 5);
       nodeQueueNanos.updateAndGet(cur -> first ? queued : cur + (queued - cur) / 5);
     }
-    return new LaneResult(vectors, tokenCounts(p, n), id(), string(p, "region", spec.region()), device,
-        string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
-        r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
+    return new LaneResult(vectors, TokenCounts.decode(Parameters.string(p, Oip.TOKEN_COUNTS, null), n), id(),
+        Parameters.string(p, Oip.REGION, spec.region()), device, Parameters.string(p, Oip.PROVIDER, "remote"),
+        Parameters.bool(p, Oip.STAND_IN), r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
         (long) (queueMs * 1e6), (long) (computeMs * 1e6));
-  }
-
-  /** The node's {@code token_counts} for {@code n} texts; zeros when it sent none or a list of another length. */
-  static int[] tokenCounts(Map<String, InferParameter> p, int n) {
-    int[] out = new int[n];
-    InferParameter v = p.get(InferenceService.TOKEN_COUNTS);
-    if (v == null || v.getStringParam().isEmpty()) return out;
-    String[] parts = v.getStringParam().split(",");
-    if (parts.length != n) return out;
-    try {
-      for (int i = 0; i < n; i++) out[i] = Integer.parseInt(parts[i].trim());
-    } catch (NumberFormatException e) {
-      return new int[n];
-    }
-    return out;
-  }
-
-  private static String string(Map<String, InferParameter> p, String key, String fallback) {
-    InferParameter v = p.get(key);
-    return v == null || v.getStringParam().isEmpty() ? fallback : v.getStringParam();
-  }
-
-  private static double number(Map<String, InferParameter> p, String key) {
-    InferParameter v = p.get(key);
-    if (v == null) return 0;
-    return switch (v.getParameterChoiceCase()) {
-      case DOUBLE_PARAM -> v.getDoubleParam();
-      case INT64_PARAM -> v.getInt64Param();
-      default -> 0;
-    };
   }
 
   @Override

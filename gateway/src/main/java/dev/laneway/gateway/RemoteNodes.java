@@ -5,6 +5,7 @@ import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.oip.ServerReadyRequest;
 import dev.laneway.oip.ServerReadyResponse;
+import dev.laneway.protocol.Oip;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.Topology;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -18,6 +19,7 @@ import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +40,7 @@ import java.util.logging.Logger;
 final class RemoteNodes implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RemoteNodes.class.getName());
   static final ServiceMethod<ServerReadyResponse, ServerReadyRequest> SERVER_READY = ServiceMethod.client(
-      OipGrpc.SERVICE, "ServerReady", GrpcMessageEncoder.encoder(),
+      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.SERVER_READY, GrpcMessageEncoder.encoder(),
       GrpcMessageDecoder.decoder(ServerReadyResponse.newBuilder()));
 
   private final Vertx vertx;
