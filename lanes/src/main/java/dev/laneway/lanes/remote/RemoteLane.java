@@ -1,5 +1,7 @@
-package dev.laneway.gateway;
+package dev.laneway.lanes.remote;
 
+import dev.laneway.base.AttributeNames;
+import dev.laneway.base.InFlight;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneCall;
@@ -17,7 +19,13 @@ import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.RemoteSpec;
 import dev.laneway.topology.Topology;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
@@ -28,11 +36,12 @@ import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A lane served by another process: an executor node ({@code laneway node}) or any Open Inference Protocol gRPC
@@ -58,8 +67,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code queue_ms + compute_ms}), excluding the network, and of the queue time alone ({@link #expectedWaitNanos}); a
  * plain OIP server reports neither, and its lane is ordered by its observed latency.
  *
- * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior).
- * {@link #infer} is called from any thread and never blocks; its future completes on the client's event loop.
+ * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior);
+ * built by {@link RemoteNodes#lane}, which also probes the node. {@link #infer} is called from any thread and never
+ * blocks; its future completes on the client's event loop. {@link #drainAndClose} waits on the calls in flight
+ * ({@link InFlight}), without polling.
  */
 final class RemoteLane implements Lane {
   static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
@@ -70,19 +81,20 @@ final class RemoteLane implements Lane {
 
   private final LaneSpec spec;
   private final Topology topology;
-  private final io.vertx.core.Vertx vertx;
+  private final Vertx vertx;
   private final GrpcClient client;
   private final SocketAddress address;
   private final OpenTelemetry otel;
   private final String remoteLane;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Texts sent and not yet answered (or failed): what drain waits on. */
+  private final InFlight inFlight = new InFlight();
   /** EWMA of the node-reported queue + compute time, nanos; 0 before the first answer that carried them. */
-  private final java.util.concurrent.atomic.AtomicLong nodeNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong nodeNanos = new AtomicLong();
   /** EWMA of the node-reported queue time alone, nanos. */
-  private final java.util.concurrent.atomic.AtomicLong nodeQueueNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong nodeQueueNanos = new AtomicLong();
   private volatile boolean closed;
 
-  RemoteLane(LaneSpec spec, Topology topology, io.vertx.core.Vertx vertx, GrpcClient client, OpenTelemetry otel) {
+  RemoteLane(LaneSpec spec, Topology topology, Vertx vertx, GrpcClient client, OpenTelemetry otel) {
     RemoteSpec r = spec.remote();
     this.vertx = vertx;
     this.spec = spec;
@@ -121,7 +133,7 @@ final class RemoteLane implements Lane {
     }
     List<DeviceStatus> out = new ArrayList<>();
     for (String d : spec.devices()) {
-      out.add(new DeviceStatus(d, topology.device(d).kind().name().toLowerCase(java.util.Locale.ROOT),
+      out.add(new DeviceStatus(d, topology.device(d).kind().name().toLowerCase(Locale.ROOT),
           topology.device(d).providers(), "remote", false, where));
     }
     return out;
@@ -135,9 +147,37 @@ final class RemoteLane implements Lane {
 
   @Override
   public CompletableFuture<LaneResult> infer(LaneCall call) {
+    int texts = call.texts().size();
+    inFlight.enter(texts); // before the closed check: a drain that has begun either sees this call or refuses it
     if (closed) {
+      inFlight.exit(texts);
       return CompletableFuture.failedFuture(new LaneException.Unavailable(id(), id() + ": shutting down", null));
     }
+    CompletableFuture<LaneResult> attempt = new CompletableFuture<>();
+    CompletableFuture<LaneResult> answer = new CompletableFuture<>();
+    // the call leaves the in-flight count before its caller sees the answer (drain and inFlight() agree with it);
+    // a caller that cancels the answer cancels the attempt, which cancels the call at the node
+    attempt.whenComplete((r, e) -> {
+      inFlight.exit(texts);
+      if (e == null) {
+        answer.complete(r);
+      } else {
+        answer.completeExceptionally(e);
+      }
+    });
+    answer.whenComplete((r, e) -> {
+      if (answer.isCancelled()) attempt.cancel(false);
+    });
+    try {
+      send(call, attempt);
+    } catch (RuntimeException e) { // nothing thrown here may leave the call, or drain, waiting
+      attempt.completeExceptionally(unavailable("call failed: " + e.getMessage(), e));
+    }
+    return answer;
+  }
+
+  /** Sends the call to the node; every path completes {@code result}, and its cancellation cancels the call. */
+  private void send(LaneCall call, CompletableFuture<LaneResult> result) {
     ModelInferRequest.Builder b = Embeddings.request(call.model().name(), call.variant().name(), call.texts());
     if (remoteLane != null) {
       // Laneway's extensions, for a Laneway node only: a plain OIP server (lane: "") gets the published protocol
@@ -147,21 +187,20 @@ final class RemoteLane implements Lane {
     ModelInferRequest message = b.build();
     // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
     // becomes its child through traceparent
-    io.opentelemetry.api.trace.Span span = otel.getTracer("dev.laneway.gateway")
+    // (the instrumentation scope keeps the gateway's name, which traces have carried since remote lanes began)
+    Span span = otel.getTracer("dev.laneway.gateway")
         .spanBuilder(Oip.fullMethodName(Oip.MODEL_INFER)).setParent(Context.current())
-        .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
-        .setAttribute("rpc.system", "grpc").setAttribute("server.address", spec.remote().address())
-        .setAttribute("lane", spec.id()).startSpan();
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute(AttributeNames.RPC_SYSTEM, "grpc")
+        .setAttribute(AttributeNames.SERVER_ADDRESS, spec.remote().address())
+        .setAttribute(AttributeNames.LANE, spec.id()).startSpan();
     Context context = Context.current().with(span);
     long timeoutMillis = call.deadlineNanos() == Long.MAX_VALUE ? 0
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.deadlineNanos() - System.nanoTime()));
-    CompletableFuture<LaneResult> result = new CompletableFuture<>();
     result.whenComplete((r, e) -> {
-      if (e != null) span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      if (e != null) span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       span.end();
     });
-    inFlight.incrementAndGet();
-    result.whenComplete((r, e) -> inFlight.decrementAndGet());
     client.request(address, MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
         result.completeExceptionally(unavailable("cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
@@ -195,10 +234,10 @@ final class RemoteLane implements Lane {
         return m;
       }).recover(e -> {
         if (response.status() != null && response.status() != GrpcStatus.OK) {
-          return io.vertx.core.Future.failedFuture(error(response.status(), response.statusMessage(), call,
+          return Future.failedFuture(error(response.status(), response.statusMessage(), call,
               pushbackNanos(response.trailers())));
         }
-        return io.vertx.core.Future.failedFuture(e);
+        return Future.failedFuture(e);
       })).onComplete(done -> {
         if (done.succeeded()) {
           try {
@@ -214,7 +253,6 @@ final class RemoteLane implements Lane {
         }
       });
     });
-    return result;
   }
 
   private LaneException unavailable(String what, Throwable cause) {
@@ -222,7 +260,7 @@ final class RemoteLane implements Lane {
   }
 
   /** The node's {@code grpc-retry-pushback-ms} trailer in nanoseconds, 0 when absent or malformed. */
-  static long pushbackNanos(io.vertx.core.MultiMap trailers) {
+  static long pushbackNanos(MultiMap trailers) {
     String v = trailers == null ? null : trailers.get("grpc-retry-pushback-ms");
     if (v == null) return 0;
     try {
@@ -278,24 +316,20 @@ final class RemoteLane implements Lane {
         (long) (queueMs * 1e6), (long) (computeMs * 1e6));
   }
 
+  /** Texts sent to the node and not yet answered. */
   @Override
   public int inFlight() {
-    return inFlight.get();
+    return (int) inFlight.count();
   }
 
-  /** Stops taking work and waits (up to the timeout) for calls in flight; the client is closed by its owner. */
+  /**
+   * Stops taking work and waits (up to the timeout) until the calls in flight are answered or failed; the client is
+   * closed by its owner ({@link RemoteNodes#close}).
+   */
   @Override
   public void drainAndClose(long timeoutMillis) {
     closed = true;
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (inFlight.get() > 0 && System.nanoTime() < end) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    inFlight.awaitZero(timeoutMillis);
   }
 
   @Override
