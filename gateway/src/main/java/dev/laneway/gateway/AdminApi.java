@@ -3,8 +3,8 @@ package dev.laneway.gateway;
 import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceFaults;
 import dev.laneway.lanes.DeviceStatus;
-import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.LaneHealth;
 import dev.laneway.topology.Durations;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -93,21 +93,20 @@ final class AdminApi {
         estimates.put(cls, e < 0 ? null : e / 1e6);
       }
       l.put("estimate_ms", estimates);
-      if (lane instanceof GuardedLane g) {
-        JsonObject byClass = new JsonObject();
-        for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
-          byClass.put(cls, g.admittedInFlight(cls));
-        }
-        l.put("breaker", g.breakerState()).put("breaker_history", new JsonArray(g.breakerHistory()))
-            .put("bulkhead_in_flight", g.admittedInFlight()).put("in_flight_by_class", byClass)
-            .put("max_in_flight", lane.spec().maxInFlight()).put("ewma_ms", g.ewmaMs());
-        JsonArray admission = new JsonArray();
-        for (Admission.Result a : g.admission().values()) {
-          admission.add(new JsonObject().put("model", a.model()).put("variant", a.variant())
-              .put("admitted", a.admitted()).put("reason", a.reason()).put("mean_cosine", a.meanCosine()));
-        }
-        l.put("admission", admission);
+      LaneHealth h = lane.health();
+      JsonObject byClass = new JsonObject();
+      for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
+        byClass.put(cls, h.admittedInFlight(cls));
       }
+      l.put("breaker", h.breakerState()).put("breaker_history", new JsonArray(h.breakerHistory()))
+          .put("bulkhead_in_flight", h.admittedInFlight()).put("in_flight_by_class", byClass)
+          .put("max_in_flight", lane.spec().maxInFlight()).put("ewma_ms", h.ewmaMs());
+      JsonArray admission = new JsonArray();
+      for (Admission.Result a : h.admission().values()) {
+        admission.add(new JsonObject().put("model", a.model()).put("variant", a.variant())
+            .put("admitted", a.admitted()).put("reason", a.reason()).put("mean_cosine", a.meanCosine()));
+      }
+      l.put("admission", admission);
       out.add(l);
     }
     json(ctx, 200, new JsonObject().put("lanes", out).put("policy", new JsonObject()

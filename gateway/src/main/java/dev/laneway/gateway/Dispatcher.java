@@ -1,6 +1,5 @@
 package dev.laneway.gateway;
 
-import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneCall;
 import dev.laneway.lanes.LaneException;
@@ -37,7 +36,7 @@ import java.util.stream.Collectors;
 
 /**
  * Authenticate, route, then try the candidate lanes in order (Envoy's router: one attempt per candidate, every outcome
- * reported to the lane's breaker by {@link GuardedLane}). A lane that is unavailable, failed or full passes the
+ * reported to the lane's breaker by its guard, {@code GuardedLane}). A lane that is unavailable, failed or full passes the
  * request to the next candidate within the same request; any other error goes to the client. When every candidate
  * fails, the client gets one typed error that lists each lane's failure and each skipped lane's reason: a 429 (with
  * the soonest Retry-After) when a lane was only full, since overload is refused, not failed; the residency constraint
@@ -254,7 +253,7 @@ public final class Dispatcher {
       if (!hedging.hedges(call.latencyClass()) || decision.candidates().size() < 2 || answer.isDone()) return;
       hedges.earn(hedging.budget(), hedging.burst());
       Lane first = lanes.get(decision.candidates().get(0).lane());
-      long recent = first instanceof GuardedLane g ? g.recentLatencyNanos(call.latencyClass(), hedging.quantile()) : -1;
+      long recent = first.health().recentLatencyNanos(call.latencyClass(), hedging.quantile());
       if (recent < 0) return; // no latency history yet: no threshold to hedge after
       long delay = Math.max(hedging.minDelay().toNanos(), recent);
       if (call.deadlineNanos() - System.nanoTime() <= delay) return; // the hedge could not answer in time
@@ -290,7 +289,7 @@ public final class Dispatcher {
           .setAttribute("variant", c.variant())
           .setAttribute("device", String.join(",", lane.spec().devices()))
           .setAttribute("stand_in", lane.devices().stream().anyMatch(d -> d.standIn()))
-          .setAttribute("breaker.state", lane instanceof GuardedLane g ? g.breakerState() : "none")
+          .setAttribute("breaker.state", lane.health().breakerState())
           .setAttribute("estimate_ms", c.estimateMs())
           .setAttribute("hedge", hedge)
           .startSpan();
@@ -356,7 +355,7 @@ public final class Dispatcher {
         span.recordException(e);
         span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       }
-      if (lanes.get(c.lane()) instanceof GuardedLane g) span.setAttribute("breaker.state", g.breakerState());
+      span.setAttribute("breaker.state", lanes.get(c.lane()).health().breakerState());
       span.end();
       int launch = -1;
       Throwable fail = null;
@@ -414,22 +413,21 @@ public final class Dispatcher {
     @Override
     public String unavailableReason(String id) {
       Lane l = lanes.find(id).orElse(null);
-      if (l == null) return "not started in this process";
-      if (l instanceof GuardedLane g) return g.unavailableReason();
-      return l.ready() ? null : "not ready";
+      return l == null ? "not started in this process" : l.health().unavailableReason();
     }
 
     @Override
     public String notAdmitted(String id, String model, String variant) {
       Lane l = lanes.find(id).orElse(null);
       if (l == null) return null;
-      if (l instanceof GuardedLane g && g.notAdmitted(model, variant) != null) return g.notAdmitted(model, variant);
+      String refused = l.health().notAdmitted(model, variant);
+      if (refused != null) return refused;
       return l.serves(model, variant) ? null : model + ":" + variant + " is not loaded on this lane";
     }
 
     @Override
     public double expectedLatencyMs(String id) {
-      return lanes.find(id).orElse(null) instanceof GuardedLane g ? g.ewmaMs() : 0;
+      return lanes.find(id).map(l -> l.health().ewmaMs()).orElse(0.0);
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.laneway.gateway;
 
-import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.LaneHealth;
+import dev.laneway.protocol.Oip;
 import dev.laneway.routing.Candidate;
 import dev.laneway.routing.Decision;
 import dev.laneway.routing.Skip;
@@ -50,7 +51,7 @@ final class ExplainApi {
         throw new GatewayException.BadRequest("model_version: expected a string");
       }
       if (!json.containsKey("inputs")) {
-        json.put("inputs", new JsonArray().add(new JsonObject().put("name", OipJson.INPUT).put("datatype", "BYTES")
+        json.put("inputs", new JsonArray().add(new JsonObject().put("name", Oip.INPUT).put("datatype", "BYTES")
             .put("shape", new JsonArray().add(1)).put("data", new JsonArray().add("explain"))));
       }
       OipJson.InferBody decoded = OipJson.decodeInfer(Buffer.buffer(json.encode()), Integer.MAX_VALUE);
@@ -67,10 +68,11 @@ final class ExplainApi {
             .put("estimate_ms", Double.isNaN(c.estimateMs()) ? null : round(c.estimateMs()))
             .put("rtt_ms", topology.rtt(call.clientRegion(), c.region()).toNanos() / 1e6);
         Lane lane = gateway.lanes().find(c.lane()).orElse(null);
-        if (lane instanceof GuardedLane g) {
-          o.put("breaker", g.breakerState()).put("ewma_ms", round(g.ewmaMs()));
+        if (lane != null) {
+          LaneHealth h = lane.health();
+          o.put("breaker", h.breakerState()).put("ewma_ms", round(h.ewmaMs()));
           if (i == 0 && hedging.hedges(call.latencyClass()) && d.candidates().size() > 1) {
-            long recent = g.recentLatencyNanos(call.latencyClass(), hedging.quantile());
+            long recent = h.recentLatencyNanos(call.latencyClass(), hedging.quantile());
             o.put("hedge_after_ms", recent < 0 ? null
                 : round(Math.max(hedging.minDelay().toNanos(), recent) / 1e6));
           }

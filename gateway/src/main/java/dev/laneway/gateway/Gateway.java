@@ -4,6 +4,7 @@ import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
+import dev.laneway.lanes.remote.RemoteNodes;
 import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.Router;
 import dev.laneway.routing.RoutingPolicy;

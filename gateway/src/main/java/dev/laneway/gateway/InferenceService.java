@@ -4,6 +4,8 @@ import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneResult;
 import dev.laneway.lanes.Lanes;
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.TokenCounts;
 import dev.laneway.routing.Candidate;
 import dev.laneway.routing.Decision;
 import dev.laneway.topology.ModelSpec;
@@ -172,7 +174,7 @@ final class InferenceService {
       params.put("cache", "bypass");
       params.put("cache_hits", 0);
       LaneResult r = a.result();
-      params.put(TOKEN_COUNTS, tokenCounts(r.tokenCounts()));
+      params.put(Oip.TOKEN_COUNTS, TokenCounts.encode(r.tokenCounts()));
       return new Reply(call, r.vectors(), r.tokenCounts(), r.variant(), params);
     });
     propagateCancel(reply, dispatched);
@@ -242,7 +244,7 @@ final class InferenceService {
           }
           params.put("cache", owned.isEmpty() ? "hit" : hits == 0 ? "miss" : "partial");
           params.put("cache_hits", hits);
-          params.put(TOKEN_COUNTS, tokenCounts(tokens));
+          params.put(Oip.TOKEN_COUNTS, TokenCounts.encode(tokens));
           return new Reply(call, vectors, tokens, variant, params);
         })
         // a text another request was computing failed there (that request's error, or its caller cancelled):
@@ -271,22 +273,6 @@ final class InferenceService {
   static InferenceCall withTexts(InferenceCall c, List<String> texts) {
     return new InferenceCall(c.id(), c.model(), c.version(), texts, c.latencyClass(), c.clientRegion(), c.tenant(),
         c.deadlineNanos(), c.priority(), c.headers(), c.noCache(), c.context());
-  }
-
-  /**
-   * Response parameter: each text's token count after tokenisation (special tokens included, truncation applied), in
-   * text order, comma-separated; what OpenAI's {@code usage} sums, and how a gateway learns the counts of texts a
-   * remote lane computed.
-   */
-  static final String TOKEN_COUNTS = "token_counts";
-
-  static String tokenCounts(int[] counts) {
-    StringBuilder b = new StringBuilder(counts.length * 3);
-    for (int i = 0; i < counts.length; i++) {
-      if (i > 0) b.append(',');
-      b.append(counts[i]);
-    }
-    return b.toString();
   }
 
   /**

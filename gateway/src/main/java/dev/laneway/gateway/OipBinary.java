@@ -1,5 +1,6 @@
 package dev.laneway.gateway;
 
+import dev.laneway.protocol.Tensors;
 import io.vertx.core.buffer.Buffer;
 
 /**

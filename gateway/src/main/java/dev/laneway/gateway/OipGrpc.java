@@ -16,6 +16,7 @@ import dev.laneway.oip.ServerMetadataRequest;
 import dev.laneway.oip.ServerMetadataResponse;
 import dev.laneway.oip.ServerReadyRequest;
 import dev.laneway.oip.ServerReadyResponse;
+import dev.laneway.protocol.Oip;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
 import io.opentelemetry.api.trace.Span;
@@ -53,7 +54,8 @@ import java.util.function.Function;
  * carrying its request's {@code id}; an error is that message's {@code error_message} and the stream lives on.
  */
 final class OipGrpc {
-  static final ServiceName SERVICE = ServiceName.create("inference", "GRPCInferenceService");
+  /** The OIP service as Vert.x binds it (the names are {@code dev.laneway.protocol.Oip}'s). */
+  static final ServiceName SERVICE = ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME);
 
   private final Gateway gateway;
   private final GatewayOptions options;
@@ -64,24 +66,24 @@ final class OipGrpc {
   }
 
   Service service() {
-    return Service.service(SERVICE, GrpcService.getDescriptor().findServiceByName("GRPCInferenceService"))
-        .bind(method("ServerLive", ServerLiveRequest.getDefaultInstance()),
+    return Service.service(SERVICE, GrpcService.getDescriptor().findServiceByName(Oip.SERVICE_NAME))
+        .bind(method(Oip.SERVER_LIVE, ServerLiveRequest.getDefaultInstance()),
             (GrpcServerRequest<ServerLiveRequest, ServerLiveResponse> r) ->
                 unary(r, m -> ServerLiveResponse.newBuilder().setLive(true).build()))
-        .bind(method("ServerReady", ServerReadyRequest.getDefaultInstance()),
+        .bind(method(Oip.SERVER_READY, ServerReadyRequest.getDefaultInstance()),
             (GrpcServerRequest<ServerReadyRequest, ServerReadyResponse> r) ->
                 unary(r, m -> ServerReadyResponse.newBuilder().setReady(gateway.ready()).build()))
-        .bind(method("ModelReady", ModelReadyRequest.getDefaultInstance()),
+        .bind(method(Oip.MODEL_READY, ModelReadyRequest.getDefaultInstance()),
             (GrpcServerRequest<ModelReadyRequest, ModelReadyResponse> r) -> unary(r, this::modelReady))
-        .bind(method("ServerMetadata", ServerMetadataRequest.getDefaultInstance()),
+        .bind(method(Oip.SERVER_METADATA, ServerMetadataRequest.getDefaultInstance()),
             (GrpcServerRequest<ServerMetadataRequest, ServerMetadataResponse> r) ->
                 unary(r, m -> ServerMetadataResponse.newBuilder().setName("laneway").setVersion(Gateway.VERSION)
                     .addExtensions("parameters").addExtensions("binary_tensor_data").addExtensions("schedule_policy")
                     .build()))
-        .bind(method("ModelMetadata", ModelMetadataRequest.getDefaultInstance()),
+        .bind(method(Oip.MODEL_METADATA, ModelMetadataRequest.getDefaultInstance()),
             (GrpcServerRequest<ModelMetadataRequest, ModelMetadataResponse> r) -> unary(r, this::modelMetadata))
-        .bind(method("ModelInfer", ModelInferRequest.getDefaultInstance()), this::modelInfer)
-        .bind(method("ModelStreamInfer", ModelInferRequest.getDefaultInstance()), this::modelStreamInfer)
+        .bind(method(Oip.MODEL_INFER, ModelInferRequest.getDefaultInstance()), this::modelInfer)
+        .bind(method(Oip.MODEL_STREAM_INFER, ModelInferRequest.getDefaultInstance()), this::modelStreamInfer)
         .build();
   }
 
@@ -121,9 +123,9 @@ final class OipGrpc {
     ModelSpec spec = gateway.topology().model(m.getName()).orElseThrow();
     ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(spec.name())
         .setPlatform("onnxruntime_onnx")
-        .addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(OipJson.INPUT).setDatatype("BYTES")
+        .addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(Oip.INPUT).setDatatype(Oip.BYTES)
             .addShape(-1))
-        .addOutputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(OipJson.OUTPUT).setDatatype("FP32")
+        .addOutputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(Oip.OUTPUT).setDatatype(Oip.FP32)
             .addShape(-1).addShape(spec.dimension()));
     if (m.getVersion().isEmpty()) {
       spec.variants().forEach(x -> b.addVersions(x.name()));

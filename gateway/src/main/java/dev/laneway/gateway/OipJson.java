@@ -1,5 +1,8 @@
 package dev.laneway.gateway;
 
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.OipFormatException;
+import dev.laneway.protocol.Tensors;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -15,8 +18,6 @@ import java.util.Set;
  * {@link GatewayException.BadRequest} that names the field.
  */
 public final class OipJson {
-  static final String INPUT = "text";
-  static final String OUTPUT = "embedding";
   private static final Set<String> TOP_LEVEL = Set.of("id", "parameters", "inputs", "outputs");
   private static final Set<String> INPUT_KEYS = Set.of("name", "datatype", "shape", "data", "parameters");
 
@@ -66,15 +67,15 @@ public final class OipJson {
       throw bad(json.containsKey("inputs") ? "inputs: expected an array" : "inputs: missing");
     }
     if (inputs.size() != 1) {
-      throw bad("inputs: " + inputs.size() + " tensors (expected: exactly one, named '" + INPUT + "')");
+      throw bad("inputs: " + inputs.size() + " tensors (expected: exactly one, named '" + Oip.INPUT + "')");
     }
     if (!(inputs.getValue(0) instanceof JsonObject input)) throw bad("inputs[0]: expected an object");
     for (String key : input.fieldNames()) {
       if (!INPUT_KEYS.contains(key)) throw bad("inputs[0]: unknown field '" + key + "'");
     }
     Object name = input.getValue("name");
-    if (!INPUT.equals(name)) {
-      throw bad("inputs[0].name: " + (name == null ? "missing" : "'" + name + "'") + " (expected: '" + INPUT + "')");
+    if (!Oip.INPUT.equals(name)) {
+      throw bad("inputs[0].name: " + (name == null ? "missing" : "'" + name + "'") + " (expected: '" + Oip.INPUT + "')");
     }
     Object datatype = input.getValue("datatype");
     if (!"BYTES".equals(datatype)) {
@@ -99,7 +100,11 @@ public final class OipJson {
         throw bad("inputs[0].parameters.binary_data_size: " + size.longValue() + " bytes, but " + binary.length()
             + " bytes follow the JSON header");
       }
-      texts = Tensors.decodeBytes(java.nio.ByteBuffer.wrap(binary.getBytes()), n, "inputs[0] binary data");
+      try {
+        texts = Tensors.decodeBytes(java.nio.ByteBuffer.wrap(binary.getBytes()), n, "inputs[0] binary data");
+      } catch (OipFormatException e) {
+        throw bad(e.getMessage());
+      }
     } else {
       if (binary != null && binary.length() > 0) {
         throw bad("request body: " + binary.length() + " bytes after the JSON header but no input sets binary_data_size");
@@ -117,8 +122,8 @@ public final class OipJson {
     if (json.containsKey("outputs")) {
       if (!(json.getValue("outputs") instanceof JsonArray outs)) throw bad("outputs: expected an array");
       for (int i = 0; i < outs.size(); i++) {
-        if (!(outs.getValue(i) instanceof JsonObject o) || !OUTPUT.equals(o.getValue("name"))) {
-          throw bad("outputs[" + i + "]: unknown output (expected: '" + OUTPUT + "')");
+        if (!(outs.getValue(i) instanceof JsonObject o) || !Oip.OUTPUT.equals(o.getValue("name"))) {
+          throw bad("outputs[" + i + "]: unknown output (expected: '" + Oip.OUTPUT + "')");
         }
         if (o.getValue("parameters") instanceof JsonObject op && op.containsKey("binary_data")) {
           binaryOutput = Boolean.TRUE.equals(op.getValue("binary_data"));
@@ -179,7 +184,7 @@ public final class OipJson {
     sb.append(",\"model_version\":").append(Json.encode(version));
     if (id != null) sb.append(",\"id\":").append(Json.encode(id));
     sb.append(",\"parameters\":").append(parameters.encode());
-    sb.append(",\"outputs\":[{\"name\":\"").append(OUTPUT).append("\",\"datatype\":\"FP32\",\"shape\":[")
+    sb.append(",\"outputs\":[{\"name\":\"").append(Oip.OUTPUT).append("\",\"datatype\":\"FP32\",\"shape\":[")
         .append(vectors.length).append(',').append(dim).append(']');
     if (binaryOutput) {
       sb.append(",\"parameters\":{\"binary_data_size\":").append((long) vectors.length * dim * Float.BYTES)

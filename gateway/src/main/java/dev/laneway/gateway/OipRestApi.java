@@ -1,16 +1,17 @@
 package dev.laneway.gateway;
 
-import io.opentelemetry.context.Context;
-
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
-import io.vertx.core.buffer.Buffer;
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.Tensors;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -114,9 +115,9 @@ final class OipRestApi {
           .put("name", m.name())
           .put("versions", new JsonArray(m.variants().stream().map(VariantSpec::name).toList()))
           .put("platform", "onnxruntime_onnx")
-          .put("inputs", new JsonArray().add(new JsonObject().put("name", OipJson.INPUT).put("datatype", "BYTES")
+          .put("inputs", new JsonArray().add(new JsonObject().put("name", Oip.INPUT).put("datatype", "BYTES")
               .put("shape", new JsonArray().add(-1))))
-          .put("outputs", new JsonArray().add(new JsonObject().put("name", OipJson.OUTPUT).put("datatype", "FP32")
+          .put("outputs", new JsonArray().add(new JsonObject().put("name", Oip.OUTPUT).put("datatype", "FP32")
               .put("shape", new JsonArray().add(-1).add(m.dimension()))))
           .put("parameters", new JsonObject()
               .put("embedding_space", m.space())

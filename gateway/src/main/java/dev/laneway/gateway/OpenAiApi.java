@@ -1,5 +1,7 @@
 package dev.laneway.gateway;
 
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.Tensors;
 import dev.laneway.topology.ModelSpec;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -134,7 +136,7 @@ final class OpenAiApi {
         .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
     r.parameters().forEach((k, v) -> {
       // per-text counts would make a header as long as the input list; usage carries their sum
-      if (!k.equals(InferenceService.TOKEN_COUNTS)) {
+      if (!k.equals(Oip.TOKEN_COUNTS)) {
         ctx.response().putHeader(PARAMETER_HEADER_PREFIX + k.replace('_', '-'), String.valueOf(v));
       }
     });

@@ -10,7 +10,6 @@ import static dev.laneway.gateway.GatewayMetrics.REGION;
 import static dev.laneway.gateway.GatewayMetrics.TO_LANE;
 import static dev.laneway.gateway.GatewayMetrics.VARIANT;
 
-import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import io.opentelemetry.api.common.Attributes;
@@ -56,9 +55,7 @@ final class RoutingMetrics {
         .setDescription("Circuit breaker per lane: 0 closed, 1 half-open, 2 open")
         .buildWithCallback(m -> {
           for (Lane l : lanes.all()) {
-            if (l instanceof GuardedLane g) {
-              m.record(g.breakerStateCode(), Attributes.of(LANE, l.id(), REGION, l.spec().region()));
-            }
+            m.record(l.health().breakerStateCode(), Attributes.of(LANE, l.id(), REGION, l.spec().region()));
           }
         });
   }

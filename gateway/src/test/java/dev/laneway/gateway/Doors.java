@@ -5,6 +5,7 @@ import dev.laneway.oip.GRPCInferenceServiceGrpc;
 import dev.laneway.oip.InferTensorContents;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
+import dev.laneway.protocol.Tensors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;

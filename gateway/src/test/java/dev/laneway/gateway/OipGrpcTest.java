@@ -18,6 +18,7 @@ import dev.laneway.oip.ModelStreamInferResponse;
 import dev.laneway.oip.ServerLiveRequest;
 import dev.laneway.oip.ServerMetadataRequest;
 import dev.laneway.oip.ServerReadyRequest;
+import dev.laneway.protocol.Tensors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

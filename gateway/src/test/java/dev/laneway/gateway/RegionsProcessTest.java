@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three processes on 127.0.0.1: executor nodes for hk and intl in their own JVMs, and the hk gateway (in this JVM)
  * whose lanes are both remote. Under steady load from an hk client, an intl client and an intl-resident tenant, the
  * intl node is SIGKILLed: intl traffic moves to hk (degraded), the resident tenant gets a typed 503 naming residency,
- * every request is answered; the node is restarted on the same address and intl traffic returns (half-open).
+ * every request is answered; the node is restarted on the same address and intl traffic returns (half-open). Each
+ * phase lasts until its traffic has been seen (a few answers per client), not for a fixed time.
  */
 class RegionsProcessTest {
   static final String INFER = "/v2/models/all-minilm-l6-v2/infer";
@@ -64,23 +65,28 @@ class RegionsProcessTest {
       clients.add(client("intl", port, Map.of(InferenceService.REGION_HEADER, "intl"), running, outcomes, lost));
       clients.add(client("resident", port, Map.of(InferenceService.REGION_HEADER, "intl",
           "x-api-key", "intl-resident-key"), running, outcomes, lost));
-      Thread.sleep(2000);
+      // each phase lasts until the traffic it is about has been seen, not for a fixed time
+      for (String client : List.of("hk", "intl", "resident")) {
+        await(outcomes, o -> o.phase().equals("steady") && o.client().equals(client), 5, "steady answers: " + client);
+      }
 
       phase = "killed";
       intl.kill();
-      Thread.sleep(3000);
+      await(outcomes, o -> o.phase().equals("killed") && o.client().equals("intl") && o.status() == 200, 5,
+          "intl answered during the kill");
+      await(outcomes, o -> o.phase().equals("killed") && o.client().equals("resident"), 3,
+          "the resident tenant answered during the kill");
+      await(outcomes, o -> o.phase().equals("killed") && o.client().equals("hk"), 3, "hk answered during the kill");
 
       phase = "restarting";
       NodeProcess again = NodeProcess.start("intl", topology, intlPort);
       nodes.add(again);
       again.awaitReady();
       phase = "restored";
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < end && !seen(outcomes, o -> o.phase().equals("restored") && o.client().equals("intl")
-          && "intl-general".equals(o.lane()) && !o.degraded())) {
-        Thread.sleep(100);
-      }
-      Thread.sleep(500);
+      await(outcomes, o -> o.phase().equals("restored") && o.client().equals("intl")
+          && "intl-general".equals(o.lane()) && !o.degraded(), 1, "intl traffic back on the restarted node");
+      await(outcomes, o -> o.phase().equals("restored") && o.client().equals("resident") && o.status() == 200
+          && "intl-general".equals(o.lane()), 1, "the resident tenant served in intl again");
     } finally {
       running.set(false);
       for (Thread t : clients) t.join(15_000);
@@ -150,6 +156,17 @@ class RegionsProcessTest {
         }
       }
     });
+  }
+
+  /**
+   * Until {@code count} outcomes match (polled every 20 ms, at most 30 s); a phase that never sees its traffic is
+   * reported by the assertions that follow, with every outcome printed.
+   */
+  private static void await(ConcurrentLinkedQueue<Outcome> outcomes, Predicate<Outcome> p, int count, String what)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (outcomes.stream().filter(p).count() < count && System.nanoTime() < end) Thread.sleep(20);
+    if (outcomes.stream().filter(p).count() < count) System.out.println("regions: timed out waiting for " + what);
   }
 
   private static List<Outcome> phase(ConcurrentLinkedQueue<Outcome> outcomes, String phase) {

@@ -33,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * remote lane is one trace (gateway server span → node server span → batch linked), and a client's deadline expires
  * at the node. The node adds 100 ms before each request ({@code --node-delay}, the declared RTT stand-in). The hk lane
  * points at a port nobody listens on: probes eject it.
+ *
+ * <p>The tests share the two processes but not their order: each first waits for the state it needs, on a condition
+ * it can see (the intl lane taking calls at the gateway and at the node: a deadline that expired at the node may have
+ * opened both breakers for their {@code wait_in_open}; the hk lane ejected by its probes), never for a fixed time.
  */
 class RemoteLaneTest {
   static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
@@ -71,6 +75,7 @@ class RemoteLaneTest {
 
   @Test
   void remoteLane_oneTraceFromGatewayToNodeToBatch() throws Exception {
+    awaitIntlTakesCalls();
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\","
         + "\"data\":[\"across regions\",\"one trace\"]}]}", "intl", "00-" + traceId + "-00f067aa0ba902b7-01");
@@ -108,6 +113,7 @@ class RemoteLaneTest {
 
   @Test
   void clientDeadline_expiresAtTheNode() throws Exception {
+    awaitIntlTakesCalls();
     // 50 ms of deadline, 100 ms of node delay: the node gives up at the deadline and says so
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\","
         + "\"data\":[\"too late\"]}],\"parameters\":{\"timeout\":50000}}", "intl", null);
@@ -120,12 +126,8 @@ class RemoteLaneTest {
   @Test
   void deadNode_isEjectedByProbes_andTrafficFallsBack() throws Exception {
     // hk-general points at a closed port: its probes open its breaker; hk clients are served by intl, degraded
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    // (the deadline test's timeout may have opened intl-general's breaker: wait for it to half-open again)
-    while (System.nanoTime() < end && (!"open".equals(breaker("hk-general")) || "open".equals(breaker("intl-general")))) {
-      Thread.sleep(50);
-    }
-    assertEquals("open", breaker("hk-general"));
+    awaitUntil(() -> "open".equals(breaker("hk-general")), "hk-general ejected by its probes");
+    awaitIntlTakesCalls();
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\","
         + "\"data\":[\"from hk\"]}]}", "hk", null);
     assertEquals(200, r.statusCode(), r.body());
@@ -135,7 +137,23 @@ class RemoteLaneTest {
   }
 
   static String breaker(String lane) {
-    return ((dev.laneway.lanes.GuardedLane) gateway.lanes().get(lane)).breakerState();
+    return gateway.lanes().get(lane).health().breakerState();
+  }
+
+  /** Until intl-general takes calls at the gateway and at the node (neither breaker open). */
+  static void awaitIntlTakesCalls() throws InterruptedException {
+    awaitUntil(() -> node.lanes().get("intl-general").health().unavailableReason() == null
+        && gateway.lanes().get("intl-general").health().unavailableReason() == null,
+        "intl-general takes calls at the gateway and at the node");
+  }
+
+  /** Polls {@code condition} (every 10 ms, at most 15 s) and fails naming {@code what} if it never holds. */
+  static void awaitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < end, "timed out waiting: " + what);
+      Thread.sleep(10);
+    }
   }
 
   static HttpResponse<String> post(String body, String region, String traceparent) throws Exception {

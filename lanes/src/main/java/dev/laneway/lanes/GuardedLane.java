@@ -44,7 +44,7 @@ import java.util.logging.Logger;
  * <p>{@link #infer} is called from any thread and never blocks; outcomes are recorded on the lane thread that
  * completes the inner future (or a delay thread for injected latency, or the shedding submitter's thread).
  */
-public final class GuardedLane implements Lane {
+public final class GuardedLane implements Lane, LaneHealth {
   private static final Logger LOG = Logger.getLogger(GuardedLane.class.getName());
   /** Successful attempts a class needs before its latency quantiles are trusted (hedging waits for them). */
   static final int MIN_SAMPLES = 20;
@@ -227,7 +227,14 @@ public final class GuardedLane implements Lane {
     return e;
   }
 
+  /** This lane's guard: breaker, gate, admission, observed latency. */
+  @Override
+  public LaneHealth health() {
+    return this;
+  }
+
   /** Why routing should skip this lane now, or null: an open breaker, or not ready. Half-open lanes take probes. */
+  @Override
   public String unavailableReason() {
     if (!inner.ready()) return "not ready";
     return switch (breaker.getState()) {
@@ -237,21 +244,25 @@ public final class GuardedLane implements Lane {
   }
 
   /** Why admission refused a variant, or null when admitted (or never checked: general lanes). */
+  @Override
   public String notAdmitted(String model, String variant) {
     Admission.Result r = admission.get(model + ":" + variant);
     return r == null || r.admitted() ? null : r.reason();
   }
 
+  @Override
   public Map<String, Admission.Result> admission() {
     return admission;
   }
 
   /** {@code closed}, {@code half_open}, {@code open} (and Resilience4j's other states, lower-case). */
+  @Override
   public String breakerState() {
     return breaker.getState().name().toLowerCase(Locale.ROOT);
   }
 
   /** 0 closed, 1 half-open, 2 open, as the {@code laneway.breaker.state} gauge reports it. */
+  @Override
   public int breakerStateCode() {
     return switch (breaker.getState()) {
       case CLOSED, DISABLED, METRICS_ONLY -> 0;
@@ -261,6 +272,7 @@ public final class GuardedLane implements Lane {
   }
 
   /** The last 16 breaker transitions, oldest first: {@code "open -> half_open @<epoch millis>"}. */
+  @Override
   public List<String> breakerHistory() {
     return List.copyOf(transitions);
   }
@@ -269,17 +281,30 @@ public final class GuardedLane implements Lane {
     return breaker;
   }
 
+  /** Opens the breaker when it is closed or half-open (an active probe found the lane's node down). */
+  @Override
+  public boolean eject(String reason) {
+    CircuitBreaker.State s = breaker.getState();
+    if (s != CircuitBreaker.State.CLOSED && s != CircuitBreaker.State.HALF_OPEN) return false;
+    LOG.warning("lane " + id() + ": " + reason + ": opening the breaker");
+    breaker.transitionToOpenState(); // a probe racing a transition to open is harmless (open -> open)
+    return true;
+  }
+
   /** Requests inside the lane now (admitted by the gate and not yet answered). */
+  @Override
   public int admittedInFlight() {
     return gate.held();
   }
 
   /** Requests of one latency class inside the lane now. */
+  @Override
   public int admittedInFlight(String latencyClass) {
     return gate.held(Priority.parse(latencyClass));
   }
 
   /** Observed latency of successful attempts, EWMA, in milliseconds (0 before the first). */
+  @Override
   public double ewmaMs() {
     return latency.get();
   }
@@ -288,6 +313,7 @@ public final class GuardedLane implements Lane {
    * The {@code quantile} of this lane's recent successful attempts in a latency class (submit to answer, the last
    * {@value LatencyWindow#SIZE}), in nanoseconds; -1 until {@value #MIN_SAMPLES} were seen. Hedging waits this long.
    */
+  @Override
   public long recentLatencyNanos(String latencyClass, double quantile) {
     return recent[Priority.parse(latencyClass).ordinal()].quantileNanos(quantile, MIN_SAMPLES);
   }

@@ -5,8 +5,9 @@ import dev.laneway.topology.VariantSpec;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A route target. Implementations: {@link LocalLane}; the gateway's {@code RemoteLane} (gRPC to an executor node);
- * {@link GuardedLane} around either.
+ * A route target. Implementations: {@link LocalLane}; {@code remote.RemoteLane} (gRPC to an executor node);
+ * {@link GuardedLane} around either. What routing, dispatch, admin and metrics need of a lane's health and breaker is
+ * {@link #health()}: no caller needs to know which implementation it holds.
  *
  * <p>{@link #infer} is called from any thread and never blocks; its future completes on a lane thread, with a
  * {@link LaneResult} or a {@link LaneException}. Cancelling that future hands the call back: the lane frees whatever
@@ -47,6 +48,14 @@ public interface Lane extends AutoCloseable {
    */
   default long expectedWaitNanos(String latencyClass) {
     return -1;
+  }
+
+  /**
+   * The lane's health: breaker, gate, admission verdicts, observed latency, and ejection. A {@link GuardedLane}
+   * reports its guard's; any other lane {@link LaneHealth#unguarded} (its readiness alone).
+   */
+  default LaneHealth health() {
+    return LaneHealth.unguarded(this);
   }
 
   /** Stops taking work, finishes what was accepted (up to the timeout), releases devices. */

@@ -41,7 +41,7 @@ public final class Lanes implements AutoCloseable {
    * An executor node passes its own region's lanes that have devices and no {@code remote} factory: it serves them
    * locally even when they declare {@code remote} (that address is the node itself).
    *
-   * @param remote builds a remote lane (the gateway's gRPC lane), or null to serve every included lane locally
+   * @param remote builds a remote lane ({@code remote.RemoteNodes#lane}), or null to serve every included lane locally
    */
   public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
       java.util.function.Function<LaneSpec, Lane> remote) {

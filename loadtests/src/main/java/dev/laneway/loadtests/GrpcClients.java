@@ -1,11 +1,12 @@
 package dev.laneway.loadtests;
 
-import com.google.protobuf.ByteString;
 import dev.laneway.oip.GRPCInferenceServiceGrpc;
 import dev.laneway.oip.InferParameter;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
 import dev.laneway.oip.ModelStreamInferResponse;
+import dev.laneway.protocol.Embeddings;
+import dev.laneway.protocol.Oip;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * OIP gRPC ({@code inference.GRPCInferenceService}) clients over one plaintext HTTP/2 channel: {@link #unary()}
  * ({@code ModelInfer}) and {@link #stream()} ({@code ModelStreamInfer}, one bidirectional stream per (region, latency
- * class), answers matched to requests by {@code id}). Texts travel as {@code raw_input_contents} ({@link Wire}).
+ * class), answers matched to requests by {@code id}). Texts travel as {@code raw_input_contents} (protocol's {@code Embeddings.request}).
  *
  * <p>Threads: {@code infer} may be called from any thread and never blocks; futures complete on gRPC's executor.
  */
@@ -35,12 +36,8 @@ public final class GrpcClients implements AutoCloseable {
   }
 
   static ModelInferRequest request(Request r, String id) {
-    ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(r.model()).setId(id)
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("text").setDatatype("BYTES")
-            .addShape(r.texts().size()))
-        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("embedding"))
-        .addRawInputContents(ByteString.copyFrom(Wire.encodeBytes(r.texts())));
-    if (r.version() != null) b.setModelVersion(r.version());
+    ModelInferRequest.Builder b = Embeddings.request(r.model(), r.version(), r.texts()).setId(id)
+        .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(Oip.OUTPUT));
     if (r.timeoutMicros() > 0) b.putParameters("timeout", InferParameter.newBuilder().setInt64Param(r.timeoutMicros()).build());
     return b.build();
   }

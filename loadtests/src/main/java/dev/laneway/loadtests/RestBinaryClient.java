@@ -1,5 +1,7 @@
 package dev.laneway.loadtests;
 
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.Tensors;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -25,13 +27,13 @@ public final class RestBinaryClient implements InferClient {
 
   /** The binary body and the length of its JSON header. */
   static Buffer body(Request r, int[] headerLength) {
-    byte[] tensor = Wire.encodeBytes(r.texts());
+    byte[] tensor = Tensors.encodeBytes(r.texts());
     JsonObject header = new JsonObject()
         .put("parameters", RestJsonClient.parameters(r))
-        .put("inputs", new JsonArray().add(new JsonObject().put("name", "text").put("datatype", "BYTES")
+        .put("inputs", new JsonArray().add(new JsonObject().put("name", Oip.INPUT).put("datatype", Oip.BYTES)
             .put("shape", new JsonArray().add(r.texts().size()))
             .put("parameters", new JsonObject().put("binary_data_size", tensor.length))))
-        .put("outputs", new JsonArray().add(new JsonObject().put("name", "embedding")
+        .put("outputs", new JsonArray().add(new JsonObject().put("name", Oip.OUTPUT)
             .put("parameters", new JsonObject().put("binary_data", true))));
     String h = header.encode();
     headerLength[0] = h.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;

@@ -8,6 +8,7 @@ import dev.laneway.oip.InferParameter;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
 import dev.laneway.oip.ModelStreamInferResponse;
+import dev.laneway.protocol.Tensors;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -110,14 +111,14 @@ class GrpcClientsTest {
   /** Answers with one 3-d vector per text; model "never" is never answered; stream answers come in reversed pairs. */
   private static final class StandIn extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     static ModelInferResponse answer(ModelInferRequest req, String region) {
-      int n = Wire.decodeBytes(req.getRawInputContents(0).toByteArray()).size();
+      int n = Tensors.decodeBytes(req.getRawInputContents(0).asReadOnlyByteBuffer(), req.getInputs(0).getShape(0), "t").size();
       return ModelInferResponse.newBuilder().setId(req.getId()).setModelName(req.getModelName())
           .putParameters("lane", InferParameter.newBuilder().setStringParam("lane-" + region).build())
           .putParameters("executor_ms", InferParameter.newBuilder().setDoubleParam(2.5).build())
           .putParameters("stand_in", InferParameter.newBuilder().setBoolParam(true).build())
           .addOutputs(ModelInferResponse.InferOutputTensor.newBuilder().setName("embedding").setDatatype("FP32")
               .addShape(n).addShape(3))
-          .addRawOutputContents(com.google.protobuf.ByteString.copyFrom(Wire.encodeFp32(new float[n * 3])))
+          .addRawOutputContents(com.google.protobuf.ByteString.copyFrom(Tensors.encodeFp32(new float[n][3])))
           .build();
     }
 

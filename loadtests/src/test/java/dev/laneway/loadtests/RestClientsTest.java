@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.laneway.protocol.Tensors;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -46,13 +47,14 @@ class RestClientsTest {
         byte[] b = body.getBytes();
         int len = Integer.parseInt(hl);
         JsonObject header = new JsonObject(Wire.header(b, len));
-        List<String> texts = Wire.decodeBytes(java.util.Arrays.copyOfRange(b, len, b.length));
+        List<String> texts = Tensors.decodeBytes(java.nio.ByteBuffer.wrap(b, len, b.length - len),
+            header.getJsonArray("inputs").getJsonObject(0).getJsonArray("shape").getLong(0), "t");
         int size = header.getJsonArray("inputs").getJsonObject(0).getJsonObject("parameters").getInteger("binary_data_size");
         if (size != b.length - len) {
           req.response().setStatusCode(400).end();
           return;
         }
-        byte[] tensor = Wire.encodeFp32(new float[texts.size() * 2]);
+        byte[] tensor = Tensors.encodeFp32(new float[texts.size()][2]);
         String out = new JsonObject().put("parameters", params).put("outputs", new JsonArray().add(new JsonObject()
             .put("name", "embedding").put("datatype", "FP32").put("shape", new JsonArray().add(texts.size()).add(2))
             .put("parameters", new JsonObject().put("binary_data_size", tensor.length)))).encode();

@@ -1,13 +1,12 @@
-package dev.laneway.gateway;
+package dev.laneway.lanes.remote;
 
-import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.oip.ServerReadyRequest;
 import dev.laneway.oip.ServerReadyResponse;
+import dev.laneway.protocol.Oip;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.Topology;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -18,27 +17,38 @@ import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
- * The gateway's side of remote lanes: one Vert.x gRPC client per transport (plain h2c, TLS) shared by every
+ * The client side of remote lanes: one Vert.x gRPC client per transport (plain h2c, TLS) shared by every
  * {@link RemoteLane}, so each node gets one multiplexed HTTP/2 connection, and the active health check: every
  * {@code --remote-probe-interval} each remote lane's node is asked {@code ServerReady}; a probe that fails or answers
- * not-ready opens the lane's breaker at once (a closed or half-open breaker), so routing skips the node without
- * spending requests on it; the breaker's own {@code wait_in_open} then lets it half-open and real requests decide
- * whether it rejoins, exactly as for a local lane. Passive health is the breaker itself.
+ * not-ready ejects the lane ({@link dev.laneway.lanes.LaneHealth#eject}: its breaker opens, when closed or half-open),
+ * so routing skips the node without spending requests on it; the breaker's own {@code wait_in_open} then lets it
+ * half-open and real requests decide whether it rejoins, exactly as for a local lane. Passive health is the breaker
+ * itself.
+ *
+ * <pre>{@code
+ * RemoteNodes nodes = RemoteNodes.create(topology, otel, Duration.ofSeconds(2));   // null: no remote lanes
+ * Lanes lanes = Lanes.start(topology, otel, spec -> true, nodes::lane);
+ * nodes.startProbes(lanes);
+ * ...
+ * lanes.drainAndClose(30_000);
+ * nodes.close();
+ * }</pre>
  *
  * <p>Owns its Vert.x instance (the client's event loops and the probe timers); {@link #close} stops both. Probes run on
- * that event loop and never block.
+ * that event loop and never block. {@link #lane} is called on the lanes' loader threads.
  */
-final class RemoteNodes implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(RemoteNodes.class.getName());
+public final class RemoteNodes implements AutoCloseable {
   static final ServiceMethod<ServerReadyResponse, ServerReadyRequest> SERVER_READY = ServiceMethod.client(
-      OipGrpc.SERVICE, "ServerReady", GrpcMessageEncoder.encoder(),
+      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.SERVER_READY, GrpcMessageEncoder.encoder(),
       GrpcMessageDecoder.decoder(ServerReadyResponse.newBuilder()));
 
   private final Vertx vertx;
@@ -47,7 +57,9 @@ final class RemoteNodes implements AutoCloseable {
   private final Topology topology;
   private final OpenTelemetry otel;
   private final Duration probeInterval;
-  private final List<Long> timers = new ArrayList<>();
+  /** The remote lanes built here, by lane id: the ones to probe. */
+  private final Map<String, RemoteLane> built = new ConcurrentHashMap<>();
+  private final List<Long> timers = new CopyOnWriteArrayList<>();
 
   private RemoteNodes(Topology topology, OpenTelemetry otel, Duration probeInterval) {
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(2));
@@ -62,29 +74,36 @@ final class RemoteNodes implements AutoCloseable {
   }
 
   /** A client for the topology's remote lanes, or null when it declares none (no threads started). */
-  static RemoteNodes create(Topology topology, OpenTelemetry otel, Duration probeInterval) {
+  public static RemoteNodes create(Topology topology, OpenTelemetry otel, Duration probeInterval) {
     if (topology.lanes().stream().noneMatch(LaneSpec::isRemote)) return null;
     return new RemoteNodes(topology, otel, probeInterval);
   }
 
-  /** Builds the remote lane for {@code spec} (called by {@link Lanes#start} on a loader thread). */
-  Lane lane(LaneSpec spec) {
-    return new RemoteLane(spec, topology, vertx, spec.remote().tls() ? tls : plain, otel);
+  /** Builds the remote lane for {@code spec} ({@link Lanes#start} calls this factory on a loader thread). */
+  public Lane lane(LaneSpec spec) {
+    RemoteLane lane = new RemoteLane(spec, topology, vertx, client(spec), otel);
+    built.put(spec.id(), lane);
+    return lane;
   }
 
-  /** Starts the active probes of every remote lane in {@code lanes}; zero interval: no probes. */
-  void startProbes(Lanes lanes) {
+  private GrpcClient client(LaneSpec spec) {
+    return spec.remote().tls() ? tls : plain;
+  }
+
+  /**
+   * Starts the active probes of every lane in {@code lanes} that this client built (each through the lane that wraps
+   * it, whose breaker a failed probe opens); zero interval: no probes.
+   */
+  public void startProbes(Lanes lanes) {
     if (probeInterval.isZero()) return;
     for (Lane l : lanes.all()) {
-      if (l instanceof GuardedLane g && g.inner() instanceof RemoteLane r) {
-        timers.add(vertx.setPeriodic(probeInterval.toMillis(), t -> probe(g, r)));
-      }
+      RemoteLane r = built.get(l.id());
+      if (r != null) timers.add(vertx.setPeriodic(probeInterval.toMillis(), t -> probe(l, r)));
     }
   }
 
-  private void probe(GuardedLane g, RemoteLane r) {
-    GrpcClient client = r.spec().remote().tls() ? tls : plain;
-    client.request(r.address(), SERVER_READY)
+  private void probe(Lane lane, RemoteLane r) {
+    client(r.spec()).request(r.address(), SERVER_READY)
         .compose(req -> {
           req.timeout(Math.max(100, probeInterval.toMillis()), TimeUnit.MILLISECONDS);
           return req.send(ServerReadyRequest.getDefaultInstance());
@@ -93,12 +112,7 @@ final class RemoteNodes implements AutoCloseable {
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result().getReady()) return;
           String why = ar.succeeded() ? "not ready" : String.valueOf(ar.cause().getMessage());
-          CircuitBreaker.State s = g.breaker().getState();
-          if (s == CircuitBreaker.State.CLOSED || s == CircuitBreaker.State.HALF_OPEN) {
-            LOG.warning("lane " + g.id() + ": probe of node " + r.spec().remote().address() + " failed (" + why
-                + "): opening the breaker");
-            g.breaker().transitionToOpenState();
-          }
+          lane.health().eject("probe of node " + r.spec().remote().address() + " failed (" + why + ")");
         });
   }
 

@@ -1,10 +1,11 @@
-package dev.laneway.gateway;
+package dev.laneway.lanes.remote;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.laneway.lanes.GuardedLane;
 import dev.laneway.lanes.LaneCall;
 import dev.laneway.lanes.LaneException;
 import dev.laneway.topology.Topology;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** How a node's gRPC status becomes the lane outcome dispatch acts on (retry elsewhere, or the client's error). */
+/**
+ * How a node's gRPC status becomes the lane outcome dispatch acts on (retry elsewhere, or the client's error), and
+ * which of them the breaker counts: pure mappings, no node needed.
+ */
 class RemoteLaneErrorsTest {
   static final Vertx VERTX = Vertx.vertx();
   static final Topology TOPOLOGY = TopologyLoader.parse(new ByteArrayInputStream("""
@@ -57,7 +61,7 @@ class RemoteLaneErrorsTest {
     LaneException.QueueFull full = assertInstanceOf(LaneException.QueueFull.class, e);
     assertTrue(e.retryElsewhere());
     assertEquals(TimeUnit.SECONDS.toNanos(3), full.retryAfterNanos(), "the node's pushback is the Retry-After");
-    assertFalse(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()),
+    assertFalse(GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()),
         "a node shedding load is not a failing device");
   }
 
@@ -77,7 +81,7 @@ class RemoteLaneErrorsTest {
     LaneException e = LANE.error(status, "why", call(Long.MAX_VALUE), 0);
     assertInstanceOf(LaneException.DeviceFailed.class, e);
     assertTrue(e.retryElsewhere());
-    assertTrue(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
+    assertTrue(GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
     assertTrue(e.getMessage().contains("127.0.0.1:1") && e.getMessage().contains(status.name()), e.getMessage());
   }
 
@@ -86,7 +90,7 @@ class RemoteLaneErrorsTest {
     LaneException e = LANE.error(GrpcStatus.CANCELLED, "why", call(Long.MAX_VALUE), 0);
     assertInstanceOf(LaneException.Unavailable.class, e);
     assertTrue(e.retryElsewhere());
-    assertFalse(dev.laneway.lanes.GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
+    assertFalse(GuardedLane.countsAgainstDevice(e, TOPOLOGY.lanes().get(0).breaker()));
   }
 
   @Test

@@ -1,6 +1,7 @@
-package dev.laneway.gateway;
+package dev.laneway.lanes.remote;
 
-import com.google.protobuf.ByteString;
+import dev.laneway.base.AttributeNames;
+import dev.laneway.base.InFlight;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneCall;
@@ -9,11 +10,22 @@ import dev.laneway.lanes.LaneResult;
 import dev.laneway.oip.InferParameter;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
+import dev.laneway.protocol.Embeddings;
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.OipFormatException;
+import dev.laneway.protocol.Parameters;
+import dev.laneway.protocol.TokenCounts;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.RemoteSpec;
 import dev.laneway.topology.Topology;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
@@ -21,15 +33,15 @@ import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.vertx.grpc.common.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A lane served by another process: an executor node ({@code laneway node}) or any Open Inference Protocol gRPC
@@ -55,31 +67,34 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code queue_ms + compute_ms}), excluding the network, and of the queue time alone ({@link #expectedWaitNanos}); a
  * plain OIP server reports neither, and its lane is ordered by its observed latency.
  *
- * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior).
- * {@link #infer} is called from any thread and never blocks; its future completes on the client's event loop.
+ * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior);
+ * built by {@link RemoteNodes#lane}, which also probes the node. {@link #infer} is called from any thread and never
+ * blocks; its future completes on the client's event loop. {@link #drainAndClose} waits on the calls in flight
+ * ({@link InFlight}), without polling.
  */
 final class RemoteLane implements Lane {
   static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
-      OipGrpc.SERVICE, "ModelInfer", GrpcMessageEncoder.encoder(),
+      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.MODEL_INFER, GrpcMessageEncoder.encoder(),
       GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
   /** How long after the request's deadline the gateway gives up on a node that has not answered. */
   static final long DEADLINE_GRACE_MILLIS = 250;
 
   private final LaneSpec spec;
   private final Topology topology;
-  private final io.vertx.core.Vertx vertx;
+  private final Vertx vertx;
   private final GrpcClient client;
   private final SocketAddress address;
   private final OpenTelemetry otel;
   private final String remoteLane;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Texts sent and not yet answered (or failed): what drain waits on. */
+  private final InFlight inFlight = new InFlight();
   /** EWMA of the node-reported queue + compute time, nanos; 0 before the first answer that carried them. */
-  private final java.util.concurrent.atomic.AtomicLong nodeNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong nodeNanos = new AtomicLong();
   /** EWMA of the node-reported queue time alone, nanos. */
-  private final java.util.concurrent.atomic.AtomicLong nodeQueueNanos = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong nodeQueueNanos = new AtomicLong();
   private volatile boolean closed;
 
-  RemoteLane(LaneSpec spec, Topology topology, io.vertx.core.Vertx vertx, GrpcClient client, OpenTelemetry otel) {
+  RemoteLane(LaneSpec spec, Topology topology, Vertx vertx, GrpcClient client, OpenTelemetry otel) {
     RemoteSpec r = spec.remote();
     this.vertx = vertx;
     this.spec = spec;
@@ -118,7 +133,7 @@ final class RemoteLane implements Lane {
     }
     List<DeviceStatus> out = new ArrayList<>();
     for (String d : spec.devices()) {
-      out.add(new DeviceStatus(d, topology.device(d).kind().name().toLowerCase(java.util.Locale.ROOT),
+      out.add(new DeviceStatus(d, topology.device(d).kind().name().toLowerCase(Locale.ROOT),
           topology.device(d).providers(), "remote", false, where));
     }
     return out;
@@ -132,39 +147,60 @@ final class RemoteLane implements Lane {
 
   @Override
   public CompletableFuture<LaneResult> infer(LaneCall call) {
+    int texts = call.texts().size();
+    inFlight.enter(texts); // before the closed check: a drain that has begun either sees this call or refuses it
     if (closed) {
+      inFlight.exit(texts);
       return CompletableFuture.failedFuture(new LaneException.Unavailable(id(), id() + ": shutting down", null));
     }
-    ModelInferRequest.Builder b = ModelInferRequest.newBuilder()
-        .setModelName(call.model().name())
-        .setModelVersion(call.variant().name())
-        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(OipJson.INPUT).setDatatype("BYTES")
-            .addShape(call.texts().size()))
-        .addRawInputContents(ByteString.copyFrom(Tensors.encodeBytes(call.texts())));
+    CompletableFuture<LaneResult> attempt = new CompletableFuture<>();
+    CompletableFuture<LaneResult> answer = new CompletableFuture<>();
+    // the call leaves the in-flight count before its caller sees the answer (drain and inFlight() agree with it);
+    // a caller that cancels the answer cancels the attempt, which cancels the call at the node
+    attempt.whenComplete((r, e) -> {
+      inFlight.exit(texts);
+      if (e == null) {
+        answer.complete(r);
+      } else {
+        answer.completeExceptionally(e);
+      }
+    });
+    answer.whenComplete((r, e) -> {
+      if (answer.isCancelled()) attempt.cancel(false);
+    });
+    try {
+      send(call, attempt);
+    } catch (RuntimeException e) { // nothing thrown here may leave the call, or drain, waiting
+      attempt.completeExceptionally(unavailable("call failed: " + e.getMessage(), e));
+    }
+    return answer;
+  }
+
+  /** Sends the call to the node; every path completes {@code result}, and its cancellation cancels the call. */
+  private void send(LaneCall call, CompletableFuture<LaneResult> result) {
+    ModelInferRequest.Builder b = Embeddings.request(call.model().name(), call.variant().name(), call.texts());
     if (remoteLane != null) {
       // Laneway's extensions, for a Laneway node only: a plain OIP server (lane: "") gets the published protocol
-      b.putParameters("lane", InferParameter.newBuilder().setStringParam(remoteLane).build())
-          .putParameters("latency_class", InferParameter.newBuilder().setStringParam(call.latencyClass()).build());
+      b.putParameters(Oip.LANE, Parameters.of(remoteLane))
+          .putParameters(Oip.LATENCY_CLASS, Parameters.of(call.latencyClass()));
     }
     ModelInferRequest message = b.build();
     // a CLIENT span per call (gRPC client instrumentation's shape), child of what is current: the node's server span
     // becomes its child through traceparent
-    io.opentelemetry.api.trace.Span span = otel.getTracer("dev.laneway.gateway")
-        .spanBuilder(OipGrpc.SERVICE.fullyQualifiedName() + "/ModelInfer").setParent(Context.current())
-        .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
-        .setAttribute("rpc.system", "grpc").setAttribute("server.address", spec.remote().address())
-        .setAttribute("lane", spec.id()).startSpan();
+    // (the instrumentation scope keeps the gateway's name, which traces have carried since remote lanes began)
+    Span span = otel.getTracer("dev.laneway.gateway")
+        .spanBuilder(Oip.fullMethodName(Oip.MODEL_INFER)).setParent(Context.current())
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute(AttributeNames.RPC_SYSTEM, "grpc")
+        .setAttribute(AttributeNames.SERVER_ADDRESS, spec.remote().address())
+        .setAttribute(AttributeNames.LANE, spec.id()).startSpan();
     Context context = Context.current().with(span);
     long timeoutMillis = call.deadlineNanos() == Long.MAX_VALUE ? 0
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.deadlineNanos() - System.nanoTime()));
-    CompletableFuture<LaneResult> result = new CompletableFuture<>();
     result.whenComplete((r, e) -> {
-      if (e != null) span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+      if (e != null) span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       span.end();
     });
-    inFlight.incrementAndGet();
-    result.whenComplete((r, e) -> inFlight.decrementAndGet());
-    long started = System.nanoTime();
     client.request(address, MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
         result.completeExceptionally(unavailable("cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
@@ -198,15 +234,15 @@ final class RemoteLane implements Lane {
         return m;
       }).recover(e -> {
         if (response.status() != null && response.status() != GrpcStatus.OK) {
-          return io.vertx.core.Future.failedFuture(error(response.status(), response.statusMessage(), call,
+          return Future.failedFuture(error(response.status(), response.statusMessage(), call,
               pushbackNanos(response.trailers())));
         }
-        return io.vertx.core.Future.failedFuture(e);
+        return Future.failedFuture(e);
       })).onComplete(done -> {
         if (done.succeeded()) {
           try {
-            result.complete(decode(done.result(), call, System.nanoTime() - started));
-          } catch (RuntimeException e) {
+            result.complete(decode(done.result(), call));
+          } catch (RuntimeException e) { // OipFormatException: malformed tensors; anything else must not hang the call
             result.completeExceptionally(unavailable("bad answer: " + e.getMessage(), e));
           }
         } else {
@@ -217,7 +253,6 @@ final class RemoteLane implements Lane {
         }
       });
     });
-    return result;
   }
 
   private LaneException unavailable(String what, Throwable cause) {
@@ -225,7 +260,7 @@ final class RemoteLane implements Lane {
   }
 
   /** The node's {@code grpc-retry-pushback-ms} trailer in nanoseconds, 0 when absent or malformed. */
-  static long pushbackNanos(io.vertx.core.MultiMap trailers) {
+  static long pushbackNanos(MultiMap trailers) {
     String v = trailers == null ? null : trailers.get("grpc-retry-pushback-ms");
     if (v == null) return 0;
     try {
@@ -260,32 +295,14 @@ final class RemoteLane implements Lane {
     return nodeNanos.get() == 0 ? -1 : nodeQueueNanos.get();
   }
 
-  private LaneResult decode(ModelInferResponse r, LaneCall call, long tookNanos) {
-    if (r.getOutputsCount() < 1) throw new IllegalStateException("no output tensor");
-    ModelInferResponse.InferOutputTensor out = r.getOutputs(0);
+  /** The node's answer as the lane's result; an {@link OipFormatException} when its tensors are malformed. */
+  private LaneResult decode(ModelInferResponse r, LaneCall call) {
     int n = call.texts().size();
-    if (out.getShapeCount() != 2 || out.getShape(0) != n) {
-      throw new IllegalStateException("output shape " + out.getShapeList() + " (expected: [" + n + ", dim])");
-    }
-    int dim = (int) out.getShape(1);
-    float[][] vectors = new float[n][dim];
-    if (r.getRawOutputContentsCount() > 0) {
-      ByteBuffer buf = r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      if (buf.remaining() != n * dim * 4) throw new IllegalStateException("raw output of " + buf.remaining() + " bytes");
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < dim; j++) vectors[i][j] = buf.getFloat();
-      }
-    } else {
-      List<Float> c = out.getContents().getFp32ContentsList();
-      if (c.size() != n * dim) throw new IllegalStateException(c.size() + " fp32 contents (expected " + n * dim + ")");
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < dim; j++) vectors[i][j] = c.get(i * dim + j);
-      }
-    }
+    float[][] vectors = Embeddings.vectors(r, n);
     Map<String, InferParameter> p = r.getParametersMap();
-    String device = string(p, "device", spec.remote().address());
-    double queueMs = number(p, "queue_ms");
-    double computeMs = number(p, "compute_ms");
+    String device = Parameters.string(p, Oip.DEVICE, spec.remote().address());
+    double queueMs = Parameters.number(p, Oip.QUEUE_MS);
+    double computeMs = Parameters.number(p, Oip.COMPUTE_MS);
     long nodeTook = (long) ((queueMs + computeMs) * 1e6);
     if (nodeTook > 0) {
       long queued = (long) (queueMs * 1e6);
@@ -293,60 +310,26 @@ final class RemoteLane implements Lane {
       nodeNanos.updateAndGet(cur -> cur == 0 ? nodeTook : cur + (nodeTook - cur) / 5);
       nodeQueueNanos.updateAndGet(cur -> first ? queued : cur + (queued - cur) / 5);
     }
-    return new LaneResult(vectors, tokenCounts(p, n), id(), string(p, "region", spec.region()), device,
-        string(p, "provider", "remote"), p.containsKey("stand_in") && p.get("stand_in").getBoolParam(),
-        r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
+    return new LaneResult(vectors, TokenCounts.decode(Parameters.string(p, Oip.TOKEN_COUNTS, null), n), id(),
+        Parameters.string(p, Oip.REGION, spec.region()), device, Parameters.string(p, Oip.PROVIDER, "remote"),
+        Parameters.bool(p, Oip.STAND_IN), r.getModelVersion().isEmpty() ? call.variant().name() : r.getModelVersion(),
         (long) (queueMs * 1e6), (long) (computeMs * 1e6));
   }
 
-  /** The node's {@code token_counts} for {@code n} texts; zeros when it sent none or a list of another length. */
-  static int[] tokenCounts(Map<String, InferParameter> p, int n) {
-    int[] out = new int[n];
-    InferParameter v = p.get(InferenceService.TOKEN_COUNTS);
-    if (v == null || v.getStringParam().isEmpty()) return out;
-    String[] parts = v.getStringParam().split(",");
-    if (parts.length != n) return out;
-    try {
-      for (int i = 0; i < n; i++) out[i] = Integer.parseInt(parts[i].trim());
-    } catch (NumberFormatException e) {
-      return new int[n];
-    }
-    return out;
-  }
-
-  private static String string(Map<String, InferParameter> p, String key, String fallback) {
-    InferParameter v = p.get(key);
-    return v == null || v.getStringParam().isEmpty() ? fallback : v.getStringParam();
-  }
-
-  private static double number(Map<String, InferParameter> p, String key) {
-    InferParameter v = p.get(key);
-    if (v == null) return 0;
-    return switch (v.getParameterChoiceCase()) {
-      case DOUBLE_PARAM -> v.getDoubleParam();
-      case INT64_PARAM -> v.getInt64Param();
-      default -> 0;
-    };
-  }
-
+  /** Texts sent to the node and not yet answered. */
   @Override
   public int inFlight() {
-    return inFlight.get();
+    return (int) inFlight.count();
   }
 
-  /** Stops taking work and waits (up to the timeout) for calls in flight; the client is closed by its owner. */
+  /**
+   * Stops taking work and waits (up to the timeout) until the calls in flight are answered or failed; the client is
+   * closed by its owner ({@link RemoteNodes#close}).
+   */
   @Override
   public void drainAndClose(long timeoutMillis) {
     closed = true;
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    while (inFlight.get() > 0 && System.nanoTime() < end) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    inFlight.awaitZero(timeoutMillis);
   }
 
   @Override
