@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.runtime.EncoderSession;
-import dev.laneway.runtime.EncoderSpec;
-import dev.laneway.runtime.ModelSource;
-import dev.laneway.runtime.Pooling;
 import dev.laneway.runtime.Tokenizer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,16 +29,16 @@ import org.junit.jupiter.api.Test;
  * queue slot, no in-flight item and no pooled native buffer is left.
  */
 class LaneExecutorTest {
-  static final String FP32 = "all-minilm-l6-v2:fp32";
-  static final String INT8 = "all-minilm-l6-v2:int8";
+  static final ModelKey FP32 = ModelKey.parse("all-minilm-l6-v2:fp32");
+  static final ModelKey INT8 = ModelKey.parse("all-minilm-l6-v2:int8");
   static final List<Placement> CPU = List.of(new Placement("cpu0", List.of("cpu")));
 
   LaneExecutor executor;
 
-  static EncoderSpec spec(String variant) {
+  static ExecutorModel spec(String variant) {
     String file = "all-minilm-l6-v2" + (variant.equals("int8") ? "-q" : "");
-    return new EncoderSpec("all-minilm-l6-v2", variant, ModelSource.of("classpath:" + file + ".onnx"),
-        ModelSource.of("classpath:" + file + "-tokenizer.json"), Pooling.MEAN, 256);
+    return new ExecutorModel(ModelKey.of("all-minilm-l6-v2", variant), "classpath:" + file + ".onnx",
+        "classpath:" + file + "-tokenizer.json", ExecutorModel.Pooling.MEAN, 256);
   }
 
   static ExecutorConfig config(BatchPolicy policy, int maxQueueSize, int instances) {
@@ -79,7 +77,7 @@ class LaneExecutorTest {
         List.of(spec("fp32"), spec("int8")));
     int clients = 64;
     int requestsPerClient = 3;
-    record Sent(String key, List<String> texts, CompletableFuture<EmbedResult> future) {}
+    record Sent(ModelKey key, List<String> texts, CompletableFuture<EmbedResult> future) {}
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<List<Sent>>> perClient = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
@@ -90,7 +88,7 @@ class LaneExecutorTest {
         for (int q = 0; q < requestsPerClient; q++) {
           List<String> texts = new ArrayList<>();
           for (int i = 0, n = 1 + r.nextInt(4); i < n; i++) texts.add(text(r, client, q, i));
-          String key = (client + q) % 3 == 0 ? INT8 : FP32;
+          ModelKey key = (client + q) % 3 == 0 ? INT8 : FP32;
           Priority p = Priority.values()[(client + q) % 3];
           sent.add(new Sent(key, texts, executor.submit(
               new EmbedRequest(key, texts, System.nanoTime() + TimeUnit.SECONDS.toNanos(60), p))));
@@ -106,10 +104,10 @@ class LaneExecutorTest {
     // references: each text alone, unbatched and unpadded, on its own session
     Map<String, float[]> reference = new HashMap<>();
     for (String variant : List.of("fp32", "int8")) {
-      try (Tokenizer tok = Tokenizer.load(spec(variant));
-          EncoderSession alone = EncoderSession.open(spec(variant), List.of("cpu"), 1)) {
+      try (Tokenizer tok = Tokenizer.load(spec(variant).encoderSpec());
+          EncoderSession alone = EncoderSession.open(spec(variant).encoderSpec(), List.of("cpu"), 1)) {
         for (Sent s : all) {
-          if (!s.key().endsWith(variant)) continue;
+          if (!s.key().variant().equals(variant)) continue;
           for (String t : s.texts()) reference.put(s.key() + "|" + t, alone.embed(List.of(tok.encode(t)))[0]);
         }
       }

@@ -350,6 +350,16 @@ public final class GuardedLane implements Lane {
   }
 
   @Override
+  public java.util.Set<dev.laneway.base.ModelKey> models() {
+    return inner.models();
+  }
+
+  @Override
+  public long computedTexts() {
+    return inner.computedTexts();
+  }
+
+  @Override
   public void drainAndClose(long timeoutMillis) {
     inner.drainAndClose(timeoutMillis);
   }

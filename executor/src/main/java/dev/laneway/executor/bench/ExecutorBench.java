@@ -1,10 +1,12 @@
 package dev.laneway.executor.bench;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.executor.BatchPolicy;
 import dev.laneway.executor.EmbedRequest;
 import dev.laneway.executor.EmbedResult;
 import dev.laneway.executor.ExecutorConfig;
 import dev.laneway.executor.ExecutorException;
+import dev.laneway.executor.ExecutorModel;
 import dev.laneway.executor.LaneExecutor;
 import dev.laneway.executor.Placement;
 import dev.laneway.executor.Priority;
@@ -53,12 +55,13 @@ import java.util.concurrent.locks.LockSupport;
  * batch execution. Prints a table and writes JSON. Timings depend on the machine and on what else runs on it.
  */
 public final class ExecutorBench {
-  static final String KEY = "all-minilm-l6-v2:int8";
+  static final ModelKey KEY = ModelKey.parse("all-minilm-l6-v2:int8");
 
   private final boolean quick;
   private final double seconds;
   private final int instances;
   private final EncoderSpec spec;
+  private final ExecutorModel model;
   private final Map<String, Object> out = new LinkedHashMap<>();
   /** The limit's offline batching: rows per batch, or (negative) a padded-token bound. */
   private int limitShape;
@@ -69,6 +72,8 @@ public final class ExecutorBench {
     this.instances = instances;
     this.spec = new EncoderSpec("all-minilm-l6-v2", "int8", ModelSource.of("classpath:all-minilm-l6-v2-q.onnx"),
         ModelSource.of("classpath:all-minilm-l6-v2-q-tokenizer.json"), Pooling.MEAN, 256);
+    this.model = new ExecutorModel(KEY, "classpath:all-minilm-l6-v2-q.onnx",
+        "classpath:all-minilm-l6-v2-q-tokenizer.json", ExecutorModel.Pooling.MEAN, 256);
   }
 
   public static void main(String[] args) throws Exception {
@@ -122,7 +127,7 @@ public final class ExecutorBench {
     out.put("instances", instances);
     out.put("intra_op_threads", 1);
     out.put("cpus", Runtime.getRuntime().availableProcessors());
-    out.put("model", KEY);
+    out.put("model", KEY.toString());
 
     List<Tokens> tokens;
     try (Tokenizer tok = Tokenizer.load(spec)) {
@@ -336,7 +341,7 @@ public final class ExecutorBench {
     List<String> shuffled = new ArrayList<>(corpus);
     Collections.shuffle(shuffled, new Random(7));
     try (LaneExecutor ex = LaneExecutor.start(new ExecutorConfig("bench", "local", policy, 4096, instances, 1),
-        List.of(new Placement("cpu0", List.of("cpu"))), List.of(spec))) {
+        List.of(new Placement("cpu0", List.of("cpu"))), List.of(model))) {
       // 4. saturation: every sentence of the corpus arrives at once, one batch-class request each (far above capacity;
       // no client waits; tokenisation included), and the executor orders and batches them itself. Each round is paired
       // with an offline pass over the same sentences right after it, so that both see the same machine (it may be
@@ -503,8 +508,7 @@ public final class ExecutorBench {
   }
 
   private static void drain(LaneExecutor ex) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (ex.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(5);
+    ex.awaitIdle(java.time.Duration.ofSeconds(120));
   }
 
   private static void sleep(double s) throws InterruptedException {
