@@ -1,12 +1,29 @@
 package dev.laneway.executor;
 
+import static dev.laneway.base.AttributeNames.BATCH_PADDED_SHAPE;
+import static dev.laneway.base.AttributeNames.BATCH_PADDING_EFFICIENCY;
+import static dev.laneway.base.AttributeNames.BATCH_QUEUE_MS;
+import static dev.laneway.base.AttributeNames.BATCH_REASON;
+import static dev.laneway.base.AttributeNames.BATCH_SIZE;
+import static dev.laneway.base.AttributeNames.CLASS;
+import static dev.laneway.base.AttributeNames.DEVICE;
+import static dev.laneway.base.AttributeNames.INSTANCE;
+import static dev.laneway.base.AttributeNames.LANE;
+import static dev.laneway.base.AttributeNames.MODEL;
+import static dev.laneway.base.AttributeNames.REASON;
+import static dev.laneway.base.AttributeNames.REGION;
+import static dev.laneway.base.AttributeNames.STAND_IN;
+import static dev.laneway.base.AttributeNames.TEXTS;
+import static dev.laneway.base.AttributeNames.VARIANT;
+
+import dev.laneway.base.ModelKey;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.ObservableLongCounter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -21,30 +38,21 @@ import java.util.function.LongSupplier;
 
 /**
  * The executor's spans and metrics, through the OpenTelemetry API only (the gateway's SDK exports them; with
- * {@link OpenTelemetry#noop()} they cost next to nothing). Instrumentation scope {@code dev.laneway.executor}.
+ * {@link OpenTelemetry#noop()} they cost next to nothing). Instrumentation scope {@code dev.laneway.executor};
+ * attribute names from {@link dev.laneway.base.AttributeNames}.
  *
  * <p>Metrics (attributes {@code model}, {@code variant}, {@code lane}, {@code region}, {@code device}):
  * {@code laneway.queue.duration} (ms per item, with {@code class}), {@code laneway.compute.duration} (ms per batch),
  * {@code laneway.batch.size}, {@code laneway.padding.efficiency}, {@code laneway.inference.count},
  * {@code laneway.execution.count}, {@code laneway.drops} (with {@code reason}: deadline, cancelled, queue_full,
- * device_error) and the observable {@code laneway.queue.depth} (lane, region).
+ * would_miss_deadline, shed, device_error); per lane ({@code lane}, {@code region}) the observable
+ * {@code laneway.queue.depth} and {@code laneway.device.errors} (failed batches); once, when the lane is ready, per
+ * model variant ({@code model}, {@code variant}, {@code lane}, {@code region}) {@code laneway.model.load.duration} (ms:
+ * session open + warm-up batch, the slowest instance) and {@code laneway.cold_starts} (sessions opened cold).
  *
- * <p>Thread-safe; called from submitters, the tokenizer thread and instance threads.
+ * <p>Thread-safe; called from submitters, the tokenizer thread, instance threads and the watchdog.
  */
 final class ExecutorTelemetry implements AutoCloseable {
-  static final AttributeKey<String> MODEL = AttributeKey.stringKey("model");
-  static final AttributeKey<String> VARIANT = AttributeKey.stringKey("variant");
-  static final AttributeKey<String> LANE = AttributeKey.stringKey("lane");
-  static final AttributeKey<String> REGION = AttributeKey.stringKey("region");
-  static final AttributeKey<String> DEVICE = AttributeKey.stringKey("device");
-  static final AttributeKey<String> CLASS = AttributeKey.stringKey("class");
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("batch.size");
-  static final AttributeKey<String> PADDED_SHAPE = AttributeKey.stringKey("batch.padded_shape");
-  static final AttributeKey<Double> PADDING_EFFICIENCY = AttributeKey.doubleKey("batch.padding_efficiency");
-  static final AttributeKey<List<Long>> QUEUE_MS = AttributeKey.longArrayKey("batch.queue_ms");
-  static final AttributeKey<Long> INSTANCE = AttributeKey.longKey("instance");
-  static final AttributeKey<Boolean> STAND_IN = AttributeKey.booleanKey("stand_in");
 
   private final String lane;
   private final String region;
@@ -57,9 +65,20 @@ final class ExecutorTelemetry implements AutoCloseable {
   private final LongCounter executions;
   private final LongCounter drops;
   private final ObservableLongGauge queueDepth;
-  private final Map<String, Attributes> attributes = new ConcurrentHashMap<>();
+  private final ObservableLongCounter deviceErrors;
+  private final DoubleHistogram loadDuration;
+  private final LongCounter coldStarts;
+  private final Attributes laneAttrs;
+  private final Map<Series, Attributes> attributes = new ConcurrentHashMap<>();
 
-  ExecutorTelemetry(OpenTelemetry otel, String lane, String region, LongSupplier depth) {
+  /** One label set of the per-batch instruments. */
+  private record Series(ModelKey key, String device) {}
+
+  /**
+   * @param depth items held in the lane's queue, read at collection time
+   * @param failedBatches batches that failed on a device so far, read at collection time
+   */
+  ExecutorTelemetry(OpenTelemetry otel, String lane, String region, LongSupplier depth, LongSupplier failedBatches) {
     this.lane = lane;
     this.region = region;
     this.tracer = otel.getTracer("dev.laneway.executor");
@@ -78,10 +97,28 @@ final class ExecutorTelemetry implements AutoCloseable {
         .setDescription("Batches run (Triton's nv_inference_exec_count)").build();
     drops = meter.counterBuilder("laneway.drops")
         .setDescription("Texts not computed, by reason: deadline, cancelled, queue_full, device_error").build();
-    Attributes laneAttrs = Attributes.of(LANE, lane, REGION, region);
+    laneAttrs = Attributes.of(LANE, lane, REGION, region);
     queueDepth = meter.gaugeBuilder("laneway.queue.depth").ofLongs()
         .setDescription("Texts held in the lane's queue (queued or being tokenised)")
         .buildWithCallback(m -> m.record(depth.getAsLong(), laneAttrs));
+    deviceErrors = meter.counterBuilder("laneway.device.errors").setDescription("Batches that failed on the device")
+        .buildWithCallback(m -> m.record(failedBatches.getAsLong(), laneAttrs));
+    loadDuration = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
+        .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
+    coldStarts = meter.counterBuilder("laneway.cold_starts")
+        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+  }
+
+  /**
+   * Once, when the lane is ready: per model variant the time it took to become ready (the slowest instance) and the
+   * sessions opened cold.
+   */
+  void started(Map<ModelKey, Long> loadNanos, Map<ModelKey, Integer> cold) {
+    for (Map.Entry<ModelKey, Long> e : loadNanos.entrySet()) {
+      Attributes a = laneAttrs.toBuilder().put(MODEL, e.getKey().model()).put(VARIANT, e.getKey().variant()).build();
+      loadDuration.record(e.getValue() / 1e6, a);
+      coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
+    }
   }
 
   Tracer tracer() {
@@ -89,9 +126,9 @@ final class ExecutorTelemetry implements AutoCloseable {
   }
 
   /** A {@code tokenize} span, child of the request's context. */
-  Span startTokenize(Context parent, String modelKey, int texts) {
+  Span startTokenize(Context parent, ModelKey modelKey, int texts) {
     return tracer.spanBuilder("tokenize").setParent(parent).setSpanKind(SpanKind.INTERNAL)
-        .setAttribute(LANE, lane).setAttribute("texts", (long) texts).setAttribute(MODEL, model(modelKey))
+        .setAttribute(LANE, lane).setAttribute(TEXTS, (long) texts).setAttribute(MODEL, modelKey.model())
         .startSpan();
   }
 
@@ -99,7 +136,7 @@ final class ExecutorTelemetry implements AutoCloseable {
    * Starts the {@code batch} span on the instance thread, linked to every distinct request span it serves, and links
    * each request span back to it.
    */
-  Span startBatch(Batcher.Dispatch<?> d, List<Context> requests, long[] queueMs, String modelKey, String device,
+  Span startBatch(Batcher.Dispatch<?> d, List<Context> requests, long[] queueMs, ModelKey modelKey, String device,
       int instance, boolean standIn) {
     // a batch that served one request is part of that request's trace (nothing is misattributed); a batch shared by
     // several requests is a trace of its own; either way it links to every request it served, and they link back
@@ -111,16 +148,16 @@ final class ExecutorTelemetry implements AutoCloseable {
       b.setNoParent();
     }
     b.setAttribute(BATCH_SIZE, (long) d.items().size())
-        .setAttribute(PADDED_SHAPE, d.paddedShape())
-        .setAttribute(PADDING_EFFICIENCY, d.paddingEfficiency())
-        .setAttribute(QUEUE_MS, boxed(queueMs))
+        .setAttribute(BATCH_PADDED_SHAPE, d.paddedShape())
+        .setAttribute(BATCH_PADDING_EFFICIENCY, d.paddingEfficiency())
+        .setAttribute(BATCH_QUEUE_MS, boxed(queueMs))
         .setAttribute(LANE, lane)
         .setAttribute(DEVICE, device)
         .setAttribute(INSTANCE, (long) instance)
-        .setAttribute(MODEL, model(modelKey))
-        .setAttribute(VARIANT, variant(modelKey))
+        .setAttribute(MODEL, modelKey.model())
+        .setAttribute(VARIANT, modelKey.variant())
         .setAttribute(STAND_IN, standIn)
-        .setAttribute("batch.reason", d.reason());
+        .setAttribute(BATCH_REASON, d.reason());
     for (Context c : requests) {
       SpanContext sc = Span.fromContext(c).getSpanContext();
       if (sc.isValid()) b.addLink(sc);
@@ -135,11 +172,11 @@ final class ExecutorTelemetry implements AutoCloseable {
     return batch;
   }
 
-  void queued(String modelKey, String device, Priority p, long queueNanos) {
+  void queued(ModelKey modelKey, String device, Priority p, long queueNanos) {
     queueDuration.record(queueNanos / 1e6, attrs(modelKey, device).toBuilder().put(CLASS, p.wireName()).build());
   }
 
-  void batch(String modelKey, String device, int size, long computeNanos, double efficiency) {
+  void batch(ModelKey modelKey, String device, int size, long computeNanos, double efficiency) {
     Attributes a = attrs(modelKey, device);
     computeDuration.record(computeNanos / 1e6, a);
     batchSize.record(size, a);
@@ -149,26 +186,16 @@ final class ExecutorTelemetry implements AutoCloseable {
   }
 
   /** Counts {@code n} dropped texts; {@code device} may be null when none was involved. */
-  void dropped(String modelKey, String device, String reason, int n) {
+  void dropped(ModelKey modelKey, String device, String reason, int n) {
     Attributes base = device == null
-        ? Attributes.of(MODEL, model(modelKey), VARIANT, variant(modelKey), LANE, lane, REGION, region)
+        ? Attributes.of(MODEL, modelKey.model(), VARIANT, modelKey.variant(), LANE, lane, REGION, region)
         : attrs(modelKey, device);
     drops.add(n, base.toBuilder().put(REASON, reason).build());
   }
 
-  private Attributes attrs(String modelKey, String device) {
-    return attributes.computeIfAbsent(modelKey + "|" + device, k -> Attributes.of(
-        MODEL, model(modelKey), VARIANT, variant(modelKey), LANE, lane, REGION, region, DEVICE, device));
-  }
-
-  static String model(String key) {
-    int i = key.lastIndexOf(':');
-    return i < 0 ? key : key.substring(0, i);
-  }
-
-  static String variant(String key) {
-    int i = key.lastIndexOf(':');
-    return i < 0 ? "" : key.substring(i + 1);
+  private Attributes attrs(ModelKey modelKey, String device) {
+    return attributes.computeIfAbsent(new Series(modelKey, device), k -> Attributes.of(
+        MODEL, modelKey.model(), VARIANT, modelKey.variant(), LANE, lane, REGION, region, DEVICE, device));
   }
 
   private static List<Long> boxed(long[] v) {
@@ -177,9 +204,10 @@ final class ExecutorTelemetry implements AutoCloseable {
     return List.of(out);
   }
 
-  /** Unregisters the queue-depth callback (a closed lane reports nothing). */
+  /** Unregisters the observed instruments' callbacks (a closed lane reports nothing). */
   @Override
   public void close() {
     queueDepth.close();
+    deviceErrors.close();
   }
 }

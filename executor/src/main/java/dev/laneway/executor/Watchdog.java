@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 
 /**
  * One daemon thread for the whole process that runs each executor's deadline check of executing batches every
- * {@value #TICK_MILLIS} ms ({@link LaneExecutor}'s {@code expireExecuting}): a request whose batch outlives its
+ * {@value #TICK_MILLIS} ms ({@link ExecutingDeadlines}): a request whose batch outlives its
  * deadline is answered within a tick of the deadline, even when the device never returns. A tick on an idle lane reads
  * one volatile field per instance.
  */

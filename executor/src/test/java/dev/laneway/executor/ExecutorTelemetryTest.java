@@ -3,13 +3,17 @@ package dev.laneway.executor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.laneway.base.AttributeNames;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -19,6 +23,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +90,40 @@ class ExecutorTelemetryTest {
           "laneway.padding.efficiency", "laneway.inference.count", "laneway.execution.count")) {
         assertTrue(names.contains(n), n + " in " + names);
       }
+    }
+  }
+
+  /**
+   * What the gateway used to compute from executor types is the executor's to record, under the same names, units and
+   * labels: each model's load time (once per variant), its cold starts (one per instance) and the failed batches.
+   */
+  @Test
+  void startAndDeviceErrors_areRecordedPerLaneAndModel() {
+    InMemoryMetricReader metrics = InMemoryMetricReader.create();
+    try (OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
+        .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build()).build()) {
+      BatchPolicy policy = BatchPolicy.dynamic(8, Duration.ofMillis(2));
+      try (LaneExecutor ex = LaneExecutor.start(new ExecutorConfig("hk-npu", "hk", policy, 64, 2, 1),
+          LaneExecutorTest.CPU, List.of(LaneExecutorTest.spec("int8")), otel)) {
+        Map<String, MetricData> byName = metrics.collectAllMetrics().stream()
+            .collect(Collectors.toMap(MetricData::getName, m -> m));
+        Attributes model = Attributes.of(AttributeNames.MODEL, "all-minilm-l6-v2", AttributeNames.VARIANT, "int8",
+            AttributeNames.LANE, "hk-npu", AttributeNames.REGION, "hk");
+        HistogramPointData load = byName.get("laneway.model.load.duration").getHistogramData().getPoints()
+            .iterator().next();
+        assertEquals("ms", byName.get("laneway.model.load.duration").getUnit());
+        assertEquals(model, load.getAttributes());
+        assertEquals(1, load.getCount(), "one figure per variant: the slowest instance");
+        assertEquals(ex.loadNanos().get(LaneExecutorTest.INT8) / 1e6, load.getSum(), 1e-6);
+        LongPointData cold = byName.get("laneway.cold_starts").getLongSumData().getPoints().iterator().next();
+        assertEquals(model, cold.getAttributes());
+        assertEquals(2, cold.getValue(), "one session opened cold per instance");
+        LongPointData errors = byName.get("laneway.device.errors").getLongSumData().getPoints().iterator().next();
+        assertEquals(Attributes.of(AttributeNames.LANE, "hk-npu", AttributeNames.REGION, "hk"), errors.getAttributes());
+        assertEquals(0, errors.getValue());
+      }
+      assertTrue(metrics.collectAllMetrics().stream().noneMatch(m -> m.getName().equals("laneway.device.errors")),
+          "a closed lane reports no failed batches");
     }
   }
 }

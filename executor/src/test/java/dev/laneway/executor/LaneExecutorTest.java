@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
+import dev.laneway.base.AttributeNames;
+import dev.laneway.base.ModelKey;
 import dev.laneway.runtime.EncoderSession;
-import dev.laneway.runtime.EncoderSpec;
-import dev.laneway.runtime.ModelSource;
-import dev.laneway.runtime.Pooling;
 import dev.laneway.runtime.Tokenizer;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +28,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,16 +38,16 @@ import org.junit.jupiter.api.Test;
  * queue slot, no in-flight item and no pooled native buffer is left.
  */
 class LaneExecutorTest {
-  static final String FP32 = "all-minilm-l6-v2:fp32";
-  static final String INT8 = "all-minilm-l6-v2:int8";
+  static final ModelKey FP32 = ModelKey.parse("all-minilm-l6-v2:fp32");
+  static final ModelKey INT8 = ModelKey.parse("all-minilm-l6-v2:int8");
   static final List<Placement> CPU = List.of(new Placement("cpu0", List.of("cpu")));
 
   LaneExecutor executor;
 
-  static EncoderSpec spec(String variant) {
+  static ExecutorModel spec(String variant) {
     String file = "all-minilm-l6-v2" + (variant.equals("int8") ? "-q" : "");
-    return new EncoderSpec("all-minilm-l6-v2", variant, ModelSource.of("classpath:" + file + ".onnx"),
-        ModelSource.of("classpath:" + file + "-tokenizer.json"), Pooling.MEAN, 256);
+    return new ExecutorModel(ModelKey.of("all-minilm-l6-v2", variant), "classpath:" + file + ".onnx",
+        "classpath:" + file + "-tokenizer.json", ExecutorModel.Pooling.MEAN, 256);
   }
 
   static ExecutorConfig config(BatchPolicy policy, int maxQueueSize, int instances) {
@@ -55,8 +62,7 @@ class LaneExecutorTest {
   @AfterEach
   void noLeaks() throws InterruptedException {
     if (executor == null) return;
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (executor.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(5);
+    executor.awaitIdle(Duration.ofSeconds(5));
     assertEquals(0, executor.queueDepth(), "queue slots leaked");
     assertEquals(0, executor.inFlight(), "in-flight items leaked");
     assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
@@ -79,7 +85,7 @@ class LaneExecutorTest {
         List.of(spec("fp32"), spec("int8")));
     int clients = 64;
     int requestsPerClient = 3;
-    record Sent(String key, List<String> texts, CompletableFuture<EmbedResult> future) {}
+    record Sent(ModelKey key, List<String> texts, CompletableFuture<EmbedResult> future) {}
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<List<Sent>>> perClient = new ArrayList<>();
     for (int c = 0; c < clients; c++) {
@@ -90,7 +96,7 @@ class LaneExecutorTest {
         for (int q = 0; q < requestsPerClient; q++) {
           List<String> texts = new ArrayList<>();
           for (int i = 0, n = 1 + r.nextInt(4); i < n; i++) texts.add(text(r, client, q, i));
-          String key = (client + q) % 3 == 0 ? INT8 : FP32;
+          ModelKey key = (client + q) % 3 == 0 ? INT8 : FP32;
           Priority p = Priority.values()[(client + q) % 3];
           sent.add(new Sent(key, texts, executor.submit(
               new EmbedRequest(key, texts, System.nanoTime() + TimeUnit.SECONDS.toNanos(60), p))));
@@ -106,10 +112,10 @@ class LaneExecutorTest {
     // references: each text alone, unbatched and unpadded, on its own session
     Map<String, float[]> reference = new HashMap<>();
     for (String variant : List.of("fp32", "int8")) {
-      try (Tokenizer tok = Tokenizer.load(spec(variant));
-          EncoderSession alone = EncoderSession.open(spec(variant), List.of("cpu"), 1)) {
+      try (Tokenizer tok = Tokenizer.load(spec(variant).encoderSpec());
+          EncoderSession alone = EncoderSession.open(spec(variant).encoderSpec(), List.of("cpu"), 1)) {
         for (Sent s : all) {
-          if (!s.key().endsWith(variant)) continue;
+          if (!s.key().variant().equals(variant)) continue;
           for (String t : s.texts()) reference.put(s.key() + "|" + t, alone.embed(List.of(tok.encode(t)))[0]);
         }
       }
@@ -204,31 +210,44 @@ class LaneExecutorTest {
         List.of(spec("fp32")));
     CompletableFuture<EmbedResult> f =
         executor.submit(new EmbedRequest(FP32, List.of("x", "y", "z"), Long.MAX_VALUE, Priority.BATCH));
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (executor.queueDepth() != 3 && System.nanoTime() < end) Thread.sleep(1);
-    assertTrue(f.cancel(false));
-    end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (executor.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(1);
-    assertEquals(0, executor.queueDepth());
+    // tokenised and queued (not merely holding slots, as at submit), behind a 30 s window
+    awaitTrue(() -> executor.tokenisedQueued(Priority.BATCH) == 3, "the three items tokenised and queued");
+    assertTrue(executor.expectedWaitNanos(Priority.BATCH) > 0, "their expected compute counts in the wait");
+    assertTrue(f.cancel(false)); // the cancel hook runs on this thread, before cancel returns
+    assertEquals(0, executor.tokenisedQueued(Priority.BATCH), "the items left the queue");
+    assertEquals(0, executor.queueDepth(), "their slots are free");
+    assertEquals(0, executor.inFlight());
+    assertEquals(0, executor.expectedWaitNanos(Priority.BATCH), "their expected compute left the estimate");
     assertEquals(3, executor.stats().cancelledCount());
     assertEquals(0, executor.stats().inferenceCount());
   }
 
   @Test
-  void staticShapes_refuseATextLongerThanTheLargestSequenceLength() throws Exception {
+  void staticShapes_refuseATextLongerThanTheLargestSequenceLength_andPadToAStaticShape() throws Exception {
     BatchPolicy npu = new BatchPolicy(16, List.of(1, 4, 8, 16), BatchPolicy.delays(Duration.ZERO, Duration.ZERO,
         Duration.ZERO), 8, List.of(1, 4, 8, 16), List.of(16, 32), 0);
-    executor = LaneExecutor.start(config(npu, 64, 1), CPU, List.of(spec("int8")));
-    String longText = "word ".repeat(60);
-    CompletableFuture<EmbedResult> f =
-        executor.submit(new EmbedRequest(INT8, List.of("short", longText), Long.MAX_VALUE, Priority.STANDARD));
-    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-    assertInstanceOf(ExecutorException.InputTooLong.class, e.getCause());
-    // three short texts run as one 4 x 16 call (a filler row added)
-    EmbedResult ok = executor.submit(new EmbedRequest(INT8, List.of("one", "two", "three"), Long.MAX_VALUE,
-        Priority.STANDARD)).get(10, TimeUnit.SECONDS);
-    assertEquals(3, ok.vectors().length);
-    assertTrue(executor.stats().paddingEfficiency() < 1.0);
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .build()) {
+      executor = LaneExecutor.start(config(npu, 64, 1), CPU, List.of(spec("int8")), otel);
+      String longText = "word ".repeat(60);
+      CompletableFuture<EmbedResult> f =
+          executor.submit(new EmbedRequest(INT8, List.of("short", longText), Long.MAX_VALUE, Priority.STANDARD));
+      ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+      assertInstanceOf(ExecutorException.InputTooLong.class, e.getCause());
+      // three short texts (3 tokens each with [CLS] and [SEP]) run as one 4 x 16 call: a filler row added
+      EmbedResult ok = executor.submit(new EmbedRequest(INT8, List.of("one", "two", "three"), Long.MAX_VALUE,
+          Priority.STANDARD)).get(10, TimeUnit.SECONDS);
+      assertEquals(3, ok.vectors().length);
+      assertEquals(1, executor.stats().executionCount(), "one call, and none for the refused request");
+      assertEquals(3, executor.stats().inferenceCount());
+      assertEquals(9.0 / (4 * 16), executor.stats().paddingEfficiency(), 1e-12, "9 real tokens in 4 x 16");
+      List<SpanData> batches = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("batch")).toList();
+      assertEquals(1, batches.size(), "one batch span: " + batches);
+      assertEquals("4x16", batches.getFirst().getAttributes().get(AttributeNames.BATCH_PADDED_SHAPE));
+      assertEquals(3L, batches.getFirst().getAttributes().get(AttributeNames.BATCH_SIZE));
+    }
   }
 
   @Test
@@ -318,6 +337,104 @@ class LaneExecutorTest {
     assertTrue(d.executing(), "expired while executing: " + d.getMessage());
     assertTrue(d.executingNanos() > 0 && d.expectedNanos() > 0, d.getMessage());
     assertEquals(0, executionsWhenAnswered, "answered before the batch returned");
+  }
+
+  /**
+   * A batch ONNX Runtime fails: a real graph (fp32 MiniLM) with a tokenizer whose vocabulary maps "poison" past the
+   * model's embedding table (id 999999 of 30522), so the Gather node refuses the batch at run time. Every text of the
+   * batch, of both requests in it, is answered with the typed ExecutionFailed carrying ONNX Runtime's error; nothing
+   * leaks (the after-each invariants include the pooled native buffers of the failed call), and the instance serves on.
+   */
+  @Test
+  void aBatchThatFailsInOnnxRuntime_answersEveryTextWithExecutionFailed_andTheLaneServesOn() throws Exception {
+    ExecutorModel poisoned = new ExecutorModel(ModelKey.of("all-minilm-l6-v2", "poisoned"),
+        "classpath:all-minilm-l6-v2.onnx", "classpath:poison-tokenizer.json", ExecutorModel.Pooling.MEAN, 256);
+    // two items make a full batch (dispatched at once); a lone standard item would wait out its 30 s window
+    BatchPolicy pairs = new BatchPolicy(2, List.of(), BatchPolicy.delays(Duration.ZERO, Duration.ofSeconds(30),
+        Duration.ofSeconds(30)), 1, List.of(), List.of(), 0);
+    executor = LaneExecutor.start(config(pairs, 64, 1), CPU, List.of(poisoned));
+    CompletableFuture<EmbedResult> innocent = executor.submit(
+        new EmbedRequest(poisoned.key(), List.of("hello world"), Long.MAX_VALUE, Priority.STANDARD));
+    CompletableFuture<EmbedResult> poison = executor.submit(
+        new EmbedRequest(poisoned.key(), List.of("poison"), Long.MAX_VALUE, Priority.STANDARD));
+    for (CompletableFuture<EmbedResult> f : List.of(innocent, poison)) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+      ExecutorException.ExecutionFailed failed =
+          assertInstanceOf(ExecutorException.ExecutionFailed.class, e.getCause());
+      assertInstanceOf(OrtException.class, failed.getCause().getCause(), "ONNX Runtime's own error: " + failed);
+    }
+    assertEquals(1, executor.stats().failedBatchCount(), "one batch, both requests in it");
+    assertEquals(0, executor.stats().inferenceCount());
+    executor.awaitIdle(Duration.ofSeconds(5));
+    assertEquals(0, executor.nativeBuffersInUse(), "the failed call gave its pooled buffers back");
+    EmbedResult after = executor.submit(new EmbedRequest(poisoned.key(), List.of("hello", "world"), Long.MAX_VALUE,
+        Priority.STANDARD)).get(10, TimeUnit.SECONDS);
+    assertEquals(384, after.vectors()[1].length);
+    assertEquals(2, executor.stats().inferenceCount());
+  }
+
+  /**
+   * Drain with work running and work queued behind a 30 s window: drain flushes the window and waits on the in-flight
+   * gate, so every accepted request is answered with its vectors by the time drainAndClose returns (were it not to wait,
+   * close would fail the queued ones with ShuttingDown); afterwards submit refuses.
+   */
+  @Test
+  void drainAndClose_answersEveryAcceptedRequest_queuedOrRunning() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofSeconds(30), Duration.ofSeconds(30)), 64, 1), CPU,
+        List.of(spec("fp32")));
+    List<CompletableFuture<EmbedResult>> accepted = new ArrayList<>();
+    List<String> longTexts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) longTexts.add(("a long running text " + i + " ").repeat(40));
+    accepted.add(executor.submit(new EmbedRequest(FP32, longTexts, Long.MAX_VALUE, Priority.INTERACTIVE)));
+    for (int i = 0; i < 5; i++) {
+      accepted.add(executor.submit(new EmbedRequest(FP32, List.of("queued " + i, "and its neighbour " + i),
+          Long.MAX_VALUE, Priority.BATCH)));
+    }
+    assertTrue(executor.inFlight() > 0);
+    executor.drainAndClose(20_000);
+    for (CompletableFuture<EmbedResult> f : accepted) {
+      assertTrue(f.isDone(), "answered before drainAndClose returned");
+      EmbedResult r = f.getNow(null); // throws if it failed
+      assertEquals(384, r.vectors()[0].length);
+    }
+    assertEquals(18, executor.stats().inferenceCount());
+    ExecutionException e = assertThrows(ExecutionException.class, () -> executor.submit(new EmbedRequest(FP32,
+        List.of("late"), Long.MAX_VALUE, Priority.INTERACTIVE)).get(1, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.ShuttingDown.class, e.getCause());
+  }
+
+  /** Close with items queued: each request fails with ShuttingDown at once, nothing computed, no slot held. */
+  @Test
+  void close_failsWhatIsStillQueued_withShuttingDown() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofSeconds(30), Duration.ofSeconds(30)), 64, 1), CPU,
+        List.of(spec("fp32")));
+    List<CompletableFuture<EmbedResult>> queued = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      queued.add(executor.submit(new EmbedRequest(FP32, List.of("queued " + i, "neighbour " + i), Long.MAX_VALUE,
+          Priority.BATCH)));
+    }
+    awaitTrue(() -> executor.tokenisedQueued(Priority.BATCH) == 8, "the eight items tokenised and queued");
+    executor.close();
+    for (CompletableFuture<EmbedResult> f : queued) {
+      assertTrue(f.isDone(), "failed before close returned");
+      ExecutionException e = assertThrows(ExecutionException.class, f::get);
+      assertInstanceOf(ExecutorException.ShuttingDown.class, e.getCause());
+    }
+    assertEquals(0, executor.stats().inferenceCount());
+    assertEquals(0, executor.queueDepth());
+    assertEquals(0, executor.inFlight());
+  }
+
+  /**
+   * Waits for a state another thread reaches (tokenising happens on the tokenizer or an instance thread, and the
+   * executor has no event to wait on for it): checks every millisecond, fails after 10 s.
+   */
+  static void awaitTrue(BooleanSupplier condition, String what) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) throw new AssertionError("timed out waiting for: " + what);
+      LockSupport.parkNanos(1_000_000);
+    }
   }
 
   static double cosine(float[] a, float[] b) {

@@ -1,10 +1,9 @@
 package dev.laneway.gateway;
 
-import dev.laneway.executor.ExecutorStats;
+import dev.laneway.base.ModelKey;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
-import dev.laneway.lanes.LocalLane;
 import dev.laneway.observability.Labels;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -13,7 +12,6 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.ToLongFunction;
 
 /**
  * The gateway's metrics, through the OpenTelemetry API (the SDK's Prometheus reader exports them on the metrics
@@ -21,7 +19,8 @@ import java.util.function.ToLongFunction;
  *
  * <p>Fallbacks, degraded answers, refusals and breaker state are {@link RoutingMetrics}' (Meter
  * {@code dev.laneway.routing}), recorded by the dispatcher. Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
- * scrape time.
+ * scrape time. What the executors know (model load time, cold starts, failed batches) is theirs to record
+ * ({@code ExecutorTelemetry}, scope {@code dev.laneway.executor}).
  */
 final class GatewayMetrics {
   static final AttributeKey<String> DOOR = AttributeKey.stringKey("door");
@@ -54,10 +53,6 @@ final class GatewayMetrics {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
-      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
-        stat(meter, "laneway.device.errors", "Batches that failed on the device", local, a,
-            ExecutorStats::failedBatchCount);
-      }
       for (DeviceStatus d : lane.devices()) {
         Attributes da = Attributes.builder().putAll(a).put(DEVICE, d.device()).put("kind", d.kind())
             .put("provider", d.provider()).build();
@@ -66,13 +61,6 @@ final class GatewayMetrics {
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
       }
     }
-    startup(meter, lanes);
-  }
-
-  private static void stat(Meter meter, String name, String description, LocalLane lane, Attributes a,
-      ToLongFunction<ExecutorStats> value) {
-    meter.counterBuilder(name).setDescription(description)
-        .buildWithCallback(m -> m.record(value.applyAsLong(lane.executor().stats()), a));
   }
 
   /** Records one answered request (called once per request, on the event loop). */
@@ -129,7 +117,7 @@ final class GatewayMetrics {
     requestDuration.record(durationMs, attrs);
   }
 
-  // ---- issue-6: how the process started (build, model load, cold starts) and bounded model labels ----
+  // ---- bounded model labels ----
 
   /**
    * The model names this gateway serves (from its lanes), for labels built from request data: any other name is
@@ -138,9 +126,7 @@ final class GatewayMetrics {
   static Labels modelLabels(Lanes lanes) {
     TreeSet<String> names = new TreeSet<>();
     for (Lane lane : lanes.all()) {
-      if (Lanes.local(lane).orElse(null) instanceof LocalLane local) {
-        for (String key : local.executor().loadNanos().keySet()) names.add(key.substring(0, key.indexOf(':')));
-      }
+      for (ModelKey key : lane.models()) names.add(key.model());
     }
     return Labels.of(names);
   }
@@ -148,30 +134,6 @@ final class GatewayMetrics {
   /** The bounded value for a model name taken from a request. */
   String modelLabel(String model) {
     return models.bound(model);
-  }
-
-  /**
-   * Recorded once, when the gateway starts (lanes are loaded and warm by then): per model, variant and lane the load
-   * time (session open + warm-up batch, the slowest instance) and the number of cold starts (sessions opened).
-   * {@code laneway_build_info} is a Prometheus info metric: see {@link #buildInfo}.
-   */
-  private static void startup(Meter meter, Lanes lanes) {
-    DoubleHistogram load = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
-        .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
-    LongCounter coldStarts = meter.counterBuilder("laneway.cold_starts")
-        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
-    for (Lane lane : lanes.all()) {
-      if (!(Lanes.local(lane).orElse(null) instanceof LocalLane local)) continue;
-      Map<String, Integer> cold = local.executor().coldStarts();
-      for (Map.Entry<String, Long> e : local.executor().loadNanos().entrySet()) {
-        int colon = e.getKey().indexOf(':');
-        Attributes a = Attributes.builder().put(MODEL, e.getKey().substring(0, colon))
-            .put(VARIANT, e.getKey().substring(colon + 1)).put(LANE, lane.id()).put(REGION, lane.spec().region())
-            .build();
-        load.record(e.getValue() / 1e6, a);
-        coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
-      }
-    }
   }
 
   /** Labels of {@code laneway_build_info}: the version, the execution providers in use, the Java feature release. */

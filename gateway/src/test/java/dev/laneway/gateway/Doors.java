@@ -185,10 +185,7 @@ final class Doors {
   /** Texts computed by every lane's executor so far. */
   static long inferences(Gateway g) {
     long n = 0;
-    for (var lane : g.lanes().all()) {
-      var local = dev.laneway.lanes.Lanes.local(lane);
-      if (local.isPresent()) n += local.get().executor().stats().inferenceCount();
-    }
+    for (var lane : g.lanes().all()) n += lane.computedTexts();
     return n;
   }
 }

@@ -296,8 +296,8 @@ class OverloadTest {
     }
     long eligible0 = gateway.dispatcher().hedgeEligible();
     long sent0 = gateway.dispatcher().hedgesSent();
-    var npuExecutor = dev.laneway.lanes.Lanes.local(guarded("hk-npu")).orElseThrow().executor();
-    long computed0 = npuExecutor.stats().inferenceCount();
+    var npu = guarded("hk-npu");
+    long computed0 = npu.computedTexts();
     gateway.lanes().faults().setFault("hk-npu0", Duration.ofMillis(300), null, 1.0, true);
     int hedgedByGeneral = 0;
     int unhedgedByNpu = 0;
@@ -328,7 +328,7 @@ class OverloadTest {
     assertTrue(sent <= 0.5 * eligible + 2, "the budget is never exceeded: " + sent + " of " + eligible);
     assertTrue(unhedgedByNpu > 0, "the budget ran out: some requests waited for the slowed lane");
     // the losers were cancelled during the injected latency: their texts never reached hk-npu's executor
-    assertEquals(computed0 + unhedgedByNpu, npuExecutor.stats().inferenceCount(),
+    assertEquals(computed0 + unhedgedByNpu, npu.computedTexts(),
         "hk-npu computed only the requests it answered");
     assertNull(guarded("hk-npu").unavailableReason(), "a slow lane is not ejected");
   }

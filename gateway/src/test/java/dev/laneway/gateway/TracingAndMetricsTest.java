@@ -95,6 +95,9 @@ class TracingAndMetricsTest {
         "lane=\"hk-cpu\"", "model=\"all-minilm-l6-v2\"", "variant=\"int8\""), text);
     assertTrue(sum(text, "laneway_model_load_duration_milliseconds_sum", "lane=\"hk-cpu\"") > 0, text);
     assertEquals(1.0, sum(text, "laneway_cold_starts_total", "lane=\"hk-cpu\"", "variant=\"int8\""), text);
+    // failed batches, per lane (the executor records these three series since the restructure; the names stay)
+    assertTrue(Pattern.compile("(?m)^laneway_device_errors_total\\{.*lane=\"hk-cpu\".*region=\"hk\".*} 0(\\.0)?$")
+        .matcher(text).find(), text);
     // a CPU device that asks for the CPU provider is no stand-in
     assertEquals(0.0, sum(text, "laneway_device_stand_in", "device=\"cpu0\""), text);
     assertTrue(text.contains("laneway_device_stand_in{"), text);

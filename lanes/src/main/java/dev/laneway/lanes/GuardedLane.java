@@ -376,6 +376,16 @@ public final class GuardedLane implements Lane, LaneHealth {
   }
 
   @Override
+  public java.util.Set<dev.laneway.base.ModelKey> models() {
+    return inner.models();
+  }
+
+  @Override
+  public long computedTexts() {
+    return inner.computedTexts();
+  }
+
+  @Override
   public void drainAndClose(long timeoutMillis) {
     inner.drainAndClose(timeoutMillis);
   }

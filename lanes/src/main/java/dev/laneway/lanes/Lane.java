@@ -33,6 +33,19 @@ public interface Lane extends AutoCloseable {
   int inFlight();
 
   /**
+   * The model variants this lane has loaded in this process (admitted or not: {@link #serves} says which take calls);
+   * empty for a lane that computes elsewhere.
+   */
+  default java.util.Set<dev.laneway.base.ModelKey> models() {
+    return java.util.Set.of();
+  }
+
+  /** Texts this lane has computed in this process so far; 0 for a lane that computes elsewhere. */
+  default long computedTexts() {
+    return 0;
+  }
+
+  /**
    * The expected time, in nanoseconds, from submitting a call of this latency class with {@code texts} texts to its
    * answer: the work queued ahead of the class over the lane's measured throughput, plus the call's own compute;
    * excluding the network to the lane (routing adds the link's round-trip time). -1 when the lane cannot tell.

@@ -94,12 +94,6 @@ public final class Lanes implements AutoCloseable {
     return new Lanes(m, new DeviceFaults());
   }
 
-  /** The local lane inside a lane (through its {@link GuardedLane}), for executor metrics; empty for other kinds. */
-  public static Optional<LocalLane> local(Lane lane) {
-    Lane l = lane instanceof GuardedLane g ? g.inner() : lane;
-    return l instanceof LocalLane local ? Optional.of(local) : Optional.empty();
-  }
-
   /** The injected device faults every lane of this set consults (the admin API writes them). */
   public DeviceFaults faults() {
     return faults;

@@ -1,17 +1,16 @@
 package dev.laneway.lanes;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.executor.BatchPolicy;
 import dev.laneway.executor.ClassShares;
+import dev.laneway.executor.DeviceProvider;
 import dev.laneway.executor.EmbedRequest;
 import dev.laneway.executor.ExecutorConfig;
 import dev.laneway.executor.ExecutorException;
+import dev.laneway.executor.ExecutorModel;
 import dev.laneway.executor.LaneExecutor;
 import dev.laneway.executor.Placement;
 import dev.laneway.executor.Priority;
-import dev.laneway.runtime.EncoderSpec;
-import dev.laneway.runtime.ModelSource;
-import dev.laneway.runtime.Pooling;
-import dev.laneway.runtime.ProviderChoice;
 import dev.laneway.topology.Batching;
 import dev.laneway.topology.Device;
 import dev.laneway.topology.LaneSpec;
@@ -24,23 +23,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Collectors;
 
 /** A lane served in this process: an executor on the lane's devices, with every admitted model variant loaded. */
 public final class LocalLane implements Lane {
   private final LaneSpec spec;
   private final LaneExecutor executor;
-  private final Set<String> keys;
   private final List<DeviceStatus> devices;
 
-  private LocalLane(LaneSpec spec, LaneExecutor executor, Set<String> keys, List<DeviceStatus> devices) {
+  private LocalLane(LaneSpec spec, LaneExecutor executor, List<DeviceStatus> devices) {
     this.spec = spec;
     this.executor = executor;
-    this.keys = keys;
     this.devices = List.copyOf(devices);
   }
 
@@ -51,11 +48,11 @@ public final class LocalLane implements Lane {
 
   /** As {@link #start(LaneSpec, Topology)}, recording the executor's spans and metrics through {@code otel}. */
   public static LocalLane start(LaneSpec spec, Topology topology, OpenTelemetry otel) {
-    List<EncoderSpec> models = new ArrayList<>();
+    List<ExecutorModel> models = new ArrayList<>();
     for (ModelSpec m : topology.models()) {
       for (VariantSpec v : m.variants()) {
         if (Topology.admits(spec, v)) {
-          models.add(encoderSpec(m, v));
+          models.add(executorModel(m, v));
         }
       }
     }
@@ -67,13 +64,11 @@ public final class LocalLane implements Lane {
     ExecutorConfig config = executorConfig(spec);
     LaneExecutor executor = LaneExecutor.start(config, placements, models, otel);
     List<DeviceStatus> devices = new ArrayList<>();
-    for (Map.Entry<String, ProviderChoice> e : executor.providers().entrySet()) {
-      ProviderChoice p = e.getValue();
-      devices.add(new DeviceStatus(e.getKey(), topology.device(e.getKey()).kind().name().toLowerCase(java.util.Locale.ROOT),
-          p.requested(), p.chosen(), p.standIn(), p.reason()));
+    for (DeviceProvider p : executor.providers()) {
+      devices.add(new DeviceStatus(p.device(), topology.device(p.device()).kind().name().toLowerCase(Locale.ROOT),
+          p.requested(), p.provider(), p.standIn(), p.reason()));
     }
-    return new LocalLane(spec, executor, models.stream().map(EncoderSpec::key).collect(Collectors.toUnmodifiableSet()),
-        devices);
+    return new LocalLane(spec, executor, devices);
   }
 
   /** The executor's view of a lane's batching profile. */
@@ -99,15 +94,10 @@ public final class LocalLane implements Lane {
     return ClassShares.of(reserved);
   }
 
-  /** The native layer's view of a topology variant. */
-  public static EncoderSpec encoderSpec(ModelSpec m, VariantSpec v) {
-    return new EncoderSpec(
-        m.name(),
-        v.name(),
-        ModelSource.of(v.onnx()),
-        ModelSource.of(v.tokenizer()),
-        m.pooling().equals("cls") ? Pooling.CLS : Pooling.MEAN,
-        m.maxSequenceLength());
+  /** The executor's view of a topology variant. */
+  public static ExecutorModel executorModel(ModelSpec m, VariantSpec v) {
+    return new ExecutorModel(ModelKey.of(m.name(), v.name()), v.onnx(), v.tokenizer(),
+        m.pooling().equals("cls") ? ExecutorModel.Pooling.CLS : ExecutorModel.Pooling.MEAN, m.maxSequenceLength());
   }
 
   @Override
@@ -122,7 +112,19 @@ public final class LocalLane implements Lane {
 
   @Override
   public boolean serves(String model, String variant) {
-    return keys.contains(model + ":" + variant);
+    return executor.models().contains(ModelKey.of(model, variant));
+  }
+
+  /** Every variant the executor loaded. */
+  @Override
+  public Set<ModelKey> models() {
+    return executor.models();
+  }
+
+  /** Texts the executor computed so far. */
+  @Override
+  public long computedTexts() {
+    return executor.stats().inferenceCount();
   }
 
   @Override
@@ -135,13 +137,9 @@ public final class LocalLane implements Lane {
     return devices;
   }
 
-  public LaneExecutor executor() {
-    return executor;
-  }
-
   @Override
   public CompletableFuture<LaneResult> infer(LaneCall call) {
-    String key = Lane.key(call.model().name(), call.variant());
+    ModelKey key = ModelKey.of(call.model().name(), call.variant().name());
     long deadline = call.deadlineNanos();
     Duration classTimeout = spec.batching().defaultTimeoutByClass().get(call.latencyClass());
     if (deadline == Long.MAX_VALUE && classTimeout != null) {

@@ -29,10 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * settings (no padding, truncation at 256), the same session options (1 intra-op thread, no spinning, all
  * optimisations), as many instance threads as the lane has instances, batches as large as the lane's batcher lets
  * them grow ({@code max_batch_size} rows and {@code max_batch_tokens} padded tokens) taken from the corpus sorted by
- * token length (the best case a length-bucketing batcher reaches), tokenisation, padding, mean pooling and L2
- * normalisation inside the timed loop, as the lane's instance thread does them. (Before 2026-11-25 evening the limit
- * ignored {@code max_batch_tokens}: 32 rows of the English corpus, padded to the longest, ran ~20% slower than the
- * lane's own batching, which understated the limit.)
+ * token length (the best case a length-bucketing batcher reaches; {@link OfflineBatches}, shared with the executor
+ * benchmark), tokenisation, padding, mean pooling and L2 normalisation inside the timed loop, as the lane's instance
+ * thread does them.
  *
  * <p>Threads: {@link #measure} runs on the caller and starts {@code instances} platform threads, joined before it
  * returns.
@@ -43,6 +42,8 @@ public final class OrtLimit {
   private static final String ONNX = "all-minilm-l6-v2-q.onnx";
   private static final String TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
   private static final int MAX_TOKENS = 256;
+  /** The general lanes' {@code sequence_length_multiple} in the embedded default (1: pad to the longest). */
+  static final int SEQUENCE_MULTIPLE = 1;
 
   /**
    * @param sentencesPerSecond the limit; batches of at most {@code batchSize} rows and {@code maxBatchTokens} padded
@@ -80,7 +81,8 @@ public final class OrtLimit {
       Map<String, Integer> lengths = new HashMap<>();
       for (String s : sorted) lengths.put(s, tokenizer.encode(s, true, false).getIds().length);
       if (sortByLength) sorted.sort(Comparator.comparingInt(lengths::get));
-      List<List<String>> batches = batches(sorted, lengths, batchSize, maxBatchTokens);
+      List<OfflineBatches.Batch<String>> batches =
+          OfflineBatches.of(sorted, lengths::get, batchSize, maxBatchTokens, SEQUENCE_MULTIPLE);
       byte[] model = readAll(ONNX);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       AtomicBoolean counting = new AtomicBoolean();
@@ -100,9 +102,9 @@ public final class OrtLimit {
             try (OrtSession session = env.createSession(model, o)) {
               boolean types = session.getInputNames().contains("token_type_ids");
               while (!stop.get()) {
-                List<String> batch = batches.get((int) (next.getAndIncrement() % batches.size()));
+                OfflineBatches.Batch<String> batch = batches.get((int) (next.getAndIncrement() % batches.size()));
                 run(env, session, tokenizer, batch, types);
-                if (counting.get()) done.addAndGet(batch.size());
+                if (counting.get()) done.addAndGet(batch.items().size());
               }
             }
           } catch (OrtException | RuntimeException e) {
@@ -137,38 +139,17 @@ public final class OrtLimit {
     }
   }
 
-  /**
-   * Consecutive batches of {@code texts} in their order, each as long as the lane's batcher would let it grow: at most
-   * {@code rows} texts and, when {@code maxTokens > 0}, at most {@code maxTokens} padded tokens (rows x longest).
-   */
-  static List<List<String>> batches(List<String> texts, Map<String, Integer> lengths, int rows, int maxTokens) {
-    List<List<String>> out = new ArrayList<>();
-    int i = 0;
-    while (i < texts.size()) {
-      int j = i + 1;
-      int longest = lengths.get(texts.get(i));
-      while (j < texts.size() && j - i < rows) {
-        int l = Math.max(longest, lengths.get(texts.get(j)));
-        if (maxTokens > 0 && (long) (j + 1 - i) * l > maxTokens) break;
-        longest = l;
-        j++;
-      }
-      out.add(texts.subList(i, j));
-      i = j;
-    }
-    return out;
-  }
-
-  /** One batch as the lane's instance thread runs it: tokenize, pad to the longest, run, mean-pool, normalise. */
-  private static float[][] run(OrtEnvironment env, OrtSession session, HuggingFaceTokenizer tokenizer, List<String> batch,
-      boolean types) throws OrtException {
-    int n = batch.size();
+  /** One batch as the lane's instance thread runs it: tokenize, pad to the batch's length, run, mean-pool, normalise. */
+  private static float[][] run(OrtEnvironment env, OrtSession session, HuggingFaceTokenizer tokenizer,
+      OfflineBatches.Batch<String> batch, boolean types) throws OrtException {
+    int n = batch.items().size();
     List<Encoding> enc = new ArrayList<>(n);
-    int seq = 0;
-    for (String s : batch) {
+    int seq = batch.length();
+    for (String s : batch.items()) {
       Encoding e = tokenizer.encode(s, true, false);
+      if (e.getIds().length > seq) throw new IllegalStateException("a text of " + e.getIds().length + " tokens in a "
+          + "batch padded to " + seq);
       enc.add(e);
-      seq = Math.max(seq, e.getIds().length);
     }
     long[] ids = new long[n * seq];
     long[] mask = new long[n * seq];

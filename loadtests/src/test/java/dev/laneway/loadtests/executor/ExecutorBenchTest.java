@@ -1,4 +1,4 @@
-package dev.laneway.executor.bench;
+package dev.laneway.loadtests.executor;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

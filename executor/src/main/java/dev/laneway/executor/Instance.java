@@ -1,0 +1,237 @@
+package dev.laneway.executor;
+
+import dev.laneway.base.ModelKey;
+import dev.laneway.runtime.EncoderSession;
+import dev.laneway.runtime.Tokens;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One instance of a lane on one device: a thread and the {@link EncoderSession} per model variant it alone uses. It
+ * asks the {@link LaneQueue} what to do, runs each batch as one {@code rows x length} call (a {@code batch} span),
+ * answers its items in order, and records what the batch cost. A batch that fails is answered with
+ * {@link ExecutorException.ExecutionFailed} for every item: a failed batch never strands its items.
+ *
+ * <p>Opening an instance opens and warms each session (a model is ready only after one batch ran) and times two warm
+ * batches of different sizes to seed the cost model, so estimates are never empty once the lane is ready.
+ *
+ * <p>Threads: constructed on the starting thread; {@link #run} on the instance's own thread; {@link #running} is read
+ * by the watchdog's thread. Ownership: the items of a batch taken from the queue are the instance's until it answers
+ * them (the watchdog may answer an overdue one first; the instance's later answer is then a no-op).
+ */
+final class Instance {
+  private static final Logger LOG = Logger.getLogger(Instance.class.getName());
+
+  private final ExecutorContext lane;
+  private final LaneQueue queue;
+  private final TokenizerStage tokenizer;
+  final Placement placement;
+  final int index;
+  private final Map<ModelKey, EncoderSession> sessions = new HashMap<>();
+  /** Model → session open + warm-up batch on this instance (nanos). */
+  private final Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
+  final DeviceProvider provider;
+  final Thread thread;
+  /** The batch this instance is computing, or null; read by the watchdog. */
+  private volatile Running running;
+
+  /** A batch being computed: its items, when it started, what the lane expected it to take. */
+  record Running(List<Item> items, long startNanos, long expectedNanos) {}
+
+  /** Opens and warms a session per model on {@code placement}; the thread starts with {@link #start}. */
+  Instance(ExecutorContext lane, LaneQueue queue, TokenizerStage tokenizer, List<ExecutorModel> models,
+      Placement placement, int perDevice, int index) {
+    this.lane = lane;
+    this.queue = queue;
+    this.tokenizer = tokenizer;
+    this.placement = placement;
+    this.index = index;
+    DeviceProvider chosen = null;
+    try {
+      for (ExecutorModel m : models) {
+        long t0 = System.nanoTime();
+        EncoderSession s = EncoderSession.open(m.encoderSpec(), placement.providers(), lane.config().intraOpThreads());
+        sessions.put(m.key(), s);
+        chosen = DeviceProvider.of(placement.device(), s.provider());
+        Tokens warm = tokenizer.encode(m.key(), "warm-up");
+        s.embed(List.of(warm)); // a model is ready only after this
+        loadNanos.put(m.key(), System.nanoTime() - t0);
+        // two timed runs of different sizes seed the lane's cost model: estimates are never empty once it is ready
+        seed(s, m.key(), warm, 1);
+        seed(s, m.key(), warm, Math.min(8, maxRows()));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    this.provider = chosen;
+    this.thread = Thread.ofPlatform()
+        .name("laneway-" + lane.name() + "-" + placement.device() + "-i" + perDevice)
+        .daemon(true)
+        .unstarted(this::run);
+  }
+
+  /** The most items one batch holds (max_batch_size, within the largest static batch size). */
+  private int maxRows() {
+    List<Integer> s = lane.config().batching().staticBatchSizes();
+    int max = lane.config().batching().maxBatchSize();
+    return s.isEmpty() ? max : Math.min(max, s.getLast());
+  }
+
+  /** Times one warm batch of {@code n} copies of {@code warm} and records it in the cost models. */
+  private void seed(EncoderSession s, ModelKey key, Tokens warm, int n) {
+    int rows = lane.batcher().rows(n);
+    int length = lane.batcher().paddedLength(warm.length());
+    long t1 = System.nanoTime();
+    s.embed(Collections.nCopies(n, warm), rows, length);
+    lane.costs().record(key, n, (long) rows * length, System.nanoTime() - t1);
+  }
+
+  /** Each model's session open + warm-up batch on this instance, in nanoseconds. */
+  Map<ModelKey, Long> loadNanos() {
+    return Collections.unmodifiableMap(loadNanos);
+  }
+
+  /** The batch being computed now, or null. */
+  Running running() {
+    return running;
+  }
+
+  /** Pooled native buffers this instance's sessions have handed out: zero between batches. */
+  int buffersInUse() {
+    int n = 0;
+    for (EncoderSession s : sessions.values()) n += s.buffersInUse();
+    return n;
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void run() {
+    while (!queue.stopped()) {
+      Batcher.Decision<Item> d;
+      try {
+        d = queue.next(p -> tokenizer.tokenizeAndQueue(p, false));
+      } catch (InterruptedException e) {
+        continue; // close interrupts: the loop's check ends it
+      }
+      switch (d) {
+        case Batcher.Dispatch<Item> dispatch -> execute(dispatch);
+        case Batcher.Drop<Item> drop -> expire(drop.expired());
+        case Batcher.Wait<Item> w -> { }
+      }
+    }
+  }
+
+  private void expire(List<Item> items) {
+    long now = lane.now();
+    lane.slots().release(items.size());
+    for (Item item : items) {
+      Pending p = item.pending();
+      if (p.future.isDone()) continue;
+      lane.stats().expired.incrementAndGet();
+      lane.telemetry().dropped(p.request.modelKey(), null, "deadline", 1);
+      p.fail(expiredInQueue(p, now));
+    }
+  }
+
+  private ExecutorException.DeadlineExceeded expiredInQueue(Pending p, long now) {
+    return new ExecutorException.DeadlineExceeded("deadline passed after "
+        + TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos) + " ms in the " + lane.name() + " queue");
+  }
+
+  private void execute(Batcher.Dispatch<Item> batch) {
+    lane.slots().leftQueue(batch.items().size());
+    long now = lane.now();
+    List<Item> live = new ArrayList<>(batch.items().size());
+    for (Item item : batch.items()) {
+      Pending p = item.pending();
+      if (p.future.isDone()) {
+        lane.slots().answered(1); // cancelled, or failed through another item: nothing to compute
+      } else if (now >= p.request.deadlineNanos()) {
+        lane.slots().answered(1);
+        lane.stats().expired.incrementAndGet();
+        lane.telemetry().dropped(p.request.modelKey(), null, "deadline", 1);
+        p.fail(expiredInQueue(p, now));
+      } else {
+        live.add(item);
+      }
+    }
+    if (live.isEmpty()) return;
+    if (live.size() < batch.items().size()) {
+      int longest = 0;
+      for (Item i : live) longest = Math.max(longest, i.tokens());
+      batch = new Batcher.Dispatch<>(live, batch.priority(), lane.batcher().rows(live.size()),
+          lane.batcher().paddedLength(longest), batch.reason());
+    }
+    ModelKey key = live.getFirst().pending().request.modelKey();
+    String device = placement.device();
+    List<Tokens> tokens = new ArrayList<>(live.size());
+    List<Context> contexts = new ArrayList<>();
+    IdentityHashMap<Pending, Boolean> distinct = new IdentityHashMap<>();
+    long[] queueMs = new long[live.size()];
+    for (int i = 0; i < live.size(); i++) {
+      Item item = live.get(i);
+      Pending p = item.pending();
+      tokens.add(item.tokenized());
+      queueMs[i] = TimeUnit.NANOSECONDS.toMillis(now - p.submittedNanos);
+      if (distinct.put(p, Boolean.TRUE) == null) contexts.add(p.request.context());
+      lane.telemetry().queued(key, device, p.priority(), now - p.submittedNanos);
+    }
+    Span span = lane.telemetry().startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
+    long padded = (long) batch.rows() * batch.sequenceLength();
+    long expected = lane.costs().startRunning(key, padded);
+    long start = lane.now();
+    running = new Running(live, start, expected);
+    float[][] vectors;
+    try {
+      vectors = sessions.get(key).embed(tokens, batch.rows(), batch.sequenceLength());
+    } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
+      running = null;
+      lane.costs().stopRunning(expected);
+      LOG.log(Level.WARNING, lane.name() + ": batch of " + live.size() + " failed on " + device, e);
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR, "device error");
+      span.end();
+      lane.stats().failedBatches.incrementAndGet();
+      lane.telemetry().dropped(key, device, "device_error", live.size());
+      lane.slots().answered(live.size());
+      for (Item item : live) {
+        item.pending().fail(new ExecutorException.ExecutionFailed(
+            lane.name() + " on " + device + ": " + e.getMessage(), e));
+      }
+      return;
+    }
+    long end = lane.now();
+    running = null;
+    lane.costs().stopRunning(expected);
+    span.end();
+    lane.costs().record(key, live.size(), padded, end - start);
+    lane.stats().recordBatch(live.size(), end - start, batch.realTokens(), padded);
+    lane.telemetry().batch(key, device, live.size(), end - start, batch.paddingEfficiency());
+    lane.slots().answered(live.size());
+    for (int i = 0; i < live.size(); i++) {
+      Item item = live.get(i);
+      item.pending().complete(item.index(), vectors[i], item.tokens(), start - item.pending().submittedNanos,
+          end - start, expected, provider);
+    }
+  }
+
+  /** Closes the sessions; after the thread has ended (or before it started). */
+  void close() {
+    for (EncoderSession s : sessions.values()) s.close();
+    sessions.clear();
+  }
+}

@@ -1,0 +1,323 @@
+package dev.laneway.executor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * What one lane holds and who may take it: requests waiting for the tokenizer (the {@link Backlog}) and tokenised
+ * items in a queue per latency class ({@link ClassQueues}), under one lock, so that shedding and slot accounting see both at once.
+ * {@link QueueAdmission} offers admitted requests; the {@link TokenizerStage} turns them into items; instances ask
+ * {@link #next} what to do — the {@link Batcher}'s decision over the queues — and, while it says wait, tokenise a
+ * waiting request themselves. The {@link CostLedger}'s queued cost is kept exact as items come and go, so the
+ * estimates ({@link #expectedWaitNanos}) read the work ahead of a class.
+ *
+ * <p>Threads: submitters (offering, shedding), the tokenizer thread and instance threads; the lock is held only to
+ * change or read the queues. Completions, drops and span work happen outside it. Ownership: whoever removes items from
+ * the queue (an instance, the cancel hook, shedding, close) answers them and frees their {@link Slots}.
+ */
+final class LaneQueue {
+  private final ExecutorContext lane;
+  private final Slots slots;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Signalled when there is work an instance may do (items queued, a request to tokenise, a flush). */
+  private final Condition work = lock.newCondition();
+  /** Signalled when a request waits for the tokenizer thread and no instance is idle. */
+  private final Condition tokenizerWork = lock.newCondition();
+  private final ClassQueues queues;
+  private final Backlog backlog = new Backlog();
+  private final Batcher.QueueView<Item> view;
+  /** Instances waiting for work. Guarded by {@link #lock}. */
+  private int idleInstances;
+  private volatile boolean accepting = true;
+  private volatile boolean stopped;
+
+  LaneQueue(ExecutorContext lane) {
+    this.lane = lane;
+    this.slots = lane.slots();
+    this.queues = new ClassQueues(lane.costs());
+    this.view = new Batcher.QueueView<>() {
+      @Override
+      public List<Item> queued(Priority priority) {
+        return queues.of(priority);
+      }
+
+      @Override
+      public boolean flushing() {
+        return !accepting;
+      }
+    };
+  }
+
+  // ---- admission's side ----------------------------------------------------------------------------------------
+
+  /**
+   * Adds an admitted request (its slots reserved) to the backlog and wakes whoever should tokenise it: an idle
+   * instance, or the tokenizer thread when {@link TokenizerStage#tokenizeAtOnce} says so.
+   *
+   * @return false when the queue is closed: nothing was added and the caller still owns the request
+   */
+  boolean offer(Pending pending) {
+    lock.lock();
+    try {
+      if (stopped) return false;
+      backlog.add(pending);
+      if (idleInstances > 0) {
+        work.signal(); // an idle instance tokenises and dispatches it itself: one hand-off
+      }
+      if (TokenizerStage.tokenizeAtOnce(backlog.size(), idleInstances, queues.sizeUpTo(pending.priority()),
+          lane.config().batching().maxBatchSize())) {
+        tokenizerWork.signal();
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Requests removed to make room, and the items they held in the queue (what their slots amount to). */
+  record Shed(List<Pending> requests, int items) {}
+
+  /**
+   * Picks and removes what to drop to make room for {@code n} items of class {@code p} within {@code limit}: queued work
+   * of less urgent classes, least urgent class first and newest request first (it has waited least), whole requests
+   * at a time, those still waiting for the tokenizer before tokenised ones. Removes nothing unless that frees enough.
+   * The caller ({@link QueueAdmission}) frees the slots and answers the requests.
+   *
+   * @return what was removed (nothing, when room was made meanwhile), or null when not enough can be freed
+   */
+  Shed shedFor(Priority p, int n, int limit) {
+    if (p == Priority.lowest()) return null;
+    List<Pending> victims = new ArrayList<>();
+    int freed = 0;
+    lock.lock();
+    try {
+      int need = slots.held() + n - limit;
+      if (need <= 0) return new Shed(victims, 0);
+      int available = 0;
+      for (Priority q : Priority.values()) {
+        if (q.compareTo(p) > 0) available += backlog.texts(q) + queues.size(q);
+      }
+      if (available < need) return null;
+      Priority[] classes = Priority.values();
+      for (int c = classes.length - 1; c >= 0 && freed < need; c--) {
+        Priority q = classes[c];
+        if (q.compareTo(p) <= 0) break;
+        Pending waiting;
+        while (freed < need && (waiting = backlog.removeNewest(q)) != null) {
+          freed += waiting.texts();
+          victims.add(waiting);
+        }
+        while (freed < need && queues.size(q) > 0) freed += queues.removeNewest(q, victims);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return new Shed(victims, freed);
+  }
+
+  // ---- what the lane holds, and the estimates -------------------------------------------------------------------
+
+  /** See {@link LaneExecutor#expectedWaitNanos}. */
+  long expectedWaitNanos(Priority p) {
+    int texts = 0;
+    for (Priority q : Priority.values()) {
+      if (q.compareTo(p) > 0) break;
+      texts += backlog.texts(q);
+    }
+    return lane.costs().expectedWaitNanos(p, texts);
+  }
+
+  /** Items held for a class: queued, or waiting for the tokenizer. */
+  int depth(Priority p) {
+    lock.lock();
+    try {
+      return queues.size(p) + backlog.texts(p);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Tokenised items queued in class {@code p} (not those waiting for the tokenizer). */
+  int tokenised(Priority p) {
+    lock.lock();
+    try {
+      return queues.size(p);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- the tokenizer's side -------------------------------------------------------------------------------------
+
+  /** The tokenizer thread's wait: the next request to tokenise, or null once the queue is stopped. */
+  Pending awaitBacklog() throws InterruptedException {
+    lock.lock();
+    try {
+      Pending p;
+      while ((p = backlog.poll()) == null && !stopped) tokenizerWork.await();
+      return p;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Queues a tokenised request's items worth {@code cost}; {@code wake}: signal an instance (the tokenizer thread
+   * does; an instance tokenising for itself goes on to decide).
+   *
+   * @return false when the queue is closed: nothing was queued and the caller still owns the request
+   */
+  boolean enqueue(Pending p, Item[] items, long cost, boolean wake) {
+    lock.lock();
+    try {
+      if (stopped) return false;
+      queues.add(p.priority(), items, cost);
+      p.queued = true;
+      if (wake) work.signal();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Cancel hook (any thread): removes the request's queued items and frees their slots. */
+  void cancelled(Pending p) {
+    int removed;
+    lock.lock();
+    try {
+      if (!p.queued) return; // still with the tokenizer, which frees it
+      removed = queues.remove(p.priority(), i -> i.pending() == p);
+    } finally {
+      lock.unlock();
+    }
+    if (removed > 0) {
+      slots.release(removed);
+      lane.stats().cancelled.addAndGet(removed);
+      lane.telemetry().dropped(p.request.modelKey(), null, "cancelled", removed);
+    }
+  }
+
+  // ---- the instances' side --------------------------------------------------------------------------------------
+
+  /**
+   * What an instance does next: a batch to run or expired items to fail, both already taken off the queue (their
+   * slots are still held: the instance frees them); while the batcher says wait, the
+   * instance tokenises a waiting request itself through {@code tokenizeHere} (lock released) rather than hand it off.
+   * Returns a zero wait once stopped. Caller holds no lock.
+   */
+  Batcher.Decision<Item> next(Consumer<Pending> tokenizeHere) throws InterruptedException {
+    lock.lock();
+    try {
+      while (!stopped) {
+        Batcher.Decision<Item> d = lane.batcher().decide(view, lane.now());
+        switch (d) {
+          case Batcher.Dispatch<Item> dispatch -> {
+            take(dispatch.priority(), dispatch.items());
+            return d;
+          }
+          case Batcher.Drop<Item> drop -> {
+            for (Priority p : Priority.values()) take(p, drop.expired());
+            return d;
+          }
+          case Batcher.Wait<Item> w -> {
+            Pending p = backlog.poll();
+            if (p != null) { // nothing to run yet: tokenise a waiting request here rather than hand it off
+              lock.unlock();
+              try {
+                tokenizeHere.accept(p);
+              } finally {
+                lock.lock();
+              }
+              continue;
+            }
+            idleInstances++;
+            try {
+              if (w.nanos() == Long.MAX_VALUE) {
+                work.await();
+              } else {
+                work.awaitNanos(w.nanos());
+              }
+            } finally {
+              idleInstances--;
+            }
+          }
+        }
+      }
+      return new Batcher.Wait<>(0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Removes {@code items} from the class's queue. The calling instance is about to leave the queue (to compute or to
+   * fail expired items), so whatever work is left is handed on: queued items to another instance, requests still to
+   * tokenise to an idle instance or else, in bulk, to the tokenizer thread. Holds the lock.
+   */
+  private void take(Priority p, List<Item> items) {
+    queues.remove(p, items);
+    if (!queues.isEmpty() || (!backlog.isEmpty() && idleInstances > 0)) {
+      work.signal();
+    }
+    if (TokenizerStage.tokenizeInBulk(backlog.size(), idleInstances)) {
+      tokenizerWork.signal();
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------------------
+
+  boolean accepting() {
+    return accepting;
+  }
+
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** Stops taking new work; what is queued is dispatched without waiting out batch windows. */
+  void stopAccepting() {
+    accepting = false;
+    lock.lock();
+    try {
+      work.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the instances' and the tokenizer's loops (they exit at their next check); nothing is failed yet. */
+  void stop() {
+    accepting = false;
+    stopped = true;
+  }
+
+  /**
+   * Stops for good and fails every request still waiting for the tokenizer and every queued item with
+   * {@link ExecutorException.ShuttingDown}, outside the lock. Items already running are answered by their instance.
+   */
+  void failWhatIsLeft() {
+    List<Pending> untokenised;
+    List<Item> left;
+    lock.lock();
+    try {
+      stop();
+      untokenised = backlog.clear();
+      left = queues.clear();
+      work.signalAll();
+      tokenizerWork.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Pending p : untokenised) {
+      slots.release(p.texts());
+      p.fail(new ExecutorException.ShuttingDown(lane.name() + " closed before this request ran"));
+    }
+    for (Item item : left) {
+      slots.release(1);
+      item.pending().fail(new ExecutorException.ShuttingDown(lane.name() + " closed before this item ran"));
+    }
+  }
+}
