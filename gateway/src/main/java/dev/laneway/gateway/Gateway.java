@@ -1,5 +1,18 @@
 package dev.laneway.gateway;
 
+import dev.laneway.gateway.admin.ConfigWatcher;
+import dev.laneway.gateway.admin.Reloader;
+import dev.laneway.gateway.cache.EmbeddingCache;
+import dev.laneway.gateway.oip.OipGrpc;
+import dev.laneway.gateway.oip.OipRestApi;
+import dev.laneway.gateway.pipeline.ClientRegion;
+import dev.laneway.gateway.pipeline.Dispatcher;
+import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.pipeline.NodePolicy;
+import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.gateway.telemetry.MetricsServer;
+import dev.laneway.gateway.telemetry.RoutingMetrics;
+import dev.laneway.gateway.telemetry.Tracing;
 import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
@@ -22,7 +35,7 @@ import java.util.logging.Logger;
  * listeners. {@link #start} blocks until the gateway is ready; {@link #drain} is what SIGTERM does.
  */
 public final class Gateway implements AutoCloseable {
-  static final String VERSION = "0.1.0";
+  public static final String VERSION = "0.1.0";
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
 
   private final GatewayOptions options;
@@ -223,7 +236,7 @@ public final class Gateway implements AutoCloseable {
     return lanes;
   }
 
-  Dispatcher dispatcher() {
+  public Dispatcher dispatcher() {
     return dispatcher;
   }
 
@@ -231,15 +244,15 @@ public final class Gateway implements AutoCloseable {
     return telemetry;
   }
 
-  InferenceService inferenceService() {
+  public InferenceService inferenceService() {
     return inferenceService;
   }
 
-  Reloader reloader() {
+  public Reloader reloader() {
     return reloader;
   }
 
-  Tracing tracing() {
+  public Tracing tracing() {
     return tracing;
   }
 
@@ -256,7 +269,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Counts a new request in, unless draining. */
-  boolean accept() {
+  public boolean accept() {
     if (draining) return false;
     inFlight.incrementAndGet();
     if (draining) {
@@ -266,7 +279,7 @@ public final class Gateway implements AutoCloseable {
     return true;
   }
 
-  void release() {
+  public void release() {
     inFlight.decrementAndGet();
   }
 

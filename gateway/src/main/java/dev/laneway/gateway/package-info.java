@@ -16,3 +16,9 @@
  * }</pre>
  */
 package dev.laneway.gateway;
+
+import dev.laneway.gateway.cache.EmbeddingCache;
+import dev.laneway.gateway.pipeline.Dispatcher;
+import dev.laneway.gateway.pipeline.ErrorMapping;
+import dev.laneway.gateway.pipeline.InferenceCall;
+import dev.laneway.gateway.pipeline.InferenceService;

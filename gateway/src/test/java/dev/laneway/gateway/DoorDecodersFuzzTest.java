@@ -1,5 +1,10 @@
 package dev.laneway.gateway;
 
+import dev.laneway.gateway.oip.OipBinary;
+import dev.laneway.gateway.oip.OipProto;
+
+import dev.laneway.gateway.openai.OpenAiApi;
+import dev.laneway.gateway.pipeline.GatewayException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.laneway.gateway;
 
+import dev.laneway.gateway.openai.OpenAiApi;
 import com.google.protobuf.ByteString;
 import dev.laneway.oip.GRPCInferenceServiceGrpc;
 import dev.laneway.oip.InferTensorContents;

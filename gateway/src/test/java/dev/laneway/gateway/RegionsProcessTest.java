@@ -1,5 +1,6 @@
 package dev.laneway.gateway;
 
+import dev.laneway.gateway.pipeline.InferenceService;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

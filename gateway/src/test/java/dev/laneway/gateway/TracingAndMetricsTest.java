@@ -1,5 +1,7 @@
 package dev.laneway.gateway;
 
+import dev.laneway.gateway.telemetry.MetricsServer;
+import dev.laneway.gateway.telemetry.Tracing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,0 +1,206 @@
+package dev.laneway.gateway.admin;
+
+import dev.laneway.gateway.Gateway;
+import dev.laneway.gateway.GatewayOptions;
+import dev.laneway.lanes.Admission;
+import dev.laneway.lanes.DeviceFaults;
+import dev.laneway.lanes.DeviceStatus;
+import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.LaneHealth;
+import dev.laneway.topology.Durations;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.logging.Logger;
+
+/**
+ * The admin API (fault injection, lane state, reload), under {@code /v2/admin}. Authenticated by the
+ * {@code x-admin-token} header equal to {@code --admin-token}; without a token configured it answers loopback
+ * clients only (403 for others) and the gateway warns at start-up. Handlers run on the event loop; reload reads files
+ * on a worker thread.
+ *
+ * <pre>
+ * GET  /v2/admin/lanes                      each lane: breaker, in-flight by class, estimates, devices, faults, EWMA,
+ *                                           admission
+ * POST /v2/admin/devices/{device}/offline   the device's calls fail as if it were gone
+ * POST /v2/admin/devices/{device}/online
+ * POST /v2/admin/devices/{device}/fault     {"latency":"200ms","latency_rate":0.05,"failure_rate":0.3}; {} clears
+ * POST /v2/admin/reload                     re-read --topology/--policy; 422 with file:line:col errors
+ * </pre>
+ */
+public final class AdminApi {
+  private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
+  static final String TOKEN_HEADER = "x-admin-token";
+
+  private final Gateway gateway;
+  private final String token;
+
+  private AdminApi(Gateway gateway, String token) {
+    this.gateway = gateway;
+    this.token = token;
+  }
+
+  public static void mount(Router r, Gateway gateway, GatewayOptions options) {
+    AdminApi api = new AdminApi(gateway, options.adminToken());
+    r.route("/v2/admin/*").handler(api::authenticate);
+    r.get("/v2/admin/lanes").handler(api::lanes);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
+    r.post("/v2/admin/devices/:device/offline").handler(ctx -> api.offline(ctx, true));
+    r.post("/v2/admin/devices/:device/online").handler(ctx -> api.offline(ctx, false));
+    r.post("/v2/admin/devices/:device/fault").handler(body).handler(api::fault);
+    r.post("/v2/admin/reload").handler(api::reload);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    if (token.isEmpty()) {
+      var remote = ctx.request().remoteAddress();
+      String host = remote == null ? "" : remote.hostAddress();
+      if (!(host.startsWith("127.") || host.equals("::1") || host.equals("0:0:0:0:0:0:0:1"))) {
+        json(ctx, 403, error("the admin API answers loopback clients only when --admin-token is not set"));
+        return;
+      }
+    } else if (!java.security.MessageDigest.isEqual(token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        String.valueOf(ctx.request().getHeader(TOKEN_HEADER)).getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+      json(ctx, 401, error("missing or wrong " + TOKEN_HEADER));
+      return;
+    }
+    ctx.next();
+  }
+
+  private void lanes(RoutingContext ctx) {
+    DeviceFaults faults = gateway.lanes().faults();
+    JsonArray out = new JsonArray();
+    for (Lane lane : gateway.lanes().all()) {
+      JsonArray devices = new JsonArray();
+      for (DeviceStatus d : lane.devices()) {
+        DeviceFaults.Fault f = faults.get(d.device());
+        devices.add(new JsonObject().put("device", d.device()).put("kind", d.kind()).put("provider", d.provider())
+            .put("stand_in", d.standIn()).put("offline", f.offline())
+            .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
+            .put("failure_rate", f.failureRate()));
+      }
+      JsonObject l = new JsonObject().put("id", lane.id()).put("region", lane.spec().region())
+          .put("class", lane.spec().laneClass().name().toLowerCase(Locale.ROOT))
+          .put("devices", devices).put("ready", lane.ready())
+          .put("stand_in", lane.devices().stream().anyMatch(DeviceStatus::standIn))
+          .put("in_flight", lane.inFlight());
+      JsonObject estimates = new JsonObject();
+      for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
+        long e = lane.expectedCompletionNanos(cls, 1);
+        estimates.put(cls, e < 0 ? null : e / 1e6);
+      }
+      l.put("estimate_ms", estimates);
+      LaneHealth h = lane.health();
+      JsonObject byClass = new JsonObject();
+      for (String cls : dev.laneway.topology.Batching.CLASSES.stream().sorted().toList()) {
+        byClass.put(cls, h.admittedInFlight(cls));
+      }
+      l.put("breaker", h.breakerState()).put("breaker_history", new JsonArray(h.breakerHistory()))
+          .put("bulkhead_in_flight", h.admittedInFlight()).put("in_flight_by_class", byClass)
+          .put("max_in_flight", lane.spec().maxInFlight()).put("ewma_ms", h.ewmaMs());
+      JsonArray admission = new JsonArray();
+      for (Admission.Result a : h.admission().values()) {
+        admission.add(new JsonObject().put("model", a.model()).put("variant", a.variant())
+            .put("admitted", a.admitted()).put("reason", a.reason()).put("mean_cosine", a.meanCosine()));
+      }
+      l.put("admission", admission);
+      out.add(l);
+    }
+    json(ctx, 200, new JsonObject().put("lanes", out).put("policy", new JsonObject()
+        .put("source", gateway.dispatcher().router().policy().source())
+        .put("version", gateway.reloader().version())));
+  }
+
+  private boolean knownDevice(RoutingContext ctx, String device) {
+    if (gateway.topology().devices().stream().noneMatch(d -> d.id().equals(device))) {
+      json(ctx, 404, error("unknown device '" + device + "'"));
+      return false;
+    }
+    return true;
+  }
+
+  private void offline(RoutingContext ctx, boolean offline) {
+    String device = ctx.pathParam("device");
+    if (!knownDevice(ctx, device)) return;
+    gateway.lanes().faults().setOffline(device, offline);
+    LOG.info("admin: device " + device + (offline ? " offline" : " online"));
+    json(ctx, 200, new JsonObject().put("device", device).put("offline", offline));
+  }
+
+  private void fault(RoutingContext ctx) {
+    String device = ctx.pathParam("device");
+    if (!knownDevice(ctx, device)) return;
+    JsonObject body;
+    try {
+      body = ctx.body().buffer() == null || ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      json(ctx, 400, error("body: expected a JSON object such as {\"latency\":\"200ms\",\"failure_rate\":0.3}"));
+      return;
+    }
+    try {
+      for (String k : body.fieldNames()) {
+        if (!k.equals("latency") && !k.equals("failure_rate") && !k.equals("latency_rate")) {
+          throw new IllegalArgumentException("unknown key '" + k
+              + "' (expected one of: failure_rate, latency, latency_rate)");
+        }
+      }
+      Duration latency = body.containsKey("latency") ? Durations.parse(String.valueOf(body.getValue("latency"))) : null;
+      if (latency != null && latency.isNegative()) throw new IllegalArgumentException("latency: expected >= 0");
+      Double rate = null;
+      if (body.containsKey("failure_rate")) {
+        if (!(body.getValue("failure_rate") instanceof Number n)) {
+          throw new IllegalArgumentException("failure_rate: expected a number 0..1");
+        }
+        rate = n.doubleValue();
+        if (rate < 0 || rate > 1) throw new IllegalArgumentException("failure_rate: " + rate + " (expected: 0..1)");
+      }
+      Double latencyRate = null;
+      if (body.containsKey("latency_rate")) {
+        if (!(body.getValue("latency_rate") instanceof Number n)) {
+          throw new IllegalArgumentException("latency_rate: expected a number 0..1");
+        }
+        latencyRate = n.doubleValue();
+        if (latencyRate < 0 || latencyRate > 1) {
+          throw new IllegalArgumentException("latency_rate: " + latencyRate + " (expected: 0..1)");
+        }
+      }
+      gateway.lanes().faults().setFault(device, latency, rate, latencyRate, true);
+    } catch (IllegalArgumentException e) {
+      json(ctx, 400, error(e.getMessage()));
+      return;
+    }
+    DeviceFaults.Fault f = gateway.lanes().faults().get(device);
+    LOG.info("admin: device " + device + " fault latency " + Durations.format(f.latency()) + " on "
+        + f.latencyRate() + " of calls, failure rate " + f.failureRate());
+    json(ctx, 200, new JsonObject().put("device", device).put("offline", f.offline())
+        .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
+        .put("failure_rate", f.failureRate()));
+  }
+
+  private void reload(RoutingContext ctx) {
+    ctx.vertx().executeBlocking(() -> gateway.reloader().reload("admin"), false).onComplete(ar -> {
+      if (ar.failed()) {
+        json(ctx, 500, error("reload failed: " + ar.cause()));
+        return;
+      }
+      Reloader.Result r = ar.result();
+      json(ctx, r.ok() ? 200 : 422, r.ok()
+          ? new JsonObject().put("reloaded", true).put("version", r.version())
+          : error(r.message()).put("version", r.version()));
+    });
+  }
+
+  private static JsonObject error(String message) {
+    return new JsonObject().put("error", message);
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) return;
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.toBuffer());
+  }
+}

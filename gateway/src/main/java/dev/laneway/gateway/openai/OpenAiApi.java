@@ -1,0 +1,254 @@
+package dev.laneway.gateway.openai;
+
+import dev.laneway.gateway.Gateway;
+import dev.laneway.gateway.GatewayOptions;
+import dev.laneway.gateway.oip.OipRestApi;
+import dev.laneway.gateway.pipeline.ErrorMapping;
+import dev.laneway.gateway.pipeline.GatewayException;
+import dev.laneway.gateway.pipeline.InferenceCall;
+import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.telemetry.Tracing;
+import dev.laneway.protocol.Oip;
+import dev.laneway.protocol.Tensors;
+import dev.laneway.topology.ModelSpec;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * OpenAI's embeddings API on the REST listener: {@code POST /v1/embeddings} and {@code GET /v1/models}, through the
+ * same {@link InferenceService} as every other door. {@code model} is a model name (its default variant) or
+ * {@code MODEL:VARIANT}; {@code /v1/models} lists both forms. Laneway's routing inputs come from headers here
+ * ({@code x-laneway-latency-class}, {@code x-laneway-region}, {@code Cache-Control: no-cache}); its response
+ * parameters go back as {@code x-laneway-*} response headers (the parameter name with {@code _} as {@code -}), so the
+ * body stays exactly OpenAI's shape. Errors use OpenAI's shape {@code {error: {message, type, param, code}}} with the
+ * status from {@link ErrorMapping}. Handlers run on the event loop and never block.
+ */
+public final class OpenAiApi {
+  public static final String PARAMETER_HEADER_PREFIX = "x-laneway-";
+  /** {@code model: "all-minilm-l6-v2:int8"} asks for a variant; a bare name gets the model's default variant. */
+  static final String VARIANT_SEPARATOR = ":";
+
+  private final Gateway gateway;
+  private final GatewayOptions options;
+
+  public OpenAiApi(Gateway gateway, GatewayOptions options) {
+    this.gateway = gateway;
+    this.options = options;
+  }
+
+  /** Adds the OpenAI routes to the REST router. */
+  public void mount(Router r) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
+    r.post("/v1/embeddings").handler(body).handler(this::embeddings).failureHandler(ctx -> {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      String message = status == 413 ? "request body larger than " + options.maxBodyBytes() + " bytes (--max-body-bytes)"
+          : ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage());
+      error(ctx, status, message, null, status == 413 ? "body_too_large" : "bad_request");
+    });
+    r.get("/v1/models").handler(this::models);
+  }
+
+  private void models(RoutingContext ctx) {
+    JsonArray data = new JsonArray();
+    for (ModelSpec m : gateway.topology().models()) {
+      List<String> ids = new ArrayList<>(List.of(m.name()));
+      for (var v : m.variants()) ids.add(m.name() + VARIANT_SEPARATOR + v.name()); // OpenAI's API has no version field
+      for (String id : ids) {
+        data.add(new JsonObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "laneway"));
+      }
+    }
+    ctx.response().putHeader("content-type", "application/json")
+        .end(new JsonObject().put("object", "list").put("data", data).toBuffer());
+  }
+
+  /** A decoded request. */
+  record Request(String model, List<String> texts, boolean base64, Integer dimensions, String user) {}
+
+  private void embeddings(RoutingContext ctx) {
+    long t0 = System.nanoTime();
+    Span span = gateway.tracing().serverSpan(ctx.request(), "POST /v1/embeddings");
+    ctx.response().putHeader(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
+    ctx.response().endHandler(v -> span.end());
+    InferenceService service = gateway.inferenceService();
+    String model = null;
+    try (Scope ignored = span.makeCurrent()) {
+      if (!gateway.accept()) {
+        throw new GatewayException.Draining();
+      }
+      ctx.response().endHandler(v -> {
+        gateway.release();
+        span.end();
+      });
+      Request req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
+      int colon = req.model().lastIndexOf(VARIANT_SEPARATOR);
+      model = colon > 0 ? req.model().substring(0, colon) : req.model();
+      String version = colon > 0 ? req.model().substring(colon + 1) : null;
+      ModelSpec spec = gateway.topology().model(model).orElse(null);
+      if (spec != null && req.dimensions() != null && req.dimensions() != spec.dimension()) {
+        throw new ParamError("dimensions", "unsupported_dimensions", "dimensions: " + req.dimensions() + " (model '"
+            + spec.name() + "' produces " + spec.dimension() + "-dimensional vectors and cannot shorten them; "
+            + "omit dimensions or pass " + spec.dimension() + ")");
+      }
+      span.setAttribute("laneway.model", model);
+      span.setAttribute("laneway.texts", req.texts().size());
+      InferenceCall call = service.call(null, model, version, req.texts(), Map.of(), OipRestApi.headers(ctx),
+          ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
+          Context.current());
+      Future.fromCompletionStage(service.infer("openai", call), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+        if (ar.succeeded()) {
+          respond(ctx, req, ar.result());
+        } else {
+          span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
+          fail(ctx, ar.cause());
+        }
+      });
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+      service.decodeFailed("openai", model, e instanceof ParamError p ? p.bad : e, t0);
+      fail(ctx, e);
+    }
+  }
+
+  private static void respond(RoutingContext ctx, Request req, InferenceService.Reply r) {
+    JsonArray data = new JsonArray();
+    float[][] vectors = r.vectors();
+    for (int i = 0; i < vectors.length; i++) {
+      JsonObject item = new JsonObject().put("object", "embedding").put("index", i);
+      if (req.base64()) {
+        item.put("embedding", Base64.getEncoder().encodeToString(Tensors.encodeFp32(new float[][] {vectors[i]})));
+      } else {
+        JsonArray v = new JsonArray(new ArrayList<>(vectors[i].length));
+        for (float x : vectors[i]) v.add(x);
+        item.put("embedding", v);
+      }
+      data.add(item);
+    }
+    int tokens = r.promptTokens();
+    JsonObject body = new JsonObject().put("object", "list").put("data", data).put("model", req.model())
+        .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
+    r.parameters().forEach((k, v) -> {
+      // per-text counts would make a header as long as the input list; usage carries their sum
+      if (!k.equals(Oip.TOKEN_COUNTS)) {
+        ctx.response().putHeader(PARAMETER_HEADER_PREFIX + k.replace('_', '-'), String.valueOf(v));
+      }
+    });
+    ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(body.toBuffer());
+  }
+
+  public static Request decode(Buffer body, int maxTexts) {
+    JsonObject json;
+    try {
+      if (!(Json.decodeValue(body) instanceof JsonObject o)) throw new ParamError(null, "invalid_json",
+          "request body: expected a JSON object");
+      json = o;
+    } catch (DecodeException e) {
+      String m = e.getMessage() == null ? "" : e.getMessage();
+      throw new ParamError(null, "invalid_json", "malformed JSON: " + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m));
+    }
+    if (!(json.getValue("model") instanceof String model) || model.isEmpty()) {
+      throw new ParamError("model", "missing_model", "model: " + (json.containsKey("model") ? "expected a string" : "missing"));
+    }
+    Object input = json.getValue("input");
+    List<String> texts = new ArrayList<>();
+    if (input instanceof String s) {
+      texts.add(s);
+    } else if (input instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        Object v = a.getValue(i);
+        if (!(v instanceof String s)) {
+          throw new ParamError("input", "invalid_input", "input[" + i + "]: " + (v instanceof Number || v instanceof JsonArray
+              ? "token arrays are not supported (expected: strings)" : "expected a string"));
+        }
+        texts.add(s);
+      }
+    } else {
+      throw new ParamError("input", "invalid_input",
+          "input: " + (input == null ? "missing" : "expected a string or an array of strings"));
+    }
+    if (texts.isEmpty()) throw new ParamError("input", "invalid_input", "input: empty (expected: at least one text)");
+    if (texts.size() > maxTexts) {
+      throw new ParamError("input", "too_many_inputs",
+          "input: " + texts.size() + " texts (expected: at most " + maxTexts + ", --max-texts)");
+    }
+    for (int i = 0; i < texts.size(); i++) {
+      if (texts.get(i).isEmpty()) {
+        throw new ParamError("input", "invalid_input", "input[" + i + "]: empty text (expected: at least one character)");
+      }
+    }
+    Object format = json.getValue("encoding_format", "float");
+    if (!"float".equals(format) && !"base64".equals(format)) {
+      throw new ParamError("encoding_format", "invalid_encoding_format",
+          "encoding_format: '" + format + "' (expected: float or base64)");
+    }
+    Integer dimensions = null;
+    Object d = json.getValue("dimensions");
+    if (d != null) {
+      if (!(d instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.intValue() < 1) {
+        throw new ParamError("dimensions", "invalid_dimensions", "dimensions: '" + d + "' (expected: an integer >= 1)");
+      }
+      dimensions = n.intValue();
+    }
+    Object user = json.getValue("user");
+    if (user != null && !(user instanceof String)) throw new ParamError("user", "invalid_user", "user: expected a string");
+    return new Request(model, texts, "base64".equals(format), dimensions, (String) user);
+  }
+
+  /** A bad request that names the OpenAI parameter at fault. */
+  public static final class ParamError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String param;
+    final String code;
+    final GatewayException.BadRequest bad;
+
+    ParamError(String param, String code, String message) {
+      super(message, null, false, false);
+      this.param = param;
+      this.code = code;
+      this.bad = new GatewayException.BadRequest(message);
+    }
+  }
+
+  private static void fail(RoutingContext ctx, Throwable t) {
+    Throwable e = ErrorMapping.unwrap(t);
+    if (e instanceof ParamError p) {
+      error(ctx, 400, p.getMessage(), p.param, p.code);
+      return;
+    }
+    ErrorMapping.HttpError h = ErrorMapping.toHttp(e);
+    if (h.retryAfterSeconds() > 0) ctx.response().putHeader("retry-after", Integer.toString(h.retryAfterSeconds()));
+    error(ctx, h.status(), h.message(), h.status() == 404 ? "model" : null,
+        h.status() == 404 ? "model_not_found" : h.reason());
+  }
+
+  /** OpenAI's error shape; {@code type} follows OpenAI's families. */
+  static void error(RoutingContext ctx, int status, String message, String param, String code) {
+    if (ctx.response().ended()) return;
+    String type = switch (status) {
+      case 400, 404, 413 -> "invalid_request_error";
+      case 401 -> "authentication_error";
+      case 403 -> "permission_error";
+      case 429 -> "rate_limit_error";
+      default -> "server_error";
+    };
+    JsonObject err = new JsonObject().put("message", message).put("type", type).put("param", param)
+        .put("code", code == null ? null : code.toLowerCase(Locale.ROOT));
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", err).toBuffer());
+  }
+}
