@@ -7,7 +7,16 @@ import dev.laneway.gateway.oip.OipGrpc;
 import dev.laneway.gateway.oip.OipRestApi;
 import dev.laneway.gateway.pipeline.ClientRegion;
 import dev.laneway.gateway.pipeline.Dispatcher;
-import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.pipeline.Calls;
+import dev.laneway.gateway.pipeline.Intake;
+import dev.laneway.gateway.pipeline.Pipeline;
+import dev.laneway.gateway.pipeline.Routes;
+import dev.laneway.gateway.admin.AdminApi;
+import dev.laneway.gateway.admin.ExplainApi;
+import dev.laneway.gateway.oip.ModelCatalog;
+import dev.laneway.gateway.openai.OpenAiApi;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.atomic.AtomicBoolean;
 import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.MetricsServer;
@@ -27,12 +36,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * One gateway process: the topology, its lanes (loaded and warmed before anything listens), the dispatcher and the
- * listeners. {@link #start} blocks until the gateway is ready; {@link #drain} is what SIGTERM does.
+ * One gateway process, and the one place its parts are put together: the topology, its lanes (loaded and warmed
+ * before anything listens), the routing snapshot, the request pipeline and the listeners with their doors.
+ * {@link #start} blocks until the gateway is ready; {@link #drain} is what SIGTERM does.
  */
 public final class Gateway implements AutoCloseable {
   public static final String VERSION = "0.1.0";
@@ -41,23 +50,21 @@ public final class Gateway implements AutoCloseable {
   private final GatewayOptions options;
   private final Topology topology;
   private final Lanes lanes;
-  private final Dispatcher dispatcher;
   private final Telemetry telemetry;
   private final Tracing tracing;
-  private final ClientRegion clientRegion;
+  private final Routes routes;
+  private final Dispatcher dispatcher;
   private final Reloader reloader;
   private final AutoCloseable watcher;
   private final Vertx vertx;
-  private final EmbeddingCache cache;
-  private final InferenceService inferenceService;
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private volatile boolean draining;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final Intake intake = new Intake();
+  private final Pipeline pipeline;
+  private final GatewayMetrics metrics;
+  private final RemoteNodes remoteNodes;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private Listener http;
   private Listener grpc;
-  private final GatewayMetrics metrics;
   private MetricsServer metricsServer;
-  private final RemoteNodes remoteNodes;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
       RemoteNodes remoteNodes) {
@@ -66,26 +73,28 @@ public final class Gateway implements AutoCloseable {
     this.topology = topology;
     this.lanes = lanes;
     this.telemetry = telemetry;
-    this.tracing = new Tracing(telemetry.openTelemetry());
+    var otel = telemetry.openTelemetry();
+    this.tracing = new Tracing(otel);
+    this.routes = new Routes(Router.create(topology, policy));
     Reloader[] r = new Reloader[1];
-    RoutingMetrics metrics = new RoutingMetrics(telemetry.openTelemetry().getMeter("dev.laneway.routing"), lanes,
+    RoutingMetrics routingMetrics = new RoutingMetrics(otel.getMeter("dev.laneway.routing"), lanes,
         () -> r[0] == null ? 1 : r[0].version());
-    this.dispatcher = new Dispatcher(Router.create(topology, policy), lanes, telemetry.openTelemetry(), metrics);
-    this.reloader = r[0] = new Reloader(options.topology(), options.policy(), dispatcher, topology);
-    reloader.metrics(metrics);
+    this.dispatcher = new Dispatcher(lanes, otel, routingMetrics);
+    this.reloader = r[0] = new Reloader(options.topology(), options.policy(), routes, topology);
+    reloader.metrics(routingMetrics);
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
-    this.clientRegion = new ClientRegion(topology);
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    this.metrics = new GatewayMetrics(telemetry.openTelemetry().getMeter("dev.laneway.gateway"), lanes);
+    this.metrics = new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes);
     telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
         GatewayMetrics.buildInfo(lanes));
     GatewayMetrics doorMetrics = this.metrics;
-    this.cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
+    EmbeddingCache cache = EmbeddingCache.create(options.cacheMaxBytes(), options.cacheTtl(),
         com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool(),
         key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
-    doorMetrics.registerCache(cache::weightedBytes, telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
-    this.inferenceService = new InferenceService(lanes, dispatcher, cache, doorMetrics,
-        telemetry.openTelemetry().getTracer("dev.laneway.gateway"), clientRegion, options.defaultTimeout());
+    doorMetrics.registerCache(cache::weightedBytes, otel.getMeter("dev.laneway.gateway"));
+    Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
+        lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
+    this.pipeline = new Pipeline(calls, dispatcher, cache, doorMetrics, lanes, otel.getTracer("dev.laneway.gateway"));
   }
 
   /**
@@ -185,24 +194,39 @@ public final class Gateway implements AutoCloseable {
     return g;
   }
 
+  /** Opens the listeners: REST (OIP, OpenAI, explain, admin on one router per event loop), metrics, gRPC. */
   private void listen() {
-    OipRestApi rest = new OipRestApi(this, options);
+    ModelCatalog catalog = new ModelCatalog(routes, lanes, intake);
+    OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
+    OpenAiApi openAi = new OpenAiApi(pipeline, intake, tracing, routes, options);
+    ExplainApi explain = new ExplainApi(pipeline, lanes, reloader);
+    AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), httpOptions, () -> rest.router(vertx), 1);
+    http = Listener.start(vertx, options.eventLoops(), httpOptions, () -> {
+      io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+      BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
+      OipRestApi.plumbing(router, options.maxBodyBytes());
+      oip.mount(router, body);
+      openAi.mount(router);
+      explain.mount(router, body);
+      admin.mount(router);
+      return router;
+    }, 1);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
+    OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
     grpc = Listener.start(vertx, options.eventLoops(), new HttpServerOptions().setHost(options.host())
-        .setPort(options.grpcPort()).setTcpNoDelay(true), this::grpcServer, 2);
+        .setPort(options.grpcPort()).setTcpNoDelay(true), () -> grpcServer(oipGrpc), 2);
   }
 
   /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
-  private io.vertx.grpc.server.GrpcServer grpcServer() {
+  private io.vertx.grpc.server.GrpcServer grpcServer(OipGrpc oip) {
     io.vertx.grpc.server.GrpcServer server = io.vertx.grpc.server.GrpcServer.server(vertx,
         new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(options.maxBodyBytes()));
-    server.addService(new OipGrpc(this, options).service());
+    server.addService(oip.service());
     io.vertx.grpc.health.HealthService health = io.vertx.grpc.health.HealthService.create(vertx);
     health.register(OipGrpc.SERVICE, () -> io.vertx.core.Future.succeededFuture(ready()));
     health.register("", () -> io.vertx.core.Future.succeededFuture(ready()));
@@ -224,7 +248,7 @@ public final class Gateway implements AutoCloseable {
     return metricsServer.port();
   }
 
-  GatewayMetrics metrics() {
+  public GatewayMetrics metrics() {
     return metrics;
   }
 
@@ -236,56 +260,44 @@ public final class Gateway implements AutoCloseable {
     return lanes;
   }
 
+  /** The routing pipeline's dispatcher (its hedge counts, for tests and the admin view). */
   public Dispatcher dispatcher() {
     return dispatcher;
   }
 
-  Telemetry telemetry() {
-    return telemetry;
-  }
-
-  public InferenceService inferenceService() {
-    return inferenceService;
+  /** The routing snapshot serving now, swapped by reloads. */
+  public Routes routes() {
+    return routes;
   }
 
   public Reloader reloader() {
     return reloader;
   }
 
-  public Tracing tracing() {
-    return tracing;
+  public Pipeline pipeline() {
+    return pipeline;
   }
 
-  ClientRegion clientRegion() {
-    return clientRegion;
+  /** The front gate: requests accepted and not yet answered, and whether new ones are taken. */
+  public Intake intake() {
+    return intake;
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
   }
 
   public boolean ready() {
-    return !draining && lanes.allReady();
+    return !intake.draining() && lanes.allReady();
   }
 
   public boolean draining() {
-    return draining;
-  }
-
-  /** Counts a new request in, unless draining. */
-  public boolean accept() {
-    if (draining) return false;
-    inFlight.incrementAndGet();
-    if (draining) {
-      inFlight.decrementAndGet();
-      return false;
-    }
-    return true;
-  }
-
-  public void release() {
-    inFlight.decrementAndGet();
+    return intake.draining();
   }
 
   /** Requests accepted and not yet answered. */
-  public int inFlight() {
-    return inFlight.get();
+  public long inFlight() {
+    return intake.inFlight();
   }
 
   /**
@@ -293,19 +305,10 @@ public final class Gateway implements AutoCloseable {
    * answered (up to the drain timeout); then the listeners and lanes close.
    */
   public void drain() {
-    draining = true;
-    LOG.info("draining: readiness is false; finishing " + inFlight.get() + " accepted requests");
-    long end = System.nanoTime() + options.drainTimeout().toNanos();
-    while (inFlight.get() > 0 && System.nanoTime() < end) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    if (inFlight.get() > 0) {
-      LOG.warning("drain timeout: " + inFlight.get() + " requests still open");
+    intake.stopAccepting();
+    LOG.info("draining: readiness is false; finishing " + intake.inFlight() + " accepted requests");
+    if (!intake.awaitIdle(options.drainTimeout())) {
+      LOG.warning("drain timeout: " + intake.inFlight() + " requests still open");
     }
     close();
     LOG.info("stopped");
@@ -314,7 +317,7 @@ public final class Gateway implements AutoCloseable {
   /** Closes the listeners, the lanes and telemetry (flushing spans); idempotent. */
   @Override
   public void close() {
-    draining = true;
+    intake.stopAccepting();
     if (!closed.compareAndSet(false, true)) return;
     try {
       watcher.close();

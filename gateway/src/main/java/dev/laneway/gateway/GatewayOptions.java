@@ -71,59 +71,59 @@ public record GatewayOptions(
   static final List<Option> OPTIONS = List.of(
       new Option("host", "ADDR", "0.0.0.0", "address the listeners bind", (b, v) -> b.host = v, GatewayOptions::host),
       new Option("http-port", "N", "8000", "Open Inference Protocol REST + OpenAI; 0 picks a free port",
-          (b, v) -> b.httpPort = port(v), GatewayOptions::httpPort),
+          (b, v) -> b.httpPort = Flags.port(v), GatewayOptions::httpPort),
       new Option("grpc-port", "N", "8001", "Open Inference Protocol gRPC; 0 picks a free port",
-          (b, v) -> b.grpcPort = port(v), GatewayOptions::grpcPort),
+          (b, v) -> b.grpcPort = Flags.port(v), GatewayOptions::grpcPort),
       new Option("metrics-port", "N", "8002", "Prometheus /metrics; 0 picks a free port",
-          (b, v) -> b.metricsPort = port(v), GatewayOptions::metricsPort),
+          (b, v) -> b.metricsPort = Flags.port(v), GatewayOptions::metricsPort),
       new Option("topology", "FILE", "", "topology YAML (empty: the embedded default)",
-          (b, v) -> b.topology = path(v), GatewayOptions::topology),
+          (b, v) -> b.topology = Flags.path(v), GatewayOptions::topology),
       new Option("policy", "FILE", "", "routing policy YAML (empty: the embedded default)",
-          (b, v) -> b.policy = path(v), GatewayOptions::policy),
+          (b, v) -> b.policy = Flags.path(v), GatewayOptions::policy),
       new Option("max-body-bytes", "N", "16777216", "largest request body; larger gets 413",
-          (b, v) -> b.maxBodyBytes = atLeast(v, 1024), GatewayOptions::maxBodyBytes),
+          (b, v) -> b.maxBodyBytes = Flags.atLeast(v, 1024), GatewayOptions::maxBodyBytes),
       new Option("max-texts", "N", "1024", "most texts in one request; more gets 400",
-          (b, v) -> b.maxTexts = (int) atLeast(v, 1), GatewayOptions::maxTexts),
+          (b, v) -> b.maxTexts = (int) Flags.atLeast(v, 1), GatewayOptions::maxTexts),
       new Option("default-timeout", "D", "30s", "deadline of a request that sets none",
-          (b, v) -> b.defaultTimeout = positive(v), GatewayOptions::defaultTimeout),
+          (b, v) -> b.defaultTimeout = Flags.positive(v), GatewayOptions::defaultTimeout),
       new Option("drain-timeout", "D", "30s", "on SIGTERM, how long to finish accepted work",
-          (b, v) -> b.drainTimeout = duration(v), GatewayOptions::drainTimeout),
+          (b, v) -> b.drainTimeout = Flags.duration(v), GatewayOptions::drainTimeout),
       new Option("event-loops", "N", "0", "event loops serving each of the HTTP and gRPC ports; 0: one per core",
-          (b, v) -> b.eventLoops = (int) atLeast(v, 0), o -> o.eventLoops),
+          (b, v) -> b.eventLoops = (int) Flags.atLeast(v, 0), o -> o.eventLoops),
       new Option("cache-max-bytes", "N", "67108864", "per-input embedding cache bound, in bytes; 0 disables the cache",
-          (b, v) -> b.cacheMaxBytes = atLeast(v, 0), GatewayOptions::cacheMaxBytes),
+          (b, v) -> b.cacheMaxBytes = Flags.atLeast(v, 0), GatewayOptions::cacheMaxBytes),
       new Option("cache-ttl", "D", "10m", "how long a cached vector is served; 0 disables the cache",
-          (b, v) -> b.cacheTtl = duration(v), GatewayOptions::cacheTtl),
+          (b, v) -> b.cacheTtl = Flags.duration(v), GatewayOptions::cacheTtl),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE",
-          (b, v) -> b.logLevel = logLevel(v), GatewayOptions::logLevel),
+          (b, v) -> b.logLevel = Flags.logLevel(v), GatewayOptions::logLevel),
       new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)",
           (b, v) -> b.adminToken = v, GatewayOptions::adminToken),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change",
-          (b, v) -> b.watch = bool(v), GatewayOptions::watch),
+          (b, v) -> b.watch = Flags.bool(v), GatewayOptions::watch),
       new Option("admission-cache", "FILE", "~/.cache/laneway/admission.properties",
           "keeps NPU admission's measured cosines across starts; empty: measure at every start",
-          (b, v) -> b.admissionCache = cacheFile(v), GatewayOptions::admissionCache),
+          (b, v) -> b.admissionCache = Flags.cacheFile(v), GatewayOptions::admissionCache),
       new Option("remote-probe-interval", "D", "2s", "ServerReady probe of each remote lane's node; 0 disables probes",
-          (b, v) -> b.remoteProbeInterval = duration(v), GatewayOptions::remoteProbeInterval),
+          (b, v) -> b.remoteProbeInterval = Flags.duration(v), GatewayOptions::remoteProbeInterval),
       new Option("region", "R", "", "node only (laneway node): the region whose local lanes this node serves",
           (b, v) -> b.nodeRegion = v.isEmpty() ? null : v, GatewayOptions::nodeRegion),
       new Option("node-delay", "D", "0s", "node only: added before each request runs (a declared RTT, for tests)",
-          (b, v) -> b.nodeDelay = duration(v), GatewayOptions::nodeDelay),
+          (b, v) -> b.nodeDelay = Flags.duration(v), GatewayOptions::nodeDelay),
       // OpenTelemetry: empty means "not given here", so OTEL_* environment variables and -Dotel.* properties apply
       new Option("otel-traces-exporter", "E", "", "none, otlp, zipkin, console (empty: OTEL_TRACES_EXPORTER, else none)",
-          (b, v) -> b.otelTracesExporter = tracesExporter(v), GatewayOptions::otelTracesExporter),
+          (b, v) -> b.otelTracesExporter = Flags.tracesExporter(v), GatewayOptions::otelTracesExporter),
       new Option("otel-exporter-otlp-endpoint", "URL", "",
           "OTLP collector (empty: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318)",
-          (b, v) -> b.otelExporterOtlpEndpoint = url(v), GatewayOptions::otelExporterOtlpEndpoint),
+          (b, v) -> b.otelExporterOtlpEndpoint = Flags.url(v), GatewayOptions::otelExporterOtlpEndpoint),
       new Option("otel-exporter-zipkin-endpoint", "URL", "",
           "Zipkin spans URL (empty: OTEL_EXPORTER_ZIPKIN_ENDPOINT, else http://localhost:9411/api/v2/spans)",
-          (b, v) -> b.otelExporterZipkinEndpoint = url(v), GatewayOptions::otelExporterZipkinEndpoint),
+          (b, v) -> b.otelExporterZipkinEndpoint = Flags.url(v), GatewayOptions::otelExporterZipkinEndpoint),
       new Option("otel-traces-sampler", "S", "",
           "always_on, always_off, traceidratio, parentbased_* (empty: OTEL_TRACES_SAMPLER, else parentbased_always_on)",
-          (b, v) -> b.otelTracesSampler = sampler(v), GatewayOptions::otelTracesSampler),
+          (b, v) -> b.otelTracesSampler = Flags.sampler(v), GatewayOptions::otelTracesSampler),
       new Option("otel-traces-sampler-arg", "X", "",
           "the sampler's argument, e.g. 0.1 for traceidratio (empty: OTEL_TRACES_SAMPLER_ARG)",
-          (b, v) -> b.otelTracesSamplerArg = samplerArg(v), GatewayOptions::otelTracesSamplerArg),
+          (b, v) -> b.otelTracesSamplerArg = Flags.samplerArg(v), GatewayOptions::otelTracesSamplerArg),
       new Option("otel-service-name", "NAME", "",
           "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
           (b, v) -> b.otelServiceName = v.isEmpty() ? null : v, GatewayOptions::otelServiceName));
@@ -304,121 +304,5 @@ public record GatewayOptions(
       b.append(String.format(row, "  --" + o.flag() + " " + o.arg(), o.help(), def));
     }
     return b.append(String.format(row, "  --help", "this text", "")).toString();
-  }
-
-
-  // parsers: each throws IllegalArgumentException whose message says what was expected
-
-  static int port(String v) {
-    int p = (int) number(v, "a port 0..65535");
-    if (p < 0 || p > 65535) throw new IllegalArgumentException("a port 0..65535");
-    return p;
-  }
-
-  static long atLeast(String v, long min) {
-    long n = number(v, "a number >= " + min);
-    if (n < min) throw new IllegalArgumentException("a number >= " + min);
-    return n;
-  }
-
-  static Path path(String v) {
-    return v.isEmpty() ? null : Path.of(v);
-  }
-
-  /** A file path with {@code ~/} for the home directory ({@code $XDG_CACHE_HOME} for {@code ~/.cache/}); empty: null. */
-  static Path cacheFile(String v) {
-    if (v.isEmpty()) return null;
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    String cache = "~/.cache/";
-    if (v.startsWith(cache) && xdg != null && !xdg.isEmpty()) return Path.of(xdg, v.substring(cache.length()));
-    if (v.startsWith("~/")) return Path.of(System.getProperty("user.home"), v.substring(2));
-    return Path.of(v);
-  }
-
-  static Duration duration(String v) {
-    Duration d;
-    try {
-      d = Durations.parse(v);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("a duration like 250ms, 30s, 2m");
-    }
-    if (d.isNegative()) throw new IllegalArgumentException("a duration >= 0");
-    return d;
-  }
-
-  static Duration positive(String v) {
-    Duration d = duration(v);
-    if (d.isZero()) throw new IllegalArgumentException("a duration > 0");
-    return d;
-  }
-
-  static boolean bool(String v) {
-    return switch (v) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("true or false");
-    };
-  }
-
-  private static String tracesExporter(String v) {
-    String e = v.trim();
-    if (e.equals("console")) e = "logging"; // the SDK's name for the span exporter that logs
-    for (String part : e.split(",")) {
-      switch (part.trim()) {
-        case "", "none", "otlp", "zipkin", "logging", "logging-otlp" -> { }
-        default -> throw new IllegalArgumentException("none, otlp, zipkin, console or logging");
-      }
-    }
-    return e;
-  }
-
-  private static String url(String v) {
-    if (v.isEmpty()) return v;
-    try {
-      java.net.URI u = new java.net.URI(v);
-      if (u.getScheme() == null || !u.getScheme().startsWith("http") || u.getHost() == null) {
-        throw new IllegalArgumentException("an http(s) URL");
-      }
-      return v;
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException("an http(s) URL");
-    }
-  }
-
-  private static String sampler(String v) {
-    return switch (v) {
-      case "", "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
-          "parentbased_traceidratio" -> v;
-      default -> throw new IllegalArgumentException(
-          "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio");
-    };
-  }
-
-  private static String samplerArg(String v) {
-    if (v.isEmpty()) return v;
-    try {
-      double d = Double.parseDouble(v);
-      if (d < 0 || d > 1) throw new NumberFormatException();
-      return v;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("a ratio 0..1");
-    }
-  }
-
-  private static String logLevel(String v) {
-    try {
-      java.util.logging.Level.parse(v);
-      return v;
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("SEVERE, WARNING, INFO or FINE");
-    }
-  }
-
-  private static long number(String v, String expected) {
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(expected);
-    }
   }
 }

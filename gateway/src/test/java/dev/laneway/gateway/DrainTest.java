@@ -73,7 +73,7 @@ class DrainTest {
       // hold one request open so the drain waits, then try a new one
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
       URI infer = URI.create("http://127.0.0.1:" + g.httpPort() + "/v2/models/all-minilm-l6-v2/infer");
-      g.accept(); // a request accepted and not yet answered
+      g.intake().accept(); // a request accepted and not yet answered
       CompletableFuture<Void> draining = CompletableFuture.runAsync(g::drain);
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (!g.draining() && System.nanoTime() < until) Thread.sleep(1);
@@ -81,7 +81,7 @@ class DrainTest {
           .POST(HttpRequest.BodyPublishers.ofString(OipRestTest.infer("late"))).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(503, r.statusCode());
       assertTrue(r.body().contains("shutting down"), r.body());
-      g.release();
+      g.intake().release();
       draining.get(30, TimeUnit.SECONDS);
     } finally {
       if (!g.draining()) g.close();

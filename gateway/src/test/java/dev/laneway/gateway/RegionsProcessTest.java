@@ -1,6 +1,6 @@
 package dev.laneway.gateway;
 
-import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.pipeline.Calls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,9 +62,9 @@ class RegionsProcessTest {
           .with("policy", RegionFiles.policy(dir).toString()).with("remote-probe-interval", "250ms")
           .with("cache-max-bytes", "0").with("watch", "false"));
       int port = gateway.httpPort();
-      clients.add(client("hk", port, Map.of(InferenceService.REGION_HEADER, "hk"), running, outcomes, lost));
-      clients.add(client("intl", port, Map.of(InferenceService.REGION_HEADER, "intl"), running, outcomes, lost));
-      clients.add(client("resident", port, Map.of(InferenceService.REGION_HEADER, "intl",
+      clients.add(client("hk", port, Map.of(Calls.REGION_HEADER, "hk"), running, outcomes, lost));
+      clients.add(client("intl", port, Map.of(Calls.REGION_HEADER, "intl"), running, outcomes, lost));
+      clients.add(client("resident", port, Map.of(Calls.REGION_HEADER, "intl",
           "x-api-key", "intl-resident-key"), running, outcomes, lost));
       // each phase lasts until the traffic it is about has been seen, not for a fixed time
       for (String client : List.of("hk", "intl", "resident")) {

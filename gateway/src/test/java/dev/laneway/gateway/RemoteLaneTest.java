@@ -1,6 +1,6 @@
 package dev.laneway.gateway;
 
-import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.pipeline.Calls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,7 +160,7 @@ class RemoteLaneTest {
   static HttpResponse<String> post(String body, String region, String traceparent) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + INFER))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
-        .header(InferenceService.REGION_HEADER, region).timeout(Duration.ofSeconds(30));
+        .header(Calls.REGION_HEADER, region).timeout(Duration.ofSeconds(30));
     if (traceparent != null) b.header("traceparent", traceparent);
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

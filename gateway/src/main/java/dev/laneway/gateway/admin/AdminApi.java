@@ -1,7 +1,8 @@
 package dev.laneway.gateway.admin;
 
-import dev.laneway.gateway.Gateway;
-import dev.laneway.gateway.GatewayOptions;
+import dev.laneway.gateway.pipeline.Routes;
+import dev.laneway.lanes.Lanes;
+import dev.laneway.topology.Topology;
 import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceFaults;
 import dev.laneway.lanes.DeviceStatus;
@@ -37,16 +38,23 @@ public final class AdminApi {
   private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
   static final String TOKEN_HEADER = "x-admin-token";
 
-  private final Gateway gateway;
+  private final Lanes lanes;
+  private final Topology topology;
+  private final Routes routes;
+  private final Reloader reloader;
   private final String token;
 
-  private AdminApi(Gateway gateway, String token) {
-    this.gateway = gateway;
+  /** @param token the {@code x-admin-token} it requires; empty: loopback clients only */
+  public AdminApi(Lanes lanes, Topology topology, Routes routes, Reloader reloader, String token) {
+    this.lanes = lanes;
+    this.topology = topology;
+    this.routes = routes;
+    this.reloader = reloader;
     this.token = token;
   }
 
-  public static void mount(Router r, Gateway gateway, GatewayOptions options) {
-    AdminApi api = new AdminApi(gateway, options.adminToken());
+  public void mount(Router r) {
+    AdminApi api = this;
     r.route("/v2/admin/*").handler(api::authenticate);
     r.get("/v2/admin/lanes").handler(api::lanes);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
@@ -73,9 +81,9 @@ public final class AdminApi {
   }
 
   private void lanes(RoutingContext ctx) {
-    DeviceFaults faults = gateway.lanes().faults();
+    DeviceFaults faults = lanes.faults();
     JsonArray out = new JsonArray();
-    for (Lane lane : gateway.lanes().all()) {
+    for (Lane lane : lanes.all()) {
       JsonArray devices = new JsonArray();
       for (DeviceStatus d : lane.devices()) {
         DeviceFaults.Fault f = faults.get(d.device());
@@ -112,12 +120,12 @@ public final class AdminApi {
       out.add(l);
     }
     json(ctx, 200, new JsonObject().put("lanes", out).put("policy", new JsonObject()
-        .put("source", gateway.dispatcher().router().policy().source())
-        .put("version", gateway.reloader().version())));
+        .put("source", routes.current().policy().source())
+        .put("version", reloader.version())));
   }
 
   private boolean knownDevice(RoutingContext ctx, String device) {
-    if (gateway.topology().devices().stream().noneMatch(d -> d.id().equals(device))) {
+    if (topology.devices().stream().noneMatch(d -> d.id().equals(device))) {
       json(ctx, 404, error("unknown device '" + device + "'"));
       return false;
     }
@@ -127,7 +135,7 @@ public final class AdminApi {
   private void offline(RoutingContext ctx, boolean offline) {
     String device = ctx.pathParam("device");
     if (!knownDevice(ctx, device)) return;
-    gateway.lanes().faults().setOffline(device, offline);
+    lanes.faults().setOffline(device, offline);
     LOG.info("admin: device " + device + (offline ? " offline" : " online"));
     json(ctx, 200, new JsonObject().put("device", device).put("offline", offline));
   }
@@ -169,12 +177,12 @@ public final class AdminApi {
           throw new IllegalArgumentException("latency_rate: " + latencyRate + " (expected: 0..1)");
         }
       }
-      gateway.lanes().faults().setFault(device, latency, rate, latencyRate, true);
+      lanes.faults().setFault(device, latency, rate, latencyRate, true);
     } catch (IllegalArgumentException e) {
       json(ctx, 400, error(e.getMessage()));
       return;
     }
-    DeviceFaults.Fault f = gateway.lanes().faults().get(device);
+    DeviceFaults.Fault f = lanes.faults().get(device);
     LOG.info("admin: device " + device + " fault latency " + Durations.format(f.latency()) + " on "
         + f.latencyRate() + " of calls, failure rate " + f.failureRate());
     json(ctx, 200, new JsonObject().put("device", device).put("offline", f.offline())
@@ -183,7 +191,7 @@ public final class AdminApi {
   }
 
   private void reload(RoutingContext ctx) {
-    ctx.vertx().executeBlocking(() -> gateway.reloader().reload("admin"), false).onComplete(ar -> {
+    ctx.vertx().executeBlocking(() -> reloader.reload("admin"), false).onComplete(ar -> {
       if (ar.failed()) {
         json(ctx, 500, error("reload failed: " + ar.cause()));
         return;

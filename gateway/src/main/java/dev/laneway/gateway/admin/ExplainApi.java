@@ -1,6 +1,7 @@
 package dev.laneway.gateway.admin;
 
-import dev.laneway.gateway.Gateway;
+import dev.laneway.gateway.pipeline.Pipeline;
+import dev.laneway.lanes.Lanes;
 import dev.laneway.gateway.oip.OipJson;
 import dev.laneway.gateway.oip.OipRestApi;
 import dev.laneway.gateway.pipeline.ErrorMapping;
@@ -30,17 +31,25 @@ import io.vertx.ext.web.handler.BodyHandler;
  * the event loop; never blocks; changes no routing state.
  */
 public final class ExplainApi {
-  private ExplainApi() {}
+  private final Pipeline pipeline;
+  private final Lanes lanes;
+  private final Reloader reloader;
 
-  public static void mount(Router r, Gateway gateway, OipRestApi rest, BodyHandler body) {
-    r.post("/v2/routing/explain").handler(body).handler(ctx -> explain(ctx, gateway, rest));
+  public ExplainApi(Pipeline pipeline, Lanes lanes, Reloader reloader) {
+    this.pipeline = pipeline;
+    this.lanes = lanes;
+    this.reloader = reloader;
+  }
+
+  public void mount(Router r, BodyHandler body) {
+    r.post("/v2/routing/explain").handler(body).handler(this::explain);
   }
 
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
 
-  private static void explain(RoutingContext ctx, Gateway gateway, OipRestApi rest) {
+  private void explain(RoutingContext ctx) {
     try {
       JsonObject json;
       try {
@@ -61,11 +70,12 @@ public final class ExplainApi {
             .put("shape", new JsonArray().add(1)).put("data", new JsonArray().add("explain"))));
       }
       OipJson.InferBody decoded = OipJson.decodeInfer(Buffer.buffer(json.encode()), Integer.MAX_VALUE);
-      InferenceCall call = rest.call(ctx, m, (String) version, decoded);
-      Decision d = gateway.dispatcher().decide(call);
-      var topology = gateway.dispatcher().router().topology();
+      Pipeline.Explained explained = pipeline.explain(OipRestApi.request("explain", ctx, m, (String) version, decoded));
+      InferenceCall call = explained.call();
+      Decision d = explained.decision();
+      var topology = call.snapshot().topology();
       JsonArray candidates = new JsonArray();
-      var policy = gateway.dispatcher().router().policy();
+      var policy = call.snapshot().policy();
       var hedging = policy.hedging();
       for (int i = 0; i < d.candidates().size(); i++) {
         Candidate c = d.candidates().get(i);
@@ -73,7 +83,7 @@ public final class ExplainApi {
             .put("degraded", c.degraded())
             .put("estimate_ms", Double.isNaN(c.estimateMs()) ? null : round(c.estimateMs()))
             .put("rtt_ms", topology.rtt(call.clientRegion(), c.region()).toNanos() / 1e6);
-        Lane lane = gateway.lanes().find(c.lane()).orElse(null);
+        Lane lane = lanes.find(c.lane()).orElse(null);
         if (lane != null) {
           LaneHealth h = lane.health();
           o.put("breaker", h.breakerState()).put("ewma_ms", round(h.ewmaMs()));
@@ -98,8 +108,7 @@ public final class ExplainApi {
               .put("to", d.spill().to()).put("reason", d.spill().reason())
               .put("from_ms", round(d.spill().fromMs())).put("to_ms", round(d.spill().toMs())))
           .put("hedging", hedging.hedges(call.latencyClass()))
-          .put("policy", new JsonObject().put("source", gateway.dispatcher().router().policy().source())
-              .put("version", gateway.reloader().version()));
+          .put("policy", new JsonObject().put("source", policy.source()).put("version", reloader.version()));
       ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toBuffer());
     } catch (RuntimeException e) {
       ErrorMapping.HttpError err = ErrorMapping.toHttp(e);

@@ -1,6 +1,6 @@
 package dev.laneway.gateway.admin;
 
-import dev.laneway.gateway.pipeline.Dispatcher;
+import dev.laneway.gateway.pipeline.Routes;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.routing.PolicyException;
 import dev.laneway.routing.PolicyLoader;
@@ -18,7 +18,7 @@ import java.util.logging.Logger;
 
 /**
  * Re-reads the topology and policy files given at start ({@code --topology}, {@code --policy}), validates them with
- * the same loaders as start-up and swaps the dispatcher's routing snapshot atomically. An invalid file is refused
+ * the same loaders as start-up and swaps the routing snapshot ({@link Routes}) atomically. An invalid file is refused
  * with its file:line:col errors and the old snapshot keeps serving.
  *
  * <p>A topology reload applies only what can change without restarting lanes: the links (round-trip times). A file
@@ -35,15 +35,15 @@ public final class Reloader {
 
   private final Path topologyFile;
   private final Path policyFile;
-  private final Dispatcher dispatcher;
+  private final Routes routes;
   private final Topology running;
   private final AtomicLong version = new AtomicLong(1);
   private RoutingMetrics metrics;
 
-  public Reloader(Path topologyFile, Path policyFile, Dispatcher dispatcher, Topology running) {
+  public Reloader(Path topologyFile, Path policyFile, Routes routes, Topology running) {
     this.topologyFile = topologyFile;
     this.policyFile = policyFile;
-    this.dispatcher = dispatcher;
+    this.routes = routes;
     this.running = running;
   }
 
@@ -66,7 +66,7 @@ public final class Reloader {
   }
 
   public synchronized Result reload(String trigger) {
-    Router current = dispatcher.router();
+    Router current = routes.current();
     try {
       Topology t = topologyFile == null ? current.topology() : TopologyLoader.load(topologyFile);
       String differs = differs(running, t);
@@ -81,7 +81,7 @@ public final class Reloader {
       } else {
         p = PolicyLoader.load(policyFile, t);
       }
-      dispatcher.swap(Router.create(t, p));
+      routes.swap(Router.create(t, p));
       long v = version.incrementAndGet();
       if (metrics != null) metrics.reloaded(true);
       LOG.info("reload (" + trigger + "): policy " + p.source() + " version " + v + ", " + p.rules().size()

@@ -1,11 +1,16 @@
 package dev.laneway.gateway.oip;
 
+import dev.laneway.base.AttributeNames;
+import dev.laneway.gateway.pipeline.Answer;
+import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.DoorRequest;
+import dev.laneway.gateway.pipeline.Intake;
+import dev.laneway.gateway.pipeline.Pipeline;
+import java.util.function.Consumer;
 import dev.laneway.gateway.Gateway;
 import dev.laneway.gateway.GatewayOptions;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
-import dev.laneway.gateway.pipeline.InferenceCall;
-import dev.laneway.gateway.pipeline.InferenceService;
 import dev.laneway.gateway.telemetry.Tracing;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.MessageOrBuilder;
@@ -29,7 +34,6 @@ import dev.laneway.topology.VariantSpec;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcMessageDecoder;
@@ -51,7 +55,7 @@ import java.util.function.Function;
 /**
  * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}, Triton's published service): health,
  * metadata, {@code ModelInfer} and the bidirectional {@code ModelStreamInfer}. Requests go through the same
- * {@link InferenceService} as every other door. The messages are generated from {@code grpc_service.proto}; the
+ * {@link Pipeline} as every other door. The messages are generated from {@code grpc_service.proto}; the
  * methods are bound here by name, so no generated service code is needed.
  *
  * <p>Threads: handlers run on the event loop of the call's connection and never block; answers come back to that
@@ -64,12 +68,18 @@ public final class OipGrpc {
   /** The OIP service as Vert.x binds it (the names are {@code dev.laneway.protocol.Oip}'s). */
   public static final ServiceName SERVICE = ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME);
 
-  private final Gateway gateway;
-  private final GatewayOptions options;
+  private final Pipeline pipeline;
+  private final Intake intake;
+  private final Tracing tracing;
+  private final ModelCatalog catalog;
+  private final int maxTexts;
 
-  public OipGrpc(Gateway gateway, GatewayOptions options) {
-    this.gateway = gateway;
-    this.options = options;
+  public OipGrpc(Pipeline pipeline, Intake intake, Tracing tracing, ModelCatalog catalog, int maxTexts) {
+    this.pipeline = pipeline;
+    this.intake = intake;
+    this.tracing = tracing;
+    this.catalog = catalog;
+    this.maxTexts = maxTexts;
   }
 
   public Service service() {
@@ -79,7 +89,7 @@ public final class OipGrpc {
                 unary(r, m -> ServerLiveResponse.newBuilder().setLive(true).build()))
         .bind(method(Oip.SERVER_READY, ServerReadyRequest.getDefaultInstance()),
             (GrpcServerRequest<ServerReadyRequest, ServerReadyResponse> r) ->
-                unary(r, m -> ServerReadyResponse.newBuilder().setReady(gateway.ready()).build()))
+                unary(r, m -> ServerReadyResponse.newBuilder().setReady(catalog.serverReady()).build()))
         .bind(method(Oip.MODEL_READY, ModelReadyRequest.getDefaultInstance()),
             (GrpcServerRequest<ModelReadyRequest, ModelReadyResponse> r) -> unary(r, this::modelReady))
         .bind(method(Oip.SERVER_METADATA, ServerMetadataRequest.getDefaultInstance()),
@@ -119,15 +129,14 @@ public final class OipGrpc {
   }
 
   private ModelReadyResponse modelReady(ModelReadyRequest m) {
-    VariantSpec v = gateway.dispatcher().router().resolve(m.getName(), emptyToNull(m.getVersion()));
-    boolean ready = !gateway.draining()
-        && gateway.lanes().all().stream().anyMatch(l -> l.ready() && l.serves(m.getName(), v.name()));
+    VariantSpec v = catalog.resolve(m.getName(), emptyToNull(m.getVersion()));
+    boolean ready = catalog.ready(m.getName(), v.name());
     return ModelReadyResponse.newBuilder().setReady(ready).build();
   }
 
   private ModelMetadataResponse modelMetadata(ModelMetadataRequest m) {
-    VariantSpec v = gateway.dispatcher().router().resolve(m.getName(), emptyToNull(m.getVersion()));
-    ModelSpec spec = gateway.topology().model(m.getName()).orElseThrow();
+    VariantSpec v = catalog.resolve(m.getName(), emptyToNull(m.getVersion()));
+    ModelSpec spec = catalog.model(m.getName());
     ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(spec.name())
         .setPlatform("onnxruntime_onnx")
         .addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName(Oip.INPUT).setDatatype(Oip.BYTES)
@@ -143,7 +152,7 @@ public final class OipGrpc {
   }
 
   private void modelInfer(GrpcServerRequest<ModelInferRequest, ModelInferResponse> request) {
-    Span span = gateway.tracing().grpcServerSpan(request.headers(), request.fullMethodName());
+    Span span = tracing.grpcServerSpan(request.headers(), request.fullMethodName());
     request.response().headers().set(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
     List<CompletableFuture<?>> inFlight = new ArrayList<>(1);
     boolean[] cancelled = {false};
@@ -165,25 +174,21 @@ public final class OipGrpc {
     });
     request.handler(message -> {
       received[0] = true;
-      CompletableFuture<InferenceService.Reply> reply = infer("grpc", request, message, span);
-      inFlight.add(reply);
-      Future.fromCompletionStage(reply, Vertx.currentContext()).onComplete(ar -> {
-        if (cancelled[0]) {
-          span.setStatus(StatusCode.ERROR, "cancelled by the client");
-        } else if (ar.succeeded()) {
-          request.response().end(OipProto.encode(message.getModelName(), message.getId(), ar.result(),
+      Started started = infer("grpc", request, message, span);
+      inFlight.add(started.answer());
+      DoorReplies.complete(started.answer(), Vertx.currentContext(), span, started.intake(), a -> {
+        if (!cancelled[0]) {
+          request.response().end(OipProto.encode(message.getModelName(), message.getId(), a,
               message.getRawInputContentsCount() > 0));
-        } else {
-          span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
-          fail(request.response(), ar.cause());
         }
-        span.end();
+      }, e -> {
+        if (!cancelled[0]) fail(request.response(), e);
       });
     });
   }
 
   private void modelStreamInfer(GrpcServerRequest<ModelInferRequest, ModelStreamInferResponse> request) {
-    Span stream = gateway.tracing().grpcServerSpan(request.headers(), request.fullMethodName());
+    Span stream = tracing.grpcServerSpan(request.headers(), request.fullMethodName());
     GrpcServerResponse<ModelInferRequest, ModelStreamInferResponse> response = request.response();
     response.headers().set(Tracing.TRACE_ID_HEADER, stream.getSpanContext().getTraceId());
     // all state below is touched only on the call's event loop
@@ -208,25 +213,13 @@ public final class OipGrpc {
     });
     request.handler(message -> {
       pending[0]++;
-      Span span = gateway.tracing().grpcMessageSpan(stream, request.fullMethodName());
-      CompletableFuture<InferenceService.Reply> reply = infer("grpc_stream", request, message, span);
-      inFlight.add(reply);
-      Future.fromCompletionStage(reply, Vertx.currentContext()).onComplete(ar -> {
-        inFlight.remove(reply);
-        ModelStreamInferResponse.Builder b = ModelStreamInferResponse.newBuilder();
-        if (ar.succeeded()) {
-          b.setInferResponse(OipProto.encode(message.getModelName(), message.getId(), ar.result(),
-              message.getRawInputContentsCount() > 0));
-        } else {
-          ErrorMapping.GrpcError g = ErrorMapping.toGrpc(ar.cause());
-          span.setStatus(StatusCode.ERROR, g.message());
-          b.setErrorMessage(g.status().name() + ": " + g.message())
-              .setInferResponse(ModelInferResponse.newBuilder().setModelName(message.getModelName())
-                  .setId(message.getId()));
-        }
-        span.end();
+      Span span = tracing.grpcMessageSpan(stream, request.fullMethodName());
+      Started started = infer("grpc_stream", request, message, span);
+      inFlight.add(started.answer());
+      Consumer<ModelStreamInferResponse> write = m -> {
+        inFlight.remove(started.answer());
         if (!cancelled[0]) {
-          response.write(b.build());
+          response.write(m);
           if (response.writeQueueFull()) {
             // a client that does not read its answers stops being read from
             request.pause();
@@ -235,7 +228,16 @@ public final class OipGrpc {
         }
         pending[0]--;
         maybeEnd.run();
-      });
+      };
+      DoorReplies.complete(started.answer(), Vertx.currentContext(), span, started.intake(),
+          a -> write.accept(ModelStreamInferResponse.newBuilder().setInferResponse(OipProto.encode(
+              message.getModelName(), message.getId(), a, message.getRawInputContentsCount() > 0)).build()),
+          e -> {
+            ErrorMapping.GrpcError g = ErrorMapping.toGrpc(e);
+            write.accept(ModelStreamInferResponse.newBuilder().setErrorMessage(g.status().name() + ": " + g.message())
+                .setInferResponse(ModelInferResponse.newBuilder().setModelName(message.getModelName())
+                    .setId(message.getId())).build());
+          });
     });
     request.endHandler(v -> {
       ended[0] = true;
@@ -243,34 +245,35 @@ public final class OipGrpc {
     });
   }
 
-  /** Decodes one request message and hands it to the dispatch path; never throws (errors complete the future). */
-  private CompletableFuture<InferenceService.Reply> infer(String door, GrpcServerRequest<?, ?> request,
-      ModelInferRequest message, Span span) {
+  /** A request's answer on its way, and the intake to release when it is answered (null: it was never let in). */
+  private record Started(CompletableFuture<Answer> answer, Intake intake) {}
+
+  /** Decodes one request message and starts it through the pipeline; never throws (errors complete the future). */
+  private Started infer(String door, GrpcServerRequest<?, ?> request, ModelInferRequest message, Span span) {
     long t0 = System.nanoTime();
-    InferenceService service = gateway.inferenceService();
-    if (!gateway.accept()) {
-      return CompletableFuture.failedFuture(new GatewayException.Draining());
+    if (!intake.accept()) {
+      pipeline.decodeFailed(door, message.getModelName(), new GatewayException.Draining(), t0);
+      return new Started(CompletableFuture.failedFuture(new GatewayException.Draining()), null);
     }
-    CompletableFuture<InferenceService.Reply> reply;
+    CompletableFuture<Answer> answer;
     try {
-      OipProto.Decoded d = OipProto.decode(message, options.maxTexts());
-      span.setAttribute("laneway.model", message.getModelName());
-      span.setAttribute("laneway.texts", d.texts().size());
+      OipProto.Decoded d = OipProto.decode(message, maxTexts);
+      span.setAttribute(AttributeNames.LANEWAY_MODEL, message.getModelName());
+      span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) d.texts().size());
       String remote = request.connection().remoteAddress() == null ? null
           : request.connection().remoteAddress().hostAddress();
-      InferenceCall call = service.call(emptyToNull(message.getId()), message.getModelName(),
+      DoorRequest r = new DoorRequest(door, emptyToNull(message.getId()), message.getModelName(),
           emptyToNull(message.getModelVersion()), d.texts(), d.parameters(), headers(request.headers()), remote,
           TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span));
       // the server span is current while dispatch starts: lanes read it (batch links, a remote lane's traceparent)
-      try (io.opentelemetry.context.Scope ignored = call.context().makeCurrent()) {
-        reply = service.infer(door, call);
+      try (io.opentelemetry.context.Scope ignored = r.context().makeCurrent()) {
+        answer = pipeline.infer(pipeline.call(r));
       }
     } catch (RuntimeException e) {
-      service.decodeFailed(door, message.getModelName(), e, t0);
-      reply = CompletableFuture.failedFuture(e);
+      pipeline.decodeFailed(door, message.getModelName(), e, t0);
+      answer = CompletableFuture.failedFuture(e);
     }
-    reply.whenComplete((r, e) -> gateway.release());
-    return reply;
+    return new Started(answer, intake);
   }
 
   /** gRPC metadata as the call's headers, names lower-case (binary {@code -bin} entries left out). */

@@ -1,7 +1,7 @@
 package dev.laneway.gateway.oip;
 
 import dev.laneway.gateway.pipeline.GatewayException;
-import dev.laneway.gateway.pipeline.InferenceService;
+import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.oip.ModelInferRequest;
 import dev.laneway.oip.ModelInferResponse;
 import dev.laneway.protocol.Embeddings;
@@ -61,9 +61,9 @@ public final class OipProto {
     return n;
   }
 
-  static ModelInferResponse encode(String model, String id, InferenceService.Reply reply, boolean raw) {
-    ModelInferResponse.Builder b = Embeddings.response(model, reply.variant(), id, reply.vectors(), raw);
-    reply.parameters().forEach((k, v) -> b.putParameters(k, Parameters.of(v)));
+  static ModelInferResponse encode(String model, String id, Answer answer, boolean raw) {
+    ModelInferResponse.Builder b = Embeddings.response(model, answer.variant(), id, answer.vectors(), raw);
+    answer.parameters().toMap().forEach((k, v) -> b.putParameters(k, Parameters.of(v)));
     return b.build();
   }
 

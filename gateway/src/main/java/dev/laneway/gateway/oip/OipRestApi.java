@@ -1,17 +1,17 @@
 package dev.laneway.gateway.oip;
 
+import dev.laneway.base.AttributeNames;
+import dev.laneway.gateway.pipeline.Answer;
+import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.DoorRequest;
+import dev.laneway.gateway.pipeline.Intake;
+import dev.laneway.gateway.pipeline.Pipeline;
+import java.util.concurrent.CompletableFuture;
 import dev.laneway.gateway.Gateway;
 import dev.laneway.gateway.GatewayOptions;
-import dev.laneway.gateway.admin.AdminApi;
-import dev.laneway.gateway.admin.ExplainApi;
-import dev.laneway.gateway.openai.OpenAiApi;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
-import dev.laneway.gateway.pipeline.InferenceCall;
-import dev.laneway.gateway.pipeline.InferenceService;
 import dev.laneway.gateway.telemetry.Tracing;
-import dev.laneway.lanes.DeviceStatus;
-import dev.laneway.lanes.Lane;
 import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Tensors;
 import dev.laneway.topology.ModelSpec;
@@ -20,7 +20,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
@@ -34,33 +33,33 @@ import java.util.logging.Logger;
 
 /**
  * The Open Inference Protocol over REST (KServe v2, as Triton serves it): health, server and model metadata, model
- * readiness and JSON inference. Handlers run on the event loop and never block.
+ * readiness and JSON (and binary-extension) inference, through the {@link Pipeline}. Its routes and the listener's
+ * error handlers are mounted by the gateway on the REST router, beside the OpenAI, explain and admin routes. Handlers
+ * run on the event loop and never block; a client that disconnects before its answer cancels the request, which frees
+ * its queued work.
  */
 public final class OipRestApi {
   private static final Logger LOG = Logger.getLogger(OipRestApi.class.getName());
 
-  private final Gateway gateway;
+  private final Pipeline pipeline;
+  private final Intake intake;
+  private final Tracing tracing;
+  private final ModelCatalog catalog;
   private final GatewayOptions options;
 
-  public OipRestApi(Gateway gateway, GatewayOptions options) {
-    this.gateway = gateway;
+  public OipRestApi(Pipeline pipeline, Intake intake, Tracing tracing, ModelCatalog catalog, GatewayOptions options) {
+    this.pipeline = pipeline;
+    this.intake = intake;
+    this.tracing = tracing;
+    this.catalog = catalog;
     this.options = options;
   }
 
-  public Router router(io.vertx.core.Vertx vertx) {
-    Router r = Router.router(vertx);
-    // `curl -d` labels a JSON body application/x-www-form-urlencoded; Vert.x would then decode it as a form and fail
-    // past its form-attribute size (a 2 KiB body got 400 "null"). Nothing here takes forms: read such bodies as JSON.
-    r.route().handler(ctx -> {
-      String type = ctx.request().getHeader("content-type");
-      if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-        ctx.request().headers().set("content-type", "application/json");
-      }
-      ctx.next();
-    });
+  /** Adds the OIP routes: health, metadata, readiness, inference. */
+  public void mount(Router r, BodyHandler body) {
     r.get("/v2/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("live", true)));
     r.get("/v2/health/ready").handler(ctx -> {
-      boolean ready = gateway.ready();
+      boolean ready = catalog.serverReady();
       json(ctx, ready ? 200 : 503, new JsonObject().put("ready", ready));
     });
     r.get("/v2").handler(ctx -> json(ctx, 200, serverMetadata()));
@@ -68,27 +67,36 @@ public final class OipRestApi {
     r.get("/v2/models/:model/versions/:version").handler(ctx -> modelMetadata(ctx, ctx.pathParam("version")));
     r.get("/v2/models/:model/ready").handler(ctx -> modelReady(ctx, null));
     r.get("/v2/models/:model/versions/:version/ready").handler(ctx -> modelReady(ctx, ctx.pathParam("version")));
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
     r.post("/v2/models/:model/infer").handler(body).handler(ctx -> infer(ctx, null));
     r.post("/v2/models/:model/versions/:version/infer").handler(body).handler(ctx -> infer(ctx, ctx.pathParam("version")));
-    new OpenAiApi(gateway, options).mount(r);
-    ExplainApi.mount(r, gateway, this, body);
-    AdminApi.mount(r, gateway, options);
+  }
+
+  /**
+   * The REST listener's shared plumbing, before and after every route: bodies labelled as forms are read as JSON, and
+   * the router's own failures (404, 405, 413, a bad body, an uncaught error) answer in the OIP error shape.
+   */
+  public static void plumbing(Router r, long maxBodyBytes) {
+    // `curl -d` labels a JSON body application/x-www-form-urlencoded; Vert.x would then decode it as a form and fail
+    // past its form-attribute size (a 2 KiB body got 400 "null"). Nothing here takes forms: read such bodies as JSON.
+    r.route().order(-1).handler(ctx -> {
+      String type = ctx.request().getHeader("content-type");
+      if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+        ctx.request().headers().set("content-type", "application/json");
+      }
+      ctx.next();
+    });
     r.errorHandler(404, ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()));
     r.errorHandler(405, ctx -> error(ctx, 405, "method not allowed: " + ctx.request().method() + " " + ctx.request().path()));
-    r.errorHandler(413, ctx -> error(ctx, 413, "request body larger than " + options.maxBodyBytes() + " bytes (--max-body-bytes)"));
+    r.errorHandler(413, ctx -> error(ctx, 413, "request body larger than " + maxBodyBytes + " bytes (--max-body-bytes)"));
     r.errorHandler(400, ctx -> error(ctx, 400, ctx.failure() == null ? "bad request" : String.valueOf(ctx.failure().getMessage())));
     r.errorHandler(500, ctx -> {
       Throwable f = ctx.failure();
       if (f != null) {
-        ErrorMapping.HttpError e = ErrorMapping.toHttp(f);
-        if (e.status() == 500) LOG.log(Level.SEVERE, "unhandled error on " + ctx.request().path(), f);
-        error(ctx, e.status(), e.message());
+        fail(ctx, f);
       } else {
         error(ctx, 500, "internal error");
       }
     });
-    return r;
   }
 
   private JsonObject serverMetadata() {
@@ -98,28 +106,16 @@ public final class OipRestApi {
         .put("extensions", new JsonArray().add("parameters").add("binary_tensor_data").add("schedule_policy"));
   }
 
-  /** A model already checked by {@code router().resolve}. */
-  private ModelSpec model(String name) {
-    return gateway.topology().model(name).orElseThrow();
-  }
-
   private void modelMetadata(RoutingContext ctx, String version) {
     try {
       String name = ctx.pathParam("model");
-      VariantSpec v = gateway.dispatcher().router().resolve(name, version);
-      ModelSpec m = model(name);
+      VariantSpec v = catalog.resolve(name, version);
+      ModelSpec m = catalog.model(name);
       JsonArray lanes = new JsonArray();
-      for (Lane lane : gateway.lanes().all()) {
-        for (VariantSpec variant : m.variants()) {
-          if ((version == null || variant.name().equals(v.name())) && lane.serves(m.name(), variant.name())) {
-            for (DeviceStatus d : lane.devices()) {
-              lanes.add(new JsonObject().put("lane", lane.id()).put("region", lane.spec().region())
-                  .put("class", lane.spec().laneClass().name().toLowerCase(Locale.ROOT))
-                  .put("variant", variant.name()).put("device", d.device()).put("device_kind", d.kind())
-                  .put("provider", d.provider()).put("stand_in", d.standIn()));
-            }
-          }
-        }
+      for (ModelCatalog.Serving s : catalog.serving(m, version == null ? null : v)) {
+        lanes.add(new JsonObject().put("lane", s.lane()).put("region", s.region()).put("class", s.laneClass())
+            .put("variant", s.variant()).put("device", s.device()).put("device_kind", s.deviceKind())
+            .put("provider", s.provider()).put("stand_in", s.standIn()));
       }
       JsonObject md = new JsonObject()
           .put("name", m.name())
@@ -145,9 +141,8 @@ public final class OipRestApi {
   private void modelReady(RoutingContext ctx, String version) {
     try {
       String name = ctx.pathParam("model");
-      VariantSpec v = gateway.dispatcher().router().resolve(name, version);
-      boolean ready = !gateway.draining() && gateway.lanes().all().stream()
-          .anyMatch(l -> l.ready() && l.serves(name, v.name()));
+      VariantSpec v = catalog.resolve(name, version);
+      boolean ready = catalog.ready(name, v.name());
       json(ctx, ready ? 200 : 503, new JsonObject().put("name", name).put("version", v.name()).put("ready", ready));
     } catch (RuntimeException e) {
       fail(ctx, e);
@@ -156,58 +151,55 @@ public final class OipRestApi {
 
   private void infer(RoutingContext ctx, String version) {
     long t0 = System.nanoTime();
-    Span span = gateway.tracing().serverSpan(ctx.request(), "POST /v2/models/{model}/infer");
+    Span span = tracing.serverSpan(ctx.request(), "POST /v2/models/{model}/infer");
     ctx.response().putHeader(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
-    ctx.response().endHandler(v -> span.end());
     String model = ctx.pathParam("model");
     String binaryHeader = ctx.request().getHeader(OipBinary.HEADER_LENGTH);
     String door = binaryHeader != null ? "rest_binary" : "rest";
-    InferenceService service = gateway.inferenceService();
+    if (!intake.accept()) {
+      span.setStatus(StatusCode.ERROR, "draining");
+      span.end();
+      pipeline.decodeFailed(door, model, new GatewayException.Draining(), t0);
+      fail(ctx, new GatewayException.Draining());
+      return;
+    }
+    OipJson.InferBody body;
+    CompletableFuture<Answer> answer;
     try (Scope ignored = span.makeCurrent()) {
-      if (!gateway.accept()) {
-        throw new GatewayException.Draining();
-      }
-      ctx.response().endHandler(v -> {
-        gateway.release();
-        span.end();
-      });
       Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
-      OipJson.InferBody body = OipBinary.decode(raw, binaryHeader, options.maxTexts());
-      InferenceCall call = call(ctx, model, version, body);
-      span.setAttribute("laneway.model", model);
-      span.setAttribute("laneway.texts", body.texts().size());
-      Future.fromCompletionStage(service.infer(door, call), ctx.vertx().getOrCreateContext())
-          .onComplete(ar -> {
-            if (ar.succeeded()) {
-              InferenceService.Reply r = ar.result();
-              span.setAttribute("laneway.lane", String.valueOf(r.parameters().get("lane")));
-              span.setAttribute("laneway.degraded", Boolean.TRUE.equals(r.parameters().get("degraded")));
-              span.setAttribute("laneway.cache", String.valueOf(r.parameters().get("cache")));
-              JsonObject params = new JsonObject(r.parameters());
-              Buffer json = OipJson.encodeInfer(model, r.variant(), body.id(), params, r.vectors(), body.binaryOutput());
-              if (body.binaryOutput()) {
-                ctx.response().setStatusCode(200).putHeader("content-type", "application/octet-stream")
-                    .putHeader(OipBinary.HEADER_LENGTH, Integer.toString(json.length()))
-                    .end(json.appendBytes(Tensors.encodeFp32(r.vectors())));
-              } else {
-                ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(json);
-              }
-            } else {
-              span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
-              fail(ctx, ar.cause());
-            }
-          });
+      body = OipBinary.decode(raw, binaryHeader, options.maxTexts());
+      span.setAttribute(AttributeNames.LANEWAY_MODEL, model);
+      span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) body.texts().size());
+      answer = pipeline.infer(pipeline.call(request(door, ctx, model, version, body)));
     } catch (RuntimeException e) {
-      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
-      service.decodeFailed(door, model, e, t0);
-      fail(ctx, e);
+      pipeline.decodeFailed(door, model, e, t0);
+      answer = CompletableFuture.failedFuture(e);
+      body = null;
+    }
+    CompletableFuture<Answer> pending = answer;
+    ctx.response().closeHandler(v -> pending.cancel(false)); // the client went away: free its queued work
+    OipJson.InferBody decoded = body;
+    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake,
+        a -> respond(ctx, model, decoded, a), e -> fail(ctx, e));
+  }
+
+  private static void respond(RoutingContext ctx, String model, OipJson.InferBody body, Answer a) {
+    JsonObject params = new JsonObject(a.parameters().toMap());
+    Buffer json = OipJson.encodeInfer(model, a.variant(), body.id(), params, a.vectors(), body.binaryOutput());
+    if (body.binaryOutput()) {
+      ctx.response().setStatusCode(200).putHeader("content-type", "application/octet-stream")
+          .putHeader(OipBinary.HEADER_LENGTH, Integer.toString(json.length()))
+          .end(json.appendBytes(Tensors.encodeFp32(a.vectors())));
+    } else {
+      ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(json);
     }
   }
 
-  /** The call a decoded body makes (also used by the explain endpoint): everything but the body comes from the request. */
-  public InferenceCall call(RoutingContext ctx, String model, String version, OipJson.InferBody body) {
-    return gateway.inferenceService().call(body.id(), model, version, body.texts(), body.parameters().getMap(),
-        headers(ctx), ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
+  /** What a decoded REST body asks (also the explain endpoint's): everything but the body comes from the request. */
+  public static DoorRequest request(String door, RoutingContext ctx, String model, String version,
+      OipJson.InferBody body) {
+    return new DoorRequest(door, body.id(), model, version, body.texts(), body.parameters().getMap(), headers(ctx),
+        ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
         Context.current());
   }
 
@@ -218,7 +210,7 @@ public final class OipRestApi {
     return h;
   }
 
-  private static void fail(RoutingContext ctx, Throwable t) {
+  static void fail(RoutingContext ctx, Throwable t) {
     ErrorMapping.HttpError e = ErrorMapping.toHttp(t);
     if (e.status() == 500) {
       LOG.log(Level.SEVERE, "unhandled error on " + ctx.request().path(), ErrorMapping.unwrap(t));
@@ -229,7 +221,7 @@ public final class OipRestApi {
   }
 
   private static void error(RoutingContext ctx, int status, String message) {
-    if (ctx.response().ended()) return;
+    if (ctx.response().ended() || ctx.response().closed()) return;
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(OipJson.error(message));
   }
 

@@ -1,12 +1,17 @@
 package dev.laneway.gateway.openai;
 
-import dev.laneway.gateway.Gateway;
+import dev.laneway.base.AttributeNames;
+import dev.laneway.gateway.pipeline.Answer;
+import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.DoorRequest;
+import dev.laneway.gateway.pipeline.Intake;
+import dev.laneway.gateway.pipeline.Pipeline;
+import dev.laneway.gateway.pipeline.Routes;
+import java.util.concurrent.CompletableFuture;
 import dev.laneway.gateway.GatewayOptions;
 import dev.laneway.gateway.oip.OipRestApi;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
-import dev.laneway.gateway.pipeline.InferenceCall;
-import dev.laneway.gateway.pipeline.InferenceService;
 import dev.laneway.gateway.telemetry.Tracing;
 import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Tensors;
@@ -15,7 +20,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -32,7 +36,7 @@ import java.util.Map;
 
 /**
  * OpenAI's embeddings API on the REST listener: {@code POST /v1/embeddings} and {@code GET /v1/models}, through the
- * same {@link InferenceService} as every other door. {@code model} is a model name (its default variant) or
+ * same {@link Pipeline} as every other door. {@code model} is a model name (its default variant) or
  * {@code MODEL:VARIANT}; {@code /v1/models} lists both forms. Laneway's routing inputs come from headers here
  * ({@code x-laneway-latency-class}, {@code x-laneway-region}, {@code Cache-Control: no-cache}); its response
  * parameters go back as {@code x-laneway-*} response headers (the parameter name with {@code _} as {@code -}), so the
@@ -44,11 +48,17 @@ public final class OpenAiApi {
   /** {@code model: "all-minilm-l6-v2:int8"} asks for a variant; a bare name gets the model's default variant. */
   static final String VARIANT_SEPARATOR = ":";
 
-  private final Gateway gateway;
+  private final Pipeline pipeline;
+  private final Intake intake;
+  private final Tracing tracing;
+  private final Routes routes;
   private final GatewayOptions options;
 
-  public OpenAiApi(Gateway gateway, GatewayOptions options) {
-    this.gateway = gateway;
+  public OpenAiApi(Pipeline pipeline, Intake intake, Tracing tracing, Routes routes, GatewayOptions options) {
+    this.pipeline = pipeline;
+    this.intake = intake;
+    this.tracing = tracing;
+    this.routes = routes;
     this.options = options;
   }
 
@@ -66,7 +76,7 @@ public final class OpenAiApi {
 
   private void models(RoutingContext ctx) {
     JsonArray data = new JsonArray();
-    for (ModelSpec m : gateway.topology().models()) {
+    for (ModelSpec m : routes.current().topology().models()) {
       List<String> ids = new ArrayList<>(List.of(m.name()));
       for (var v : m.variants()) ids.add(m.name() + VARIANT_SEPARATOR + v.name()); // OpenAI's API has no version field
       for (String id : ids) {
@@ -82,50 +92,46 @@ public final class OpenAiApi {
 
   private void embeddings(RoutingContext ctx) {
     long t0 = System.nanoTime();
-    Span span = gateway.tracing().serverSpan(ctx.request(), "POST /v1/embeddings");
+    Span span = tracing.serverSpan(ctx.request(), "POST /v1/embeddings");
     ctx.response().putHeader(Tracing.TRACE_ID_HEADER, span.getSpanContext().getTraceId());
-    ctx.response().endHandler(v -> span.end());
-    InferenceService service = gateway.inferenceService();
+    if (!intake.accept()) {
+      span.setStatus(StatusCode.ERROR, "draining");
+      span.end();
+      pipeline.decodeFailed("openai", null, new GatewayException.Draining(), t0);
+      fail(ctx, new GatewayException.Draining());
+      return;
+    }
     String model = null;
+    Request req = null;
+    CompletableFuture<Answer> answer;
     try (Scope ignored = span.makeCurrent()) {
-      if (!gateway.accept()) {
-        throw new GatewayException.Draining();
-      }
-      ctx.response().endHandler(v -> {
-        gateway.release();
-        span.end();
-      });
-      Request req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
+      req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
       int colon = req.model().lastIndexOf(VARIANT_SEPARATOR);
       model = colon > 0 ? req.model().substring(0, colon) : req.model();
       String version = colon > 0 ? req.model().substring(colon + 1) : null;
-      ModelSpec spec = gateway.topology().model(model).orElse(null);
+      ModelSpec spec = routes.current().topology().model(model).orElse(null);
       if (spec != null && req.dimensions() != null && req.dimensions() != spec.dimension()) {
         throw new ParamError("dimensions", "unsupported_dimensions", "dimensions: " + req.dimensions() + " (model '"
             + spec.name() + "' produces " + spec.dimension() + "-dimensional vectors and cannot shorten them; "
             + "omit dimensions or pass " + spec.dimension() + ")");
       }
-      span.setAttribute("laneway.model", model);
-      span.setAttribute("laneway.texts", req.texts().size());
-      InferenceCall call = service.call(null, model, version, req.texts(), Map.of(), OipRestApi.headers(ctx),
-          ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
-          Context.current());
-      Future.fromCompletionStage(service.infer("openai", call), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
-        if (ar.succeeded()) {
-          respond(ctx, req, ar.result());
-        } else {
-          span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
-          fail(ctx, ar.cause());
-        }
-      });
+      span.setAttribute(AttributeNames.LANEWAY_MODEL, model);
+      span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) req.texts().size());
+      answer = pipeline.infer(pipeline.call(new DoorRequest("openai", null, model, version, req.texts(), Map.of(),
+          OipRestApi.headers(ctx), ctx.request().remoteAddress() == null ? null
+              : ctx.request().remoteAddress().hostAddress(), 0, Context.current())));
     } catch (RuntimeException e) {
-      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
-      service.decodeFailed("openai", model, e instanceof ParamError p ? p.bad : e, t0);
-      fail(ctx, e);
+      pipeline.decodeFailed("openai", model, e instanceof ParamError p ? p.bad : e, t0);
+      answer = CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<Answer> pending = answer;
+    ctx.response().closeHandler(v -> pending.cancel(false)); // the client went away: free its queued work
+    Request decoded = req;
+    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> respond(ctx, decoded, a),
+        e -> fail(ctx, e));
   }
 
-  private static void respond(RoutingContext ctx, Request req, InferenceService.Reply r) {
+  private static void respond(RoutingContext ctx, Request req, Answer r) {
     JsonArray data = new JsonArray();
     float[][] vectors = r.vectors();
     for (int i = 0; i < vectors.length; i++) {
@@ -142,7 +148,7 @@ public final class OpenAiApi {
     int tokens = r.promptTokens();
     JsonObject body = new JsonObject().put("object", "list").put("data", data).put("model", req.model())
         .put("usage", new JsonObject().put("prompt_tokens", tokens).put("total_tokens", tokens));
-    r.parameters().forEach((k, v) -> {
+    r.parameters().toMap().forEach((k, v) -> {
       // per-text counts would make a header as long as the input list; usage carries their sum
       if (!k.equals(Oip.TOKEN_COUNTS)) {
         ctx.response().putHeader(PARAMETER_HEADER_PREFIX + k.replace('_', '-'), String.valueOf(v));
@@ -238,7 +244,7 @@ public final class OpenAiApi {
 
   /** OpenAI's error shape; {@code type} follows OpenAI's families. */
   static void error(RoutingContext ctx, int status, String message, String param, String code) {
-    if (ctx.response().ended()) return;
+    if (ctx.response().ended() || ctx.response().closed()) return;
     String type = switch (status) {
       case 400, 404, 413 -> "invalid_request_error";
       case 401 -> "authentication_error";

@@ -25,7 +25,7 @@ public final class ClientRegion {
     }
   }
 
-  String resolve(String explicit, String remoteAddress) {
+  public String resolve(String explicit, String remoteAddress) {
     if (explicit != null && !explicit.isBlank()) {
       if (topology.regions().stream().noneMatch(r -> r.id().equals(explicit))) {
         throw new GatewayException.BadRequest("region: unknown '" + explicit + "' (expected: one of "

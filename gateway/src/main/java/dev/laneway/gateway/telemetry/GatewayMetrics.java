@@ -1,8 +1,16 @@
 package dev.laneway.gateway.telemetry;
 
+import static dev.laneway.base.AttributeNames.DEVICE;
+import static dev.laneway.base.AttributeNames.DOOR;
+import static dev.laneway.base.AttributeNames.LANE;
+import static dev.laneway.base.AttributeNames.MODEL;
+import static dev.laneway.base.AttributeNames.OUTCOME;
+import static dev.laneway.base.AttributeNames.REGION;
+import static dev.laneway.base.AttributeNames.VARIANT;
+
 import dev.laneway.gateway.Gateway;
-import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.gateway.pipeline.ErrorMapping;
+
 import dev.laneway.base.ModelKey;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
@@ -21,24 +29,11 @@ import java.util.TreeSet;
  * port). Labels are bounded: door, model, variant, lane, region, device, outcome — never a request or a tenant key.
  *
  * <p>Fallbacks, degraded answers, refusals and breaker state are {@link RoutingMetrics}' (Meter
- * {@code dev.laneway.routing}), recorded by the dispatcher. Per-request instruments are recorded by the dispatch path; lane and device state is observed from the lanes at
- * scrape time. What the executors know (model load time, cold starts, failed batches) is theirs to record
+ * {@code dev.laneway.routing}), recorded by the dispatcher. Per-request instruments are recorded by the pipeline; lane and device state is
+ * observed from the lanes at scrape time. Attribute names are {@code dev.laneway.base.AttributeNames}. What the executors know (model load time, cold starts, failed batches) is theirs to record
  * ({@code ExecutorTelemetry}, scope {@code dev.laneway.executor}).
  */
 public final class GatewayMetrics {
-  static final AttributeKey<String> DOOR = AttributeKey.stringKey("door");
-  static final AttributeKey<String> MODEL = AttributeKey.stringKey("model");
-  static final AttributeKey<String> VARIANT = AttributeKey.stringKey("variant");
-  static final AttributeKey<String> LANE = AttributeKey.stringKey("lane");
-  static final AttributeKey<String> REGION = AttributeKey.stringKey("region");
-  static final AttributeKey<String> DEVICE = AttributeKey.stringKey("device");
-  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
-  // routing's labels (RoutingMetrics): one set of keys for the gateway's instruments
-  static final AttributeKey<String> FROM_LANE = AttributeKey.stringKey("from_lane");
-  static final AttributeKey<String> TO_LANE = AttributeKey.stringKey("to_lane");
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
-  static final AttributeKey<String> CLASS = AttributeKey.stringKey("class");
-
   private final LongCounter requests;
   private final DoubleHistogram requestDuration;
   private final LongCounter texts;
@@ -64,16 +59,6 @@ public final class GatewayMetrics {
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
       }
     }
-  }
-
-  /** Records one answered request (called once per request, on the event loop). */
-  void answered(String door, Answer a, double durationMs) {
-    var r = a.result();
-    Attributes attrs = Attributes.builder().put(DOOR, door).put(MODEL, a.call().model()).put(VARIANT, r.variant())
-        .put(LANE, r.lane()).put(REGION, r.region()).put(DEVICE, r.device()).put(OUTCOME, "ok").build();
-    requests.add(1, attrs);
-    requestDuration.record(durationMs, attrs);
-    texts.add(a.call().texts().size(), attrs);
   }
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
@@ -113,11 +98,15 @@ public final class GatewayMetrics {
     if (cacheEvictions != null) cacheEvictions.add(1, Attributes.of(MODEL, modelLabel(model), VARIANT, variant));
   }
 
-  /** One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok. */
-  public void served(String door, String model, String variant, double durationMs) {
+  /**
+   * One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok, and its
+   * texts ({@code laneway.texts}).
+   */
+  public void served(String door, String model, String variant, int texts, double durationMs) {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, modelLabel(model), VARIANT, variant, OUTCOME, "ok");
     requests.add(1, attrs);
     requestDuration.record(durationMs, attrs);
+    this.texts.add(texts, attrs);
   }
 
   // ---- bounded model labels ----

@@ -1,10 +1,13 @@
 package dev.laneway.gateway.pipeline;
 
-import dev.laneway.gateway.telemetry.RoutingMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.laneway.gateway.cache.EmbeddingCache;
+import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.gateway.telemetry.RoutingMetrics;
+import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.routing.PolicyLoader;
 import dev.laneway.routing.Router;
@@ -24,6 +27,8 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Collectors;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -33,30 +38,39 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dispatcher's trace and metric contract, on real lanes (the routing test topology) with an in-memory SDK: a
- * {@code route} span and one {@code lane.attempt} span per candidate tried, children of the call's context, and the
- * fallback, degraded, refusal and breaker-state instruments.
+ * The pipeline on real lanes (the routing test topology, real ONNX Runtime) with an in-memory SDK: a request is routed
+ * exactly once, on the snapshot its call captured, whatever reloads happen meanwhile; the trace and metric contract (a
+ * {@code route} span and one {@code lane.attempt} span per candidate tried, children of the call's context; the
+ * fallback, degraded, refusal and breaker-state instruments); authentication at the call stage.
  */
-class DispatcherTelemetryTest {
+class PipelineTest {
   static Lanes lanes;
   static Topology topology;
   static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
   static final InMemoryMetricReader METRICS = InMemoryMetricReader.create();
   static OpenTelemetrySdk otel;
   static Dispatcher dispatcher;
+  static Routes routes;
+  static Pipeline pipeline;
+  static RoutingPolicy policy;
 
   @BeforeAll
   static void start() throws Exception {
-    topology = TopologyLoader.load(Path.of(DispatcherTelemetryTest.class.getResource("/routing-topology.yaml").toURI()));
-    RoutingPolicy policy = PolicyLoader.load(
-        Path.of(DispatcherTelemetryTest.class.getResource("/routing-policy.yaml").toURI()), topology);
+    topology = TopologyLoader.load(Path.of(PipelineTest.class.getResource("/routing-topology.yaml").toURI()));
+    policy = PolicyLoader.load(Path.of(PipelineTest.class.getResource("/routing-policy.yaml").toURI()), topology);
     lanes = Lanes.start(topology);
     otel = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
         .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(METRICS).build())
         .build();
     RoutingMetrics metrics = new RoutingMetrics(otel.getMeter("dev.laneway.routing"), lanes, () -> 1);
-    dispatcher = new Dispatcher(Router.create(topology, policy), lanes, otel, metrics);
+    dispatcher = new Dispatcher(lanes, otel, metrics);
+    routes = new Routes(Router.create(topology, policy));
+    Calls calls = new Calls(routes, new ClientRegion(topology), Duration.ofSeconds(30),
+        lanes.all().stream().map(Lane::id).collect(Collectors.toSet()));
+    pipeline = new Pipeline(calls, dispatcher, EmbeddingCache.create(0, Duration.ZERO,
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), Runnable::run, k -> { }),
+        new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes), lanes, otel.getTracer("test"));
   }
 
   @AfterAll
@@ -65,9 +79,13 @@ class DispatcherTelemetryTest {
     if (otel != null) otel.close();
   }
 
+  static DoorRequest request(String text, Map<String, String> headers, Context context) {
+    return new DoorRequest("test", "t", "all-minilm-l6-v2", "int8", List.of(text),
+        Map.of("latency_class", "interactive"), headers, "127.0.0.1", 0, context);
+  }
+
   static InferenceCall call(Map<String, String> headers, Context context) {
-    return new InferenceCall("t", "all-minilm-l6-v2", "int8", List.of("hello"), "interactive", "hk", "anonymous",
-        System.nanoTime() + 30_000_000_000L, 0, headers, false, context);
+    return pipeline.call(request("hello", headers, context));
   }
 
   static long sum(Collection<MetricData> data, String name, String key, String value) {
@@ -82,7 +100,8 @@ class DispatcherTelemetryTest {
     Span parent = otel.getTracer("test").spanBuilder("request").startSpan();
     lanes.faults().setOffline("hk-npu0", true);
     try {
-      Answer a = dispatcher.dispatch(call(Map.of(), Context.root().with(parent))).join();
+      InferenceCall call = call(Map.of(), Context.root().with(parent));
+      Dispatched a = dispatcher.dispatch(call, dispatcher.route(call)).join();
       assertEquals("hk-general", a.result().lane());
       assertTrue(a.degraded());
       assertEquals(2, a.attempts());
@@ -118,10 +137,35 @@ class DispatcherTelemetryTest {
   }
 
   @Test
-  void unknownApiKey_isRefusedAndCounted() {
-    CompletionException e = assertThrows(CompletionException.class,
-        () -> dispatcher.dispatch(call(Map.of("x-api-key", "nope"), Context.root())).join());
-    assertTrue(e.getCause() instanceof RoutingException.Unauthorized, e.toString());
+  void unknownApiKey_isRefusedWhenTheCallIsMade_andCounted() {
+    RoutingException.Unauthorized e = assertThrows(RoutingException.Unauthorized.class,
+        () -> call(Map.of("x-api-key", "nope"), Context.root()));
+    assertTrue(e.getMessage().contains("x-api-key"), e.getMessage());
     assertTrue(sum(METRICS.collectAllMetrics(), "laneway.refusals", "reason", "unauthorized") >= 1);
+    InferenceCall known = call(Map.of("x-api-key", "roamer-key"), Context.root());
+    assertEquals("roamer", known.tenant().id(), "the tenant is resolved at the call stage, not fixed");
+  }
+
+  @Test
+  void aRequestIsRoutedOnce_onTheSnapshotItsCallCaptured_evenWithAReloadBeforeItsDispatch() {
+    Span parent = otel.getTracer("test").spanBuilder("request").startSpan();
+    InferenceCall call = call(Map.of(), Context.root().with(parent)); // decoded on the policy serving now
+    Router before = routes.current();
+    // a reload lands between the request's decode and its dispatch: one rule, another name, general lanes only
+    routes.swap(Router.create(topology, PolicyLoader.parse(
+        "rules: [{name: after-reload, lanes: [{class: general, region: any}]}]", "reloaded")));
+    try {
+      Answer a = pipeline.infer(call).join();
+      assertEquals("interactive-int8-npu", a.parameters().rule(), "routed on the snapshot the call captured");
+      parent.end();
+      String traceId = parent.getSpanContext().getTraceId();
+      long routed = SPANS.getFinishedSpanItems().stream()
+          .filter(s -> s.getTraceId().equals(traceId) && s.getName().equals("route")).count();
+      assertEquals(1, routed, "routed exactly once");
+      // a call made after the reload takes the new snapshot
+      assertEquals("after-reload", pipeline.infer(call(Map.of(), Context.root())).join().parameters().rule());
+    } finally {
+      routes.swap(before);
+    }
   }
 }

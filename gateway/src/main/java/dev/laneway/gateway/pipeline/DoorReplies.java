@@ -1,0 +1,52 @@
+package dev.laneway.gateway.pipeline;
+
+import static dev.laneway.base.AttributeNames.LANEWAY_CACHE;
+import static dev.laneway.base.AttributeNames.LANEWAY_DEGRADED;
+import static dev.laneway.base.AttributeNames.LANEWAY_LANE;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The one way a door gets its answer back: on the door's event loop, once. The answer's typed parameters go on the
+ * server span ({@code laneway.lane}, {@code laneway.degraded}, {@code laneway.cache}) or the failure's message as its
+ * error status; then the door writes its response ({@code onAnswer} or {@code onError}); then the span ends and the
+ * request is released from the {@link Intake}, whatever the writing did.
+ *
+ * <pre>{@code
+ * DoorReplies.complete(pipeline.infer(call), vertxContext, span, intake,
+ *     answer -> respond(answer), error -> fail(error));
+ * }</pre>
+ */
+public final class DoorReplies {
+  private DoorReplies() {}
+
+  /**
+   * @param span the request's server span (a gRPC stream's per-message span), ended here
+   * @param intake released here, exactly once; null when the request was not counted in
+   */
+  public static void complete(CompletableFuture<Answer> answer, Context eventLoop, Span span, Intake intake,
+      Consumer<Answer> onAnswer, Consumer<Throwable> onError) {
+    Future.fromCompletionStage(answer, eventLoop).onComplete(ar -> {
+      try {
+        if (ar.succeeded()) {
+          ResponseParameters p = ar.result().parameters();
+          span.setAttribute(LANEWAY_LANE, p.lane());
+          span.setAttribute(LANEWAY_DEGRADED, p.degraded());
+          span.setAttribute(LANEWAY_CACHE, p.cache());
+          onAnswer.accept(ar.result());
+        } else {
+          span.setStatus(StatusCode.ERROR, String.valueOf(ar.cause().getMessage()));
+          onError.accept(ar.cause());
+        }
+      } finally {
+        span.end();
+        if (intake != null) intake.release();
+      }
+    });
+  }
+}

@@ -1,0 +1,204 @@
+package dev.laneway.gateway.pipeline;
+
+import static dev.laneway.base.AttributeNames.CACHE_BYPASS;
+import static dev.laneway.base.AttributeNames.CACHE_HITS;
+import static dev.laneway.base.AttributeNames.CACHE_MISSES;
+
+import dev.laneway.gateway.cache.EmbeddingCache;
+import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.lanes.DeviceStatus;
+import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.LaneResult;
+import dev.laneway.lanes.Lanes;
+import dev.laneway.routing.Candidate;
+import dev.laneway.routing.Decision;
+import dev.laneway.routing.RoutingException;
+import dev.laneway.topology.ModelSpec;
+import io.opentelemetry.api.trace.Tracer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The request pipeline every door goes through, each stage once and in order:
+ *
+ * <pre>
+ * door decodes → {@link #call} (class, region, deadline; the routing snapshot captured; x-api-key → tenant)
+ *             → {@link #infer}: route (once, on that snapshot) → cache (per text, for the decision's first variant)
+ *               → dispatch the misses along the decision ({@link Dispatcher}: fallback, hedging)
+ *               → one {@link Answer} with typed {@link ResponseParameters}
+ * door encodes ← {@link DoorReplies} brings the answer back to the door's event loop
+ * </pre>
+ *
+ * <p>Identical texts in flight are computed once (the cache's shared futures); a text another request was computing
+ * that failed there is computed again for this request, on the same decision: a request is never routed twice.
+ * {@link #call} and {@link #infer} are called on an event loop and never block; the future completes on a lane thread
+ * (or at once on a full cache hit). Cancelling it cancels the dispatch of the misses, which frees their queued work.
+ */
+public final class Pipeline {
+  private final Calls calls;
+  private final Dispatcher dispatcher;
+  private final EmbeddingCache cache;
+  private final GatewayMetrics metrics;
+  private final Lanes lanes;
+  private final Tracer tracer;
+
+  public Pipeline(Calls calls, Dispatcher dispatcher, EmbeddingCache cache, GatewayMetrics metrics, Lanes lanes,
+      Tracer tracer) {
+    this.calls = calls;
+    this.dispatcher = dispatcher;
+    this.cache = cache;
+    this.metrics = metrics;
+    this.lanes = lanes;
+    this.tracer = tracer;
+  }
+
+  /**
+   * The call a door's request makes ({@link Calls}); an unknown or missing API key is counted as a refusal.
+   *
+   * @throws GatewayException.BadRequest naming the parameter at fault
+   * @throws RoutingException.Unauthorized for an unknown key, or a missing one the policy requires
+   */
+  public InferenceCall call(DoorRequest request) {
+    try {
+      return calls.call(request);
+    } catch (RoutingException e) {
+      dispatcher.refused(request.model(), e);
+      throw e;
+    }
+  }
+
+  /** Answers a call; counted under its door. */
+  public CompletableFuture<Answer> infer(InferenceCall call) {
+    long t0 = System.nanoTime();
+    CompletableFuture<Answer> answer;
+    try {
+      Decision decision = dispatcher.route(call);
+      answer = call.noCache() || !cache.enabled() ? bypass(call, decision) : cached(call, decision);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((a, e) -> {
+      double ms = (System.nanoTime() - t0) / 1e6;
+      if (e == null) {
+        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), ms);
+      } else {
+        metrics.failed(call.door(), call.model(), ErrorMapping.toHttp(e).reason(), ms);
+      }
+    });
+    return answer;
+  }
+
+  /** A request's call and the decision it would get: what explain shows. */
+  public record Explained(InferenceCall call, Decision decision) {}
+
+  /** The decision a request would get, computing nothing, counting nothing, changing no routing state: explain. */
+  public Explained explain(DoorRequest request) {
+    InferenceCall call = calls.call(request);
+    return new Explained(call, dispatcher.decide(call));
+  }
+
+  /** Counts a request that failed before it became a call (a decode error), under {@code door}. */
+  public void decodeFailed(String door, String model, Throwable error, long startNanos) {
+    metrics.failed(door, model == null ? "" : model, ErrorMapping.toHttp(error).reason(),
+        (System.nanoTime() - startNanos) / 1e6);
+  }
+
+  public EmbeddingCache cache() {
+    return cache;
+  }
+
+  private CompletableFuture<Answer> bypass(InferenceCall call, Decision decision) {
+    tracer.spanBuilder("cache").setParent(call.context()).setAttribute(CACHE_HITS, 0).setAttribute(CACHE_MISSES, 0)
+        .setAttribute(CACHE_BYPASS, true).startSpan().end();
+    CompletableFuture<Dispatched> dispatched = dispatcher.dispatch(call, decision);
+    CompletableFuture<Answer> answer = dispatched.thenApply(d -> {
+      LaneResult r = d.result();
+      return new Answer(r.vectors(), r.tokenCounts(), r.variant(),
+          ResponseParameters.computed(call, decision, d, "bypass", 0, r.tokenCounts()));
+    });
+    propagateCancel(answer, dispatched);
+    return answer;
+  }
+
+  private CompletableFuture<Answer> cached(InferenceCall call, Decision decision) {
+    Candidate first = decision.candidates().get(0);
+    ModelSpec model = call.snapshot().topology().model(call.model()).orElseThrow();
+    String normalisation = model.pooling() + "+l2";
+    List<String> texts = call.texts();
+    List<EmbeddingCache.Key> keys = new ArrayList<>(texts.size());
+    List<CompletableFuture<EmbeddingCache.Entry>> futures = new ArrayList<>(texts.size());
+    List<Integer> owned = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      EmbeddingCache.Key key = EmbeddingCache.Key.of(call.model(), first.variant(), normalisation, texts.get(i));
+      EmbeddingCache.Lookup l = cache.lookupOrClaim(key);
+      keys.add(key);
+      futures.add(l.future());
+      if (l.owned()) owned.add(i);
+    }
+    int hits = texts.size() - owned.size();
+    tracer.spanBuilder("cache").setParent(call.context()).setAttribute(CACHE_HITS, hits)
+        .setAttribute(CACHE_MISSES, owned.size()).setAttribute(CACHE_BYPASS, false).startSpan().end();
+    metrics.cacheLookups(call.model(), first.variant(), hits, owned.size());
+
+    CompletableFuture<Dispatched> dispatched;
+    if (owned.isEmpty()) {
+      dispatched = CompletableFuture.completedFuture(null);
+    } else {
+      List<String> missing = new ArrayList<>(owned.size());
+      for (int i : owned) missing.add(texts.get(i));
+      dispatched = dispatcher.dispatch(call.withTexts(missing), decision);
+      dispatched.whenComplete((d, e) -> {
+        for (int j = 0; j < owned.size(); j++) {
+          int i = owned.get(j);
+          if (e != null) {
+            cache.fail(keys.get(i), futures.get(i), e);
+          } else {
+            LaneResult r = d.result();
+            cache.complete(keys.get(i), futures.get(i),
+                new EmbeddingCache.Entry(r.vectors()[j], r.tokenCounts()[j], r.variant()));
+          }
+        }
+      });
+    }
+    CompletableFuture<Answer> answer = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .thenCombine(dispatched, (ignored, d) -> {
+          float[][] vectors = new float[texts.size()][];
+          int[] tokens = new int[texts.size()];
+          for (int i = 0; i < texts.size(); i++) {
+            EmbeddingCache.Entry e = futures.get(i).join();
+            vectors[i] = e.vector();
+            tokens[i] = e.tokens();
+          }
+          if (d == null) {
+            String variant = futures.get(0).join().variant();
+            return new Answer(vectors, tokens, variant,
+                ResponseParameters.cached(call, decision, first, device(first.lane()), variant, tokens));
+          }
+          String state = hits == 0 ? "miss" : "partial";
+          return new Answer(vectors, tokens, d.result().variant(),
+              ResponseParameters.computed(call, decision, d, state, hits, tokens));
+        })
+        // a text another request was computing failed there (that request's error, or its caller cancelled):
+        // not this request's fault, so compute it all again without the cache, on the same decision; this
+        // request's own errors stand
+        .exceptionallyCompose(e -> {
+          if (dispatched.isCompletedExceptionally()) return dispatched.thenApply(d -> (Answer) null); // our own error
+          return call.deadlineNanos() < System.nanoTime() ? CompletableFuture.failedFuture(e) : bypass(call, decision);
+        });
+    propagateCancel(answer, dispatched);
+    return answer;
+  }
+
+  /** The first device of a lane, for an answer the cache gave whole: where it would have run. */
+  private DeviceStatus device(String lane) {
+    Lane l = lanes.find(lane).orElse(null);
+    return l == null || l.devices().isEmpty() ? null : l.devices().get(0);
+  }
+
+  private static void propagateCancel(CompletableFuture<?> outer, CompletableFuture<?> inner) {
+    outer.whenComplete((r, e) -> {
+      if (outer.isCancelled()) inner.cancel(false);
+    });
+  }
+}
