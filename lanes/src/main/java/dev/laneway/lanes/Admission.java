@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.executor.Calibration;
 import dev.laneway.executor.ModelFiles;
 import dev.laneway.topology.AdmissionSpec;
@@ -45,21 +46,22 @@ public final class Admission {
   private Admission() {}
 
   /** Checks every variant of the topology that may run on this lane's class; results by {@code model:variant}. */
-  public static Map<String, Result> check(LaneSpec lane, Topology topology) {
-    Map<String, Result> out = new LinkedHashMap<>();
+  public static Map<ModelKey, Result> check(LaneSpec lane, Topology topology) {
+    Map<ModelKey, Result> out = new LinkedHashMap<>();
     if (lane.laneClass() != LaneClass.SPECIALISED) return out;
     for (ModelSpec m : topology.models()) {
       for (VariantSpec v : m.variants()) {
         if (!Topology.admits(lane, v)) continue;
         Verdict verdict = verdict(lane, m, v);
         Result r = verdict.result();
-        out.put(Lane.key(m.name(), v), r);
+        ModelKey key = Lane.key(m.name(), v);
+        out.put(key, r);
         if (r.admitted()) {
-          LOG.info("admission: lane " + lane.id() + " admits " + m.name() + ":" + v.name()
+          LOG.info("admission: lane " + lane.id() + " admits " + key
               + (r.meanCosine() > 0 ? String.format(" (mean cosine vs fp32 %.4f%s)", r.meanCosine(),
                   verdict.cosineFromFile() ? ", measured at an earlier start: " + Calibration.persistedIn() : "") : ""));
         } else {
-          LOG.warning("admission: lane " + lane.id() + " refuses " + m.name() + ":" + v.name() + ": " + r.reason());
+          LOG.warning("admission: lane " + lane.id() + " refuses " + key + ": " + r.reason());
         }
       }
     }

@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.executor.Priority;
 import dev.laneway.topology.BreakerSpec;
 import dev.laneway.topology.LaneSpec;
@@ -53,12 +54,12 @@ public final class GuardedLane implements Lane, LaneHealth {
   private final CircuitBreaker breaker;
   private final ClassGate gate;
   private final DeviceFaults faults;
-  private final Map<String, Admission.Result> admission;
+  private final Map<ModelKey, Admission.Result> admission;
   private final Ewma latency;
   private final LatencyWindow[] recent = new LatencyWindow[Priority.values().length];
   private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-  private GuardedLane(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission, double priorMs) {
+  private GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs) {
     this.inner = inner;
     this.latency = new Ewma(priorMs);
     this.faults = faults;
@@ -77,7 +78,7 @@ public final class GuardedLane implements Lane, LaneHealth {
   }
 
   /** Wraps a started lane; {@code admission} holds the verdicts by {@code model:variant} (empty for general lanes). */
-  public static GuardedLane create(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission) {
+  public static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission) {
     return new GuardedLane(inner, faults, admission, 0);
   }
 
@@ -85,7 +86,7 @@ public final class GuardedLane implements Lane, LaneHealth {
    * As {@link #create(Lane, DeviceFaults, Map)}, with the latency EWMA starting from {@code priorMs} (a remote lane:
    * the declared round-trip time to its region).
    */
-  public static GuardedLane create(Lane inner, DeviceFaults faults, Map<String, Admission.Result> admission,
+  public static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission,
       double priorMs) {
     return new GuardedLane(inner, faults, admission, priorMs);
   }
@@ -246,12 +247,12 @@ public final class GuardedLane implements Lane, LaneHealth {
   /** Why admission refused a variant, or null when admitted (or never checked: general lanes). */
   @Override
   public String notAdmitted(String model, String variant) {
-    Admission.Result r = admission.get(model + ":" + variant);
+    Admission.Result r = admission.get(ModelKey.of(model, variant));
     return r == null || r.admitted() ? null : r.reason();
   }
 
   @Override
-  public Map<String, Admission.Result> admission() {
+  public Map<ModelKey, Admission.Result> admission() {
     return admission;
   }
 

@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.VariantSpec;
 import java.util.concurrent.CompletableFuture;
@@ -78,7 +79,7 @@ public interface Lane extends AutoCloseable {
   void close();
 
   /** The model variant's key as lanes and executors use it. */
-  static String key(String model, VariantSpec variant) {
-    return model + ":" + variant.name();
+  static ModelKey key(String model, VariantSpec variant) {
+    return ModelKey.of(model, variant.name());
   }
 }

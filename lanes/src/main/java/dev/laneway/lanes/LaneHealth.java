@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.base.ModelKey;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ public interface LaneHealth {
   String notAdmitted(String model, String variant);
 
   /** The admission verdicts by {@code model:variant}; empty when none were checked. */
-  Map<String, Admission.Result> admission();
+  Map<ModelKey, Admission.Result> admission();
 
   /** {@code closed}, {@code half_open}, {@code open} (Resilience4j's states, lower-case); {@code none} without one. */
   String breakerState();
@@ -78,7 +79,7 @@ public interface LaneHealth {
       }
 
       @Override
-      public Map<String, Admission.Result> admission() {
+      public Map<ModelKey, Admission.Result> admission() {
         return Map.of();
       }
 

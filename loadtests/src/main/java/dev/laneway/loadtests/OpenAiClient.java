@@ -1,5 +1,6 @@
 package dev.laneway.loadtests;
 
+import dev.laneway.base.ModelKey;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -26,7 +27,7 @@ public final class OpenAiClient implements InferClient {
 
   @Override
   public CompletableFuture<Reply> infer(Request r) {
-    String model = r.version() == null || r.version().isEmpty() ? r.model() : r.model() + ":" + r.version();
+    String model = r.version() == null || r.version().isEmpty() ? r.model() : ModelKey.of(r.model(), r.version()).toString();
     JsonObject body = new JsonObject().put("model", model).put("input", new JsonArray(r.texts()));
     var headers = Http.headers(r).add("content-type", "application/json");
     return http.send(HttpMethod.POST, "/v1/embeddings", headers, body.toBuffer()).handle((resp, failure) -> {

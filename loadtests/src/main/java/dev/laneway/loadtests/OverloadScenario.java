@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * {@code overload} (issue 13, "overload is not an outage"): one gateway, three phases, REST JSON from region
+ * {@code overload} ("overload is not an outage"): one gateway, three phases, REST JSON from region
  * {@code hk}.
  *
  * <ol>
@@ -37,7 +37,7 @@ import org.HdrHistogram.Histogram;
  * <p>Policy and faults: the gateway runs with {@code --policy} on a {@link PolicyFile} in the bench output directory;
  * each phase rewrites it with its keys and reloads. A gateway that predates a key refuses the reload (422), or the
  * fault ({@code latency_rate}: 400): the phase records {@code "unavailable"} with the gateway's message and runs on
- * what the gateway has (so this runs, and measures the "before" figures, against a gateway without issue 13). Without
+ * what the gateway has (so this runs, and measures the "before" figures, against a gateway without class-aware admission). Without
  * {@code latency_rate} the slowed lane is emulated: 250 ms on every call for 30 ms of each second (3% of calls, in
  * bursts), recorded as {@code fault.mode}.
  *
@@ -45,7 +45,7 @@ import org.HdrHistogram.Histogram;
  * flood holds each request up to its deadline, or longer when it is short of CPU, so that pool has a connection for
  * every request the bench would wait for: rate x the bench's grace (max(5 s, 3 x deadline)), at least 256, at most
  * 8192. A flood request that would find every connection taken is not sent but recorded at once as
- * {@value #POOL_FULL} (the gateway holds the flood longer still: seen before issue 13), rather than left to wait in
+ * {@value #POOL_FULL} (a gateway without class-aware admission holds the flood longer still), rather than left to wait in
  * the client, where its wait would count as the gateway's latency and the gateway would get a burst whenever
  * connections free. Phase 2 uses the same client. Phase 1b also reports the CPU the gateway and this process (the
  * load generator) used: they share the machine's cores.

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code regions}: three processes on 127.0.0.1 (issue 8): executor nodes for {@code hk} and {@code intl} (the intl
+ * {@code regions}: three processes on 127.0.0.1: executor nodes for {@code hk} and {@code intl} (the intl
  * node adds the declared 40 ms hk↔intl RTT before each request, {@code --node-delay}: no netem here) and the hk gateway,
  * whose {@code hk-general} and {@code intl-general} lanes are remote and whose {@code hk-local} lane runs in the gateway
  * on the same kind of device. Phases, each {@code --seconds} long at {@code --rate} (default 20/s) per client, over REST:

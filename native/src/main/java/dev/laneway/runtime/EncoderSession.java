@@ -87,11 +87,6 @@ public final class EncoderSession implements AutoCloseable {
     return dimension;
   }
 
-  /** The graph's input names, for admission checks and metadata. */
-  public java.util.Set<String> inputNames() throws OrtException {
-    return session.getInputNames();
-  }
-
   /**
    * Embeds a batch, padding every item to the longest one, through pooled buffers.
    *

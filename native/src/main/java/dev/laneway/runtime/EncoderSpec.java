@@ -1,5 +1,6 @@
 package dev.laneway.runtime;
 
+import dev.laneway.base.ModelKey;
 import java.util.Objects;
 
 /**
@@ -19,8 +20,8 @@ public record EncoderSpec(
     }
   }
 
-  /** {@code model:variant}, the key sessions and caches use. */
-  public String key() {
-    return model + ":" + variant;
+  /** The model variant this session runs, as every module names it. */
+  public ModelKey key() {
+    return ModelKey.of(model, variant);
   }
 }

@@ -1,5 +1,6 @@
 package dev.laneway.routing;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.Topology;
@@ -107,7 +108,7 @@ public final class Router {
     }
     Rule rule = policy.rules().stream().filter(r -> r.match().matches(request, variant.name())).findFirst()
         .orElseThrow(() -> new RoutingException.NoRule("no rule of " + policy.source() + " matches model "
-            + model.name() + ":" + variant.name() + ", latency class " + request.latencyClass() + ", region "
+            + ModelKey.of(model.name(), variant.name()) + ", latency class " + request.latencyClass() + ", region "
             + request.clientRegion() + ", tenant " + tenant.id()));
     // each selected lane's estimate + RTT (NaN when the lane does not know it), and its ordering key: an unknown
     // estimate orders as 0 + RTT, as an unknown EWMA did

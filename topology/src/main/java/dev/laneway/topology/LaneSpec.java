@@ -57,7 +57,7 @@ public record LaneSpec(
     }
   }
 
-  /** A lane without a remote address, as before issue 8 (tests and code that build lanes from records). */
+  /** A lane without a remote address, an in-process lane (tests and code that build lanes from records). */
   public LaneSpec(String id, String region, LaneClass laneClass, List<String> devices, int instances,
       int intraOpThreads, Batching batching, BreakerSpec breaker, int maxInFlight, AdmissionSpec admission) {
     this(id, region, laneClass, devices, instances, intraOpThreads, batching, breaker, maxInFlight, admission, null);

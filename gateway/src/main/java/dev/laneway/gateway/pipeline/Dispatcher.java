@@ -8,6 +8,7 @@ import static dev.laneway.base.AttributeNames.ROUTING_SPILLED_FROM;
 import static dev.laneway.base.AttributeNames.ROUTING_SPILL_REASON;
 import static dev.laneway.base.AttributeNames.ROUTING_TENANT;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.routing.Candidate;
@@ -154,7 +155,7 @@ public final class Dispatcher {
   }
 
   private static RuntimeException noCandidates(InferenceCall call, Decision d) {
-    String why = call.model() + ":" + d.variant() + " (" + describe(d.skipped()) + ")";
+    String why = ModelKey.of(call.model(), d.variant()) + " (" + describe(d.skipped()) + ")";
     if (d.blockedBy() != null) {
       return new RoutingException.ConstraintViolated(d.blockedBy(), "no lane can serve " + why);
     }

@@ -1,5 +1,6 @@
 package dev.laneway.gateway.pipeline;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.routing.LaneHealth;
@@ -30,7 +31,7 @@ final class RoutingHealth implements LaneHealth {
     if (l == null) return null;
     String refused = l.health().notAdmitted(model, variant);
     if (refused != null) return refused;
-    return l.serves(model, variant) ? null : model + ":" + variant + " is not loaded on this lane";
+    return l.serves(model, variant) ? null : ModelKey.of(model, variant) + " is not loaded on this lane";
   }
 
   @Override

@@ -16,7 +16,6 @@ import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.observability.Labels;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
@@ -68,7 +67,7 @@ public final class GatewayMetrics {
     requestDuration.record(durationMs, attrs);
   }
 
-  // ---- issue-5: every door's requests and the per-input cache ----------------------------------------------------
+  // ---- every door's requests and the per-input cache ----------------------------------------------------
 
   private LongCounter cacheHits;
   private LongCounter cacheMisses;
