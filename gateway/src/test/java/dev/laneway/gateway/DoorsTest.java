@@ -139,6 +139,7 @@ class DoorsTest {
         "{\"model\":\"all-minilm-l6-v2\",\"input\":[[101,102]]}", "input",
         "{\"model\":\"all-minilm-l6-v2\",\"input\":\"x\",\"encoding_format\":\"int8\"}", "encoding_format",
         "{\"input\":\"x\"}", "model",
+        "{\"model\":\"all-minilm-l6-v2:\",\"input\":\"x\"}", "model",
         "{\"model\":\"all-minilm-l6-v2\",\"input\":[]}", "input",
         "{\"model\":\"all-minilm-l6-v2\",\"input\":", "");
     bad.forEach((body, param) -> {

@@ -1,5 +1,6 @@
 package dev.laneway.gateway.openai;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.base.AttributeNames;
 import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.gateway.pipeline.DoorReplies;
@@ -46,7 +47,6 @@ import java.util.Map;
 public final class OpenAiApi {
   public static final String PARAMETER_HEADER_PREFIX = "x-laneway-";
   /** {@code model: "all-minilm-l6-v2:int8"} asks for a variant; a bare name gets the model's default variant. */
-  static final String VARIANT_SEPARATOR = ":";
 
   private final Pipeline pipeline;
   private final Intake intake;
@@ -78,7 +78,7 @@ public final class OpenAiApi {
     JsonArray data = new JsonArray();
     for (ModelSpec m : routes.current().topology().models()) {
       List<String> ids = new ArrayList<>(List.of(m.name()));
-      for (var v : m.variants()) ids.add(m.name() + VARIANT_SEPARATOR + v.name()); // OpenAI's API has no version field
+      for (var v : m.variants()) ids.add(ModelKey.of(m.name(), v.name()).toString()); // OpenAI's API has no version field
       for (String id : ids) {
         data.add(new JsonObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "laneway"));
       }
@@ -106,9 +106,9 @@ public final class OpenAiApi {
     CompletableFuture<Answer> answer;
     try (Scope ignored = span.makeCurrent()) {
       req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
-      int colon = req.model().lastIndexOf(VARIANT_SEPARATOR);
-      model = colon > 0 ? req.model().substring(0, colon) : req.model();
-      String version = colon > 0 ? req.model().substring(colon + 1) : null;
+      ModelKey key = variantOf(req.model());
+      model = key == null ? req.model() : key.model();
+      String version = key == null ? null : key.variant();
       ModelSpec spec = routes.current().topology().model(model).orElse(null);
       if (spec != null && req.dimensions() != null && req.dimensions() != spec.dimension()) {
         throw new ParamError("dimensions", "unsupported_dimensions", "dimensions: " + req.dimensions() + " (model '"
@@ -129,6 +129,16 @@ public final class OpenAiApi {
     Request decoded = req;
     DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> respond(ctx, decoded, a),
         e -> fail(ctx, e));
+  }
+
+  /** {@code model} names the model (the policy picks the variant); {@code model:variant} names both. */
+  private static ModelKey variantOf(String model) {
+    if (model.indexOf(':') < 0) return null;
+    try {
+      return ModelKey.parse(model);
+    } catch (IllegalArgumentException e) {
+      throw new ParamError("model", "invalid_model", e.getMessage());
+    }
   }
 
   private static void respond(RoutingContext ctx, Request req, Answer r) {
