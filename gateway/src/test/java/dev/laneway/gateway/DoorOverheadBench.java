@@ -1,7 +1,5 @@
 package dev.laneway.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.util.Arrays;
@@ -14,12 +12,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Opt-in measurement, not part of the default run: per-door overhead at low load, as the median and p99 of (round
- * trip seen by the client minus the response parameter {@code executor_ms}: submit to the lane until its result). One client,
- * one request at a time, one short unique text, cache bypassed. Loopback and the client's own encode/decode are
- * inside the figure, so it is an upper bound of the gateway's own time.
+ * Opt-in measurement, never part of the test run (surefire selects {@code *Test}, {@code Test*}, {@code *Tests} and
+ * {@code *TestCase}, not {@code *Bench}; and it is disabled without {@code -Dlaneway.bench=true}): per-door overhead
+ * at low load, as the median and p99 of (round trip seen by the client minus the response parameter
+ * {@code executor_ms}: submit to the lane until its result). One client, one request at a time, one short unique
+ * text, cache bypassed. Loopback and the client's own encode/decode are inside the figure, so it is an upper bound of
+ * the gateway's own time. It prints its figures and asserts nothing (the README's "In-process measurements").
  *
- * <pre>./mvnw -B -ntp -o -pl gateway -am verify -Dtest=DoorOverheadBench -Dsurefire.failIfNoSpecifiedTests=false -Dlaneway.bench=true</pre>
+ * <pre>./mvnw -B -ntp -pl gateway -am test -Dtest=DoorOverheadBench -Dsurefire.failIfNoSpecifiedTests=false -Dlaneway.bench=true</pre>
  */
 @EnabledIfSystemProperty(named = "laneway.bench", matches = "true")
 class DoorOverheadBench {
@@ -62,7 +62,6 @@ class DoorOverheadBench {
       }
       }
       System.out.print(report);
-      assertTrue(report.length() > 0);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

@@ -38,6 +38,7 @@ import io.vertx.grpc.health.v1.HealthCheckRequest;
 import io.vertx.grpc.health.v1.HealthCheckResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -305,13 +306,20 @@ class OipGrpcTest {
     }
   }
 
+  /**
+   * A gRPC call of 1024 long texts is cancelled by its client while its texts wait in the lane's queue; a REST request
+   * for one of those texts has joined its computation (single flight). The cancel frees the queued texts at the
+   * executor (counted as {@code laneway_drops{reason="cancelled"}}, never computed), the lanes and queues are empty
+   * again, and the joined request is answered anyway, computing its text for itself.
+   */
   @Test
   void aCancelledCallFreesItsQueuedWork() throws Exception {
     // enough work (1024 texts near the 256-token limit) that even a fast machine is still busy when the cancel lands
     String words = "Laneway routes each request to a lane and batches it with others on one device; ".repeat(14);
     String[] texts = new String[1024];
     for (int i = 0; i < texts.length; i++) texts[i] = i + " " + System.nanoTime() + " " + words;
-    long before = Doors.inferences(gw.gateway());
+    String before = gw.gateway().telemetry().prometheusText();
+    long computedBefore = Doors.inferences(gw.gateway());
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
     CountDownLatch closed = new CountDownLatch(1);
     AtomicReference<Status> status = new AtomicReference<>();
@@ -334,28 +342,37 @@ class OipGrpcTest {
             closed.countDown();
           }
         }));
-    long queued = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < queued && gw.gateway().lanes().all().stream().allMatch(l -> l.inFlight() == 0)) {
-      Thread.sleep(1);
-    }
-    // a REST request for one of the same texts waits on the gRPC call's computation (single flight) ...
+    // the call's texts are claimed in the cache, then reach a lane
+    Await.until(() -> lanesInFlight() > 0, Duration.ofSeconds(30), "the gRPC call's texts reach a lane");
+    // a REST request for one of the same texts joins the call's computation: its look-up is a cache hit on the
+    // call's in-flight future
     java.util.concurrent.CompletableFuture<Doors.Result> waiter = java.util.concurrent.CompletableFuture.supplyAsync(
         () -> Doors.rest(gw, MINILM, List.of(texts[texts.length - 1]), Map.of()));
-    Thread.sleep(100);
+    Await.until(() -> Samples.delta(before, gw.gateway().telemetry().prometheusText(), "laneway_cache_hits_total") >= 1,
+        Duration.ofSeconds(30), "the REST request joined the gRPC call's computation");
     ctx.cancel(null);
-    assertTrue(closed.await(10, TimeUnit.SECONDS));
-    // ... and is answered anyway when that call is cancelled
-    assertEquals(1, waiter.get(120, TimeUnit.SECONDS).vectors().length);
+    assertTrue(closed.await(10, TimeUnit.SECONDS), "the cancelled call closed");
     assertEquals(Status.Code.CANCELLED, status.get().getCode());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < end && gw.gateway().lanes().all().stream().anyMatch(l -> l.inFlight() > 0)) {
-      Thread.sleep(20);
-    }
-    assertEquals(0, gw.gateway().lanes().all().stream().mapToInt(l -> l.inFlight()).sum(), "lanes idle again");
-    long computed = Doors.inferences(gw.gateway()) - before;
-    System.out.println("cancelled call: " + computed + " of " + texts.length + " texts computed");
+    // the joined request is answered anyway: the owner's computation was cancelled, so it computed its text itself
+    Doors.Result joined = waiter.get(120, TimeUnit.SECONDS);
+    assertEquals(1, joined.vectors().length);
+    assertEquals("bypass", joined.parameters().get("cache"), "computed for itself after the owner's cancel: "
+        + joined.parameters());
+    Await.until(() -> lanesInFlight() == 0
+        && Samples.sum(gw.gateway().telemetry().prometheusText(), "laneway_queue_depth") == 0,
+        Duration.ofSeconds(120), "lanes and queues empty again");
+    String after = gw.gateway().telemetry().prometheusText();
+    long computed = Doors.inferences(gw.gateway()) - computedBefore - 1; // less the joined request's own text
+    double freed = Samples.delta(before, after, "laneway_drops_total", "reason=\"cancelled\"");
+    System.out.println("cancelled call: " + computed + " of " + texts.length + " texts computed, " + freed + " freed");
+    assertTrue(freed > 0, "the cancel freed queued texts at the executor: " + freed);
     assertTrue(computed < texts.length, "cancelled work was still computed: " + computed + " of " + texts.length);
-    System.out.println("waiter's answer: cache=" + waiter.get().parameters().get("cache"));
+    // each text was computed, freed from the queue, or dropped from a batch an instance had taken: never two of these
+    assertTrue(computed + freed <= texts.length, computed + " computed + " + freed + " freed");
+  }
+
+  static int lanesInFlight() {
+    return gw.gateway().lanes().all().stream().mapToInt(l -> l.inFlight()).sum();
   }
 
   /** Keeps the last call's response headers, to check x-trace-id. */

@@ -3,6 +3,7 @@ package dev.laneway.gateway;
 import dev.laneway.gateway.pipeline.Calls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -21,11 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,36 +35,43 @@ import org.junit.jupiter.api.io.TempDir;
  * at the node. The node adds 100 ms before each request ({@code --node-delay}, the declared RTT stand-in). The hk lane
  * points at a port nobody listens on: probes eject it.
  *
- * <p>The tests share the two processes but not their order: each first waits for the state it needs, on a condition
- * it can see (the intl lane taking calls at the gateway and at the node: a deadline that expired at the node may have
- * opened both breakers for their {@code wait_in_open}; the hk lane ejected by its probes), never for a fixed time.
+ * <p>Each test starts its own node and gateway, exporting to its own exporter, so none sees a breaker, an ejection or
+ * a span another left; a test that needs a state the probes bring about (the hk lane ejected) waits for it on a
+ * condition it can see, never for a fixed time.
  */
 class RemoteLaneTest {
-  static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+  /** This test's spans: a new exporter per test (closing a gateway shuts its exporter down for good). */
+  final InMemorySpanExporter spans = InMemorySpanExporter.create();
   static final AttributeKey<String> SERVICE = AttributeKey.stringKey("service.name");
   static final String INFER = "/v2/models/all-minilm-l6-v2/infer";
-  static Gateway node;
-  static Gateway gateway;
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
+  Gateway node;
+  Gateway gateway;
 
-  @BeforeAll
-  static void start(@TempDir Path dir) {
+  @BeforeEach
+  void start(@TempDir Path dir) {
     Path nodeTopology = RegionFiles.topology(dir, 1, 1);
     node = Gateway.start(GatewayOptions.ephemeral().with("topology", nodeTopology.toString()).with("region", "intl")
             .with("node-delay", "100ms").with("cache-max-bytes", "0").with("watch", "false"),
-        Telemetry.start("laneway-node-test", java.util.Map.of(), SimpleSpanProcessor.create(SPANS)));
+        Telemetry.start("laneway-node-test", java.util.Map.of(), SimpleSpanProcessor.create(spans)));
     Path gatewayTopology = RegionFiles.topology(dir, RegionFiles.freePort(), node.grpcPort());
     gateway = Gateway.start(GatewayOptions.ephemeral().with("topology", gatewayTopology.toString())
             .with("policy", RegionFiles.policy(dir).toString()).with("remote-probe-interval", "200ms")
             .with("cache-max-bytes", "0").with("watch", "false"),
-        Telemetry.start("laneway-gateway-test", java.util.Map.of(), SimpleSpanProcessor.create(SPANS)));
+        Telemetry.start("laneway-gateway-test", java.util.Map.of(), SimpleSpanProcessor.create(spans)));
+    assertTakesCalls(node, "intl-general");
+    assertTakesCalls(gateway, "intl-general");
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void stop() {
     if (gateway != null) gateway.close();
     if (node != null) node.close();
+  }
+
+  static void assertTakesCalls(Gateway g, String lane) {
+    assertNull(g.lanes().get(lane).health().unavailableReason(), lane + " takes calls from the start");
   }
 
   @Test
@@ -76,7 +83,6 @@ class RemoteLaneTest {
 
   @Test
   void remoteLane_oneTraceFromGatewayToNodeToBatch() throws Exception {
-    awaitIntlTakesCalls();
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\","
         + "\"data\":[\"across regions\",\"one trace\"]}]}", "intl", "00-" + traceId + "-00f067aa0ba902b7-01");
@@ -96,12 +102,12 @@ class RemoteLaneTest {
     List<SpanData> gatewaySpans = await(s -> s.getTraceId().equals(traceId)
         && "laneway-gateway-test".equals(s.getResource().getAttribute(SERVICE)) && s.getKind() == SpanKind.SERVER, 1);
     assertFalse(gatewaySpans.isEmpty(), "the gateway's server span");
-    Set<String> gatewayIds = SPANS.getFinishedSpanItems().stream()
+    Set<String> gatewayIds = spans.getFinishedSpanItems().stream()
         .filter(s -> "laneway-gateway-test".equals(s.getResource().getAttribute(SERVICE)))
         .map(SpanData::getSpanId).collect(Collectors.toSet());
     assertTrue(gatewayIds.contains(nodeServer.get(0).getParentSpanId()),
         "the node's span is a child of a gateway span (traceparent in the call's metadata)");
-    SpanData client = SPANS.getFinishedSpanItems().stream()
+    SpanData client = spans.getFinishedSpanItems().stream()
         .filter(s -> s.getSpanId().equals(nodeServer.get(0).getParentSpanId())).findFirst().orElseThrow();
     assertEquals(SpanKind.CLIENT, client.getKind(), "the remote lane's client span: " + client.getName());
     assertEquals(traceId, client.getTraceId());
@@ -114,7 +120,6 @@ class RemoteLaneTest {
 
   @Test
   void clientDeadline_expiresAtTheNode() throws Exception {
-    awaitIntlTakesCalls();
     // 50 ms of deadline, 100 ms of node delay: the node gives up at the deadline and says so
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\","
         + "\"data\":[\"too late\"]}],\"parameters\":{\"timeout\":50000}}", "intl", null);
@@ -127,8 +132,7 @@ class RemoteLaneTest {
   @Test
   void deadNode_isEjectedByProbes_andTrafficFallsBack() throws Exception {
     // hk-general points at a closed port: its probes open its breaker; hk clients are served by intl, degraded
-    awaitUntil(() -> "open".equals(breaker("hk-general")), "hk-general ejected by its probes");
-    awaitIntlTakesCalls();
+    Await.until(() -> "open".equals(breaker("hk-general")), Duration.ofSeconds(15), "hk-general ejected by its probes");
     HttpResponse<String> r = post("{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\","
         + "\"data\":[\"from hk\"]}]}", "hk", null);
     assertEquals(200, r.statusCode(), r.body());
@@ -137,27 +141,11 @@ class RemoteLaneTest {
     assertTrue(p.get("degraded").getAsBoolean());
   }
 
-  static String breaker(String lane) {
+  String breaker(String lane) {
     return gateway.lanes().get(lane).health().breakerState();
   }
 
-  /** Until intl-general takes calls at the gateway and at the node (neither breaker open). */
-  static void awaitIntlTakesCalls() throws InterruptedException {
-    awaitUntil(() -> node.lanes().get("intl-general").health().unavailableReason() == null
-        && gateway.lanes().get("intl-general").health().unavailableReason() == null,
-        "intl-general takes calls at the gateway and at the node");
-  }
-
-  /** Polls {@code condition} (every 10 ms, at most 15 s) and fails naming {@code what} if it never holds. */
-  static void awaitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < end, "timed out waiting: " + what);
-      Thread.sleep(10);
-    }
-  }
-
-  static HttpResponse<String> post(String body, String region, String traceparent) throws Exception {
+  HttpResponse<String> post(String body, String region, String traceparent) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + INFER))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
         .header(Calls.REGION_HEADER, region).timeout(Duration.ofSeconds(30));
@@ -165,14 +153,10 @@ class RemoteLaneTest {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static List<SpanData> await(Predicate<SpanData> match, int count) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    List<SpanData> found;
-    do {
-      found = SPANS.getFinishedSpanItems().stream().filter(match).toList();
-      if (found.size() >= count) return found;
-      Thread.sleep(5);
-    } while (System.nanoTime() < end);
-    return found;
+  /** The finished spans that match, once there are at least {@code count} (at most 10 s). */
+  List<SpanData> await(Predicate<SpanData> match, int count) {
+    Await.until(() -> spans.getFinishedSpanItems().stream().filter(match).count() >= count, Duration.ofSeconds(10),
+        count + " matching spans (finished: " + spans.getFinishedSpanItems().size() + ")");
+    return spans.getFinishedSpanItems().stream().filter(match).toList();
   }
 }

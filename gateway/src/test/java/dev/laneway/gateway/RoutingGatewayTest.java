@@ -1,7 +1,6 @@
 package dev.laneway.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,7 +66,10 @@ class RoutingGatewayTest {
     while (System.nanoTime() < until) {
       boolean closed = true;
       for (Object o : lanes()) closed &= ((JsonObject) o).getString("breaker").equals("closed");
-      if (closed) return;
+      if (closed) {
+        settleRouting();
+        return;
+      }
       // traffic through every lane lets half-open probes close the breakers
       // (no-cache: a cached "probe" would be answered without reaching a lane)
       post(MINILM, body("probe", "interactive"), Map.of("cache-control", "no-cache"));
@@ -77,6 +78,24 @@ class RoutingGatewayTest {
       Thread.sleep(50);
     }
     fail("breakers did not close: " + lanes());
+  }
+
+  /**
+   * A test's load may leave a latency class spilling off its preferred lane (the router's hysteresis, cleared by the
+   * next decision that finds the lane's queue empty): once every lane is idle, one request per path puts each class
+   * back on its policy's first lane, so the next test starts from the policy's order.
+   */
+  static void settleRouting() throws Exception {
+    Await.until(() -> gateway.lanes().all().stream().allMatch(l -> l.inFlight() == 0), Duration.ofSeconds(20),
+        "every lane idle");
+    post(MINILM, body("settle", "interactive"), Map.of("cache-control", "no-cache"));
+    post(MINILM, body("settle", "standard"), Map.of("cache-control", "no-cache"));
+    post(MINILM, body("settle", "standard"), Map.of("x-laneway-region", "intl", "cache-control", "no-cache"));
+    JsonObject explained = new JsonObject(post("/v2/routing/explain", new JsonObject()
+        .put("model_name", "all-minilm-l6-v2").put("model_version", "int8")
+        .put("parameters", new JsonObject().put("latency_class", "interactive")).encode(), Map.of()).body());
+    assertEquals("hk-npu", explained.getJsonArray("candidates").getJsonObject(0).getString("lane"),
+        "interactive back on hk-npu: " + explained.encode());
   }
 
   static String body(String text, String latencyClass) {
@@ -106,15 +125,6 @@ class RoutingGatewayTest {
       if (((JsonObject) o).getString("id").equals(lane)) return ((JsonObject) o).getString("breaker");
     }
     throw new AssertionError("no lane " + lane);
-  }
-
-  static long waitFor(BooleanSupplier condition, Duration max) throws InterruptedException {
-    long t0 = System.nanoTime();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - t0 > max.toNanos()) return -1;
-      Thread.sleep(5);
-    }
-    return System.nanoTime() - t0;
   }
 
   /** Epoch millis of the first breaker transition of this kind at or after {@code since}, or -1. */
@@ -191,12 +201,29 @@ class RoutingGatewayTest {
     assertEquals("all-minilm-l6-v2", admitted.getString("model"), npu.encode());
   }
 
+  /** The breaker history of a lane, oldest first: {@code "open -> half_open @<epoch millis>"}. */
+  static List<String> history(String lane) throws Exception {
+    for (Object o : lanes()) {
+      JsonObject l = (JsonObject) o;
+      if (l.getString("id").equals(lane)) {
+        return l.getJsonArray("breaker_history").stream().map(String::valueOf).toList();
+      }
+    }
+    throw new AssertionError("no lane " + lane);
+  }
+
   /**
    * 32 concurrent clients send interactive int8 MiniLM (routed to hk-npu first); hk-npu0 goes offline mid-run and
-   * comes back. Every request gets an answer (200 via a fallback lane, or a typed error), none hangs or is lost.
+   * comes back. Every request gets an answer (200 via a fallback lane, or a typed error), none hangs or is lost; the
+   * breaker opens, answers come degraded from hk-general, and once the device is back the breaker closes through
+   * half-open and traffic returns. Every wait is bounded in terms of hk-npu's declared {@code wait_in_open} (read
+   * from the running topology), not the breaker's default.
    */
   @Test
   void npuOffline_under32Clients_fallsBackDegraded_breakerOpensThenClosesThroughHalfOpen() throws Exception {
+    Duration waitInOpen = gateway.topology().lane("hk-npu").breaker().waitInOpen();
+    assertEquals(Duration.ofMillis(500), waitInOpen, "routing-topology.yaml declares it");
+    Duration bound = waitInOpen.plusSeconds(15);
     int clients = 32;
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger sent = new AtomicInteger();
@@ -240,38 +267,52 @@ class RoutingGatewayTest {
         }
       });
     }
-    long warm = waitFor(() -> byLane.getOrDefault("hk-npu", new AtomicInteger()).get() >= 20, Duration.ofSeconds(30));
-    assertTrue(warm >= 0, "traffic reaches hk-npu first: " + byLane + ", failed " + failed.get());
-    opening.set(true);
-    long offlineAt = System.currentTimeMillis();
-    assertEquals(200, post("/v2/admin/devices/hk-npu0/offline", "", Map.of()).statusCode());
-    long toOpen = waitFor(() -> transition("hk-npu", "closed -> open", offlineAt) >= 0, Duration.ofSeconds(10));
-    toOpen = toOpen < 0 ? -1 : (transition("hk-npu", "closed -> open", offlineAt) - offlineAt) * 1_000_000;
-    opening.set(false);
-    int failuresInWindow = failedWhileOpening.get();
-    waitFor(() -> degradedHkGeneral.get() >= 20, Duration.ofSeconds(20));
-    long onlineAt = System.currentTimeMillis();
-    assertEquals(200, post("/v2/admin/devices/hk-npu0/online", "", Map.of()).statusCode());
-    waitFor(() -> transition("hk-npu", "half_open -> closed", onlineAt) >= 0, Duration.ofSeconds(10));
-    long closedAt = transition("hk-npu", "half_open -> closed", onlineAt);
-    long toHalfOpen = transition("hk-npu", "open -> half_open", onlineAt - 1500);
-    long toClosed = closedAt < 0 ? -1 : (closedAt - onlineAt) * 1_000_000;
-    closedAgain.set(true);
-    waitFor(() -> npuAfterClose.get() >= 20, Duration.ofSeconds(20));
-    stop.set(true);
+    long offlineAt;
+    long onlineAt;
+    long openedAt;
+    long closedAt;
+    try {
+      Await.until(() -> byLane.getOrDefault("hk-npu", new AtomicInteger()).get() >= 20, Duration.ofSeconds(30),
+          "traffic reaches hk-npu first (by lane " + byLane + ")");
+      opening.set(true);
+      offlineAt = System.currentTimeMillis();
+      assertEquals(200, post("/v2/admin/devices/hk-npu0/offline", "", Map.of()).statusCode());
+      Await.until(() -> transition("hk-npu", "closed -> open", offlineAt) >= 0, bound, "hk-npu's breaker opens");
+      openedAt = transition("hk-npu", "closed -> open", offlineAt);
+      opening.set(false);
+      Await.until(() -> degradedHkGeneral.get() >= 20, bound, "degraded answers from hk-general");
+      onlineAt = System.currentTimeMillis();
+      assertEquals(200, post("/v2/admin/devices/hk-npu0/online", "", Map.of()).statusCode());
+      Await.until(() -> transition("hk-npu", "half_open -> closed", onlineAt) >= 0, bound,
+          "hk-npu's breaker closes again");
+      closedAt = transition("hk-npu", "half_open -> closed", onlineAt);
+      closedAgain.set(true);
+      Await.until(() -> npuAfterClose.get() >= 20, bound, "traffic returns to hk-npu");
+    } finally {
+      stop.set(true);
+    }
     assertTrue(done.await(60, java.util.concurrent.TimeUnit.SECONDS), "clients finished (none hung)");
+    // the breaker's path since the device went offline: opened, then (after wait_in_open, perhaps through failed
+    // half-open probes while the device was still offline) half-open, whose probes closed it once it was back
+    List<String> since = history("hk-npu").stream()
+        .filter(h -> Long.parseLong(h.substring(h.indexOf(" @") + 2)) >= offlineAt).toList();
     System.out.printf("fault injection: %d clients, %d requests, by lane %s, degraded via hk-general %d, failed %d;"
-        + " offline->open %.0f ms with %d failed requests in that window; online->closed %.0f ms%n",
-        clients, answered.get(), byLane, degradedHkGeneral.get(), failed.get(), toOpen / 1e6, failuresInWindow,
-        toClosed / 1e6);
+        + " offline->open %d ms with %d failed requests in that window; online->closed %d ms; breaker %s%n",
+        clients, answered.get(), byLane, degradedHkGeneral.get(), failed.get(), openedAt - offlineAt,
+        failedWhileOpening.get(), closedAt - onlineAt, since);
     assertTrue(errors.isEmpty(), "client errors (timeouts would show here): " + errors);
     assertEquals(sent.get(), answered.get(), "none lost");
     assertEquals(0, untyped.get(), "every failure is a typed 503/429 with an error body");
-    assertTrue(toOpen >= 0, "breaker opened");
-    assertTrue(toHalfOpen >= 0, "breaker went half-open");
-    assertTrue(toClosed >= 0, "breaker closed through half-open");
-    assertTrue(degradedHkGeneral.get() > 0, "degraded answers from hk-general: " + byLane);
-    assertTrue(npuAfterClose.get() > 0, "traffic returned to hk-npu");
+    assertTrue(since.getFirst().startsWith("closed -> open"), "opened first: " + since);
+    int closed = since.indexOf(since.stream().filter(h -> h.startsWith("half_open -> closed")).findFirst().orElseThrow());
+    assertTrue(closed >= 2 && since.get(closed - 1).startsWith("open -> half_open"),
+        "closed through half-open: " + since);
+    for (int i = 1; i < closed; i++) {
+      assertTrue(since.get(i).startsWith("open -> half_open") || since.get(i).startsWith("half_open -> open"),
+          "only open and half-open between opening and closing: " + since);
+    }
+    assertTrue(degradedHkGeneral.get() >= 20, "degraded answers from hk-general: " + byLane);
+    assertTrue(npuAfterClose.get() >= 20, "traffic returned to hk-npu");
   }
 
   @Test
@@ -310,6 +351,7 @@ class RoutingGatewayTest {
   void reload_invalidPolicyIsRefusedWithItsLine_andTheOldOneKeepsServing_validOneIsPickedUpByTheWatch()
       throws Exception {
     String original = Files.readString(policy);
+    List<String> npuHistory = history("hk-npu");
     try {
       Files.writeString(policy, original.replace("    lanes:\n      - {class: specialised, region: client}",
           "    lanes:\n      - {lane: hk-tpu}"));
@@ -322,20 +364,28 @@ class RoutingGatewayTest {
 
       Files.writeString(policy, original.replace("name: gpu-first", "name: gpu-first-v2")
           .replace("then: gpu-first", "then: gpu-first-v2"));
-      long seen = waitFor(() -> {
+      Await.until(() -> {
         try {
           return new JsonObject(post(MINILM, body("watch", "standard"), Map.of()).body())
               .getJsonObject("parameters").getString("rule").equals("gpu-first-v2");
         } catch (Exception e) {
           return false;
         }
-      }, Duration.ofSeconds(10));
-      assertTrue(seen >= 0, "the file watch reloaded the changed policy");
+      }, Duration.ofSeconds(10), "the file watch reloaded the changed policy");
     } finally {
       Files.writeString(policy, original);
       assertEquals(200, post("/v2/admin/reload", "", Map.of()).statusCode());
     }
-    assertFalse(breaker("hk-npu").isEmpty());
+    // the original policy serves again, on the lanes that served before: no reload (refused or applied) touched them
+    JsonObject standard = new JsonObject(post(MINILM, body("restored", "standard"), Map.of("cache-control", "no-cache")).body())
+        .getJsonObject("parameters");
+    assertEquals("gpu-first", standard.getString("rule"), standard.encode());
+    JsonObject interactive = new JsonObject(post(MINILM, body("restored", "interactive"), Map.of("cache-control", "no-cache")).body())
+        .getJsonObject("parameters");
+    assertEquals("interactive-int8-npu", interactive.getString("rule"), interactive.encode());
+    assertEquals("hk-npu", interactive.getString("lane"), interactive.encode());
+    assertEquals("closed", breaker("hk-npu"));
+    assertEquals(npuHistory, history("hk-npu"), "no breaker transition across the reloads");
   }
 
   @Test

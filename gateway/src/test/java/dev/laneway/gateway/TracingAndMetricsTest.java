@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,20 +165,9 @@ class TracingAndMetricsTest {
     return r.body();
   }
 
-  private static final Pattern SAMPLE = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$");
-
   /** The sum of every sample of {@code metric} whose labels contain each fragment (e.g. {@code lane="hk-cpu"}). */
   static double sum(String text, String metric, String... labelFragments) {
-    double total = 0;
-    Matcher m = SAMPLE.matcher(text);
-    outer:
-    while (m.find()) {
-      if (!m.group(1).equals(metric)) continue;
-      String labels = m.group(2) == null ? "" : m.group(2);
-      for (String f : labelFragments) if (!labels.contains(f)) continue outer;
-      total += Double.parseDouble(m.group(3));
-    }
-    return total;
+    return Samples.sum(text, metric, labelFragments);
   }
 
   static String onPath(String command) {

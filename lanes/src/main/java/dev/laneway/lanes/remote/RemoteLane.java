@@ -53,8 +53,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * that class; with {@code remote.lane: ""} neither is sent, and a plain OIP server routes by model and version).
  *
  * <p>Node errors map to {@link LaneException} kinds as dispatch and the breaker need them: a node that cannot be
- * reached, breaks the call or answers malformed tensors, and {@code UNAVAILABLE}, {@code NOT_FOUND} and other server
- * errors are {@link LaneException.DeviceFailed} (retry elsewhere, counted by the breaker); {@code RESOURCE_EXHAUSTED}
+ * reached, breaks the call or answers malformed tensors (another shape, datatype, byte or value count, or another
+ * dimension than the model's), and {@code UNAVAILABLE}, {@code NOT_FOUND} and other server errors are
+ * {@link LaneException.DeviceFailed} (retry elsewhere, counted by the breaker); {@code RESOURCE_EXHAUSTED}
  * is {@link LaneException.QueueFull} (the node shed load: not counted; its {@code grpc-retry-pushback-ms} becomes the
  * Retry-After); {@code DEADLINE_EXCEEDED} is {@link LaneException.DeadlineExceeded} when the request's own deadline
  * has passed (the node's queue: not counted), else {@link LaneException.Unavailable}; {@code CANCELLED} is
@@ -299,6 +300,10 @@ final class RemoteLane implements Lane {
   private LaneResult decode(ModelInferResponse r, LaneCall call) {
     int n = call.texts().size();
     float[][] vectors = Embeddings.vectors(r, n);
+    if (r.getOutputs(0).getShape(1) != call.model().dimension()) { // well-formed, but not this model's vectors
+      throw new OipFormatException("outputs[0].shape: " + r.getOutputs(0).getShapeList() + " (expected: [" + n + ", "
+          + call.model().dimension() + "], the dimension of " + call.model().name() + ")");
+    }
     Map<String, InferParameter> p = r.getParametersMap();
     String device = Parameters.string(p, Oip.DEVICE, spec.remote().address());
     double queueMs = Parameters.number(p, Oip.QUEUE_MS);

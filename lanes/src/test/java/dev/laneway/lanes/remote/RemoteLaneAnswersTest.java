@@ -58,9 +58,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A remote lane against a real Vert.x gRPC server on 127.0.0.1 that stands in for a node and answers as each test
- * scripts it: a well-formed answer becomes the lane's result; a malformed one (wrong shape, wrong byte count, no
- * output, no message at all) fails the call as {@link LaneException.DeviceFailed}, which the lane's breaker counts
- * (two of them open it), and never leaves a call, or drain, waiting. Each test builds its own guarded lane, so no
+ * scripts it: a well-formed answer becomes the lane's result; a malformed one (wrong shape, another dimension than
+ * the model's, another datatype, wrong byte count, no output, no message at all) fails the call as
+ * {@link LaneException.DeviceFailed}, which the lane's breaker counts (two of them open it), and never leaves a call,
+ * or drain, waiting. Each test builds its own guarded lane, so no
  * test sees another's breaker.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -175,6 +176,17 @@ class RemoteLaneAnswersTest {
           b.setOutputs(0, b.getOutputs(0).toBuilder().clearShape().addShape(req.getInputs(0).getShape(0) * DIM));
           resp.end(b.build());
         }, "outputs[0].shape"),
+        Arguments.of("another dimension than the model's", (BiConsumer<ModelInferRequest, GrpcServerResponse<
+            ModelInferRequest, ModelInferResponse>>) (req, resp) -> {
+          int n = (int) req.getInputs(0).getShape(0);
+          resp.end(Embeddings.response(req.getModelName(), req.getModelVersion(), req.getId(), new float[n][DIM + 1],
+              Embeddings.raw(req)).build());
+        }, "outputs[0].shape"),
+        Arguments.of("another datatype", (BiConsumer<ModelInferRequest, GrpcServerResponse<ModelInferRequest,
+            ModelInferResponse>>) (req, resp) -> {
+          ModelInferResponse.Builder b = wellFormed(req);
+          resp.end(b.setOutputs(0, b.getOutputs(0).toBuilder().setDatatype("INT64")).build());
+        }, "outputs[0].datatype"),
         Arguments.of("a wrong byte count", (BiConsumer<ModelInferRequest, GrpcServerResponse<ModelInferRequest,
             ModelInferResponse>>) (req, resp) -> {
           ModelInferResponse.Builder b = wellFormed(req);
