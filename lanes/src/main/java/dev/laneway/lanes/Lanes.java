@@ -117,11 +117,15 @@ public final class Lanes implements AutoCloseable {
     return lanes.values().stream().allMatch(Lane::ready);
   }
 
-  /** Drains every lane in parallel. */
+  /**
+   * Drains every lane in parallel, each on a thread of its own: a drain blocks, and the common pool it would otherwise
+   * take is what delayed work (an injected latency fault) needs to finish the requests the drain waits for.
+   */
   public void drainAndClose(long timeoutMillis) {
     List<CompletableFuture<Void>> f = new ArrayList<>();
     for (Lane l : lanes.values()) {
-      f.add(CompletableFuture.runAsync(() -> l.drainAndClose(timeoutMillis)));
+      f.add(CompletableFuture.runAsync(() -> l.drainAndClose(timeoutMillis),
+          r -> Thread.ofPlatform().name("laneway-drain-" + l.id()).start(r)));
     }
     CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).join();
   }
