@@ -115,6 +115,13 @@ final class Instance {
     return n;
   }
 
+  /** This instance's ONNX Runtime calls by input shape, over its sessions ({@link EncoderSession#runShapes}). */
+  Map<String, Long> runShapes() {
+    Map<String, Long> n = new HashMap<>();
+    for (EncoderSession s : sessions.values()) s.runShapes().forEach((shape, c) -> n.merge(shape, c, Long::sum));
+    return n;
+  }
+
   void start() {
     thread.start();
   }

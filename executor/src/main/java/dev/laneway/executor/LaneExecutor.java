@@ -194,6 +194,16 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
+   * ONNX Runtime calls made so far by input shape ({@code "4x16"}: rows x padded length), over every instance: the
+   * shapes batches actually ran in, warm-up included (tests).
+   */
+  public Map<String, Long> sessionRuns() {
+    Map<String, Long> n = new java.util.HashMap<>();
+    for (Instance inst : instances) inst.runShapes().forEach((shape, c) -> n.merge(shape, c, Long::sum));
+    return n;
+  }
+
+  /**
    * How long each model took to become ready on this lane: the longest session open + warm-up batch among its
    * instances, in nanoseconds. Fixed once {@link #start} returns.
    */

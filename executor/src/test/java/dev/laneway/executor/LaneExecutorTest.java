@@ -62,7 +62,7 @@ class LaneExecutorTest {
   @AfterEach
   void noLeaks() throws InterruptedException {
     if (executor == null) return;
-    executor.awaitIdle(Duration.ofSeconds(5));
+    assertTrue(executor.awaitIdle(Duration.ofSeconds(60)), "every accepted item answered");
     assertEquals(0, executor.queueDepth(), "queue slots leaked");
     assertEquals(0, executor.inFlight(), "in-flight items leaked");
     assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
@@ -219,7 +219,16 @@ class LaneExecutorTest {
     assertEquals(0, executor.inFlight());
     assertEquals(0, executor.expectedWaitNanos(Priority.BATCH), "their expected compute left the estimate");
     assertEquals(3, executor.stats().cancelledCount());
-    assertEquals(0, executor.stats().inferenceCount());
+    // flush the window: were the items still queued, they would run now; nothing is computed, no session is called
+    Map<String, Long> before = executor.sessionRuns();
+    executor.stopAccepting();
+    assertTrue(executor.awaitIdle(Duration.ofSeconds(10)));
+    assertEquals(0, executor.stats().inferenceCount(), "the cancelled items were never computed");
+    assertEquals(0, executor.stats().executionCount());
+    assertEquals(before, executor.sessionRuns(), "no ONNX Runtime call after the cancel");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> executor.submit(new EmbedRequest(FP32,
+        List.of("after"), Long.MAX_VALUE, Priority.BATCH)).get(1, TimeUnit.SECONDS));
+    assertInstanceOf(ExecutorException.ShuttingDown.class, e.getCause(), "the flush was a real one");
   }
 
   @Test
@@ -231,6 +240,7 @@ class LaneExecutorTest {
         .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
         .build()) {
       executor = LaneExecutor.start(config(npu, 64, 1), CPU, List.of(spec("int8")), otel);
+      Map<String, Long> warmUp = executor.sessionRuns(); // the warm-up and cost-model seeding calls
       String longText = "word ".repeat(60);
       CompletableFuture<EmbedResult> f =
           executor.submit(new EmbedRequest(INT8, List.of("short", longText), Long.MAX_VALUE, Priority.STANDARD));
@@ -241,6 +251,10 @@ class LaneExecutorTest {
           Priority.STANDARD)).get(10, TimeUnit.SECONDS);
       assertEquals(3, ok.vectors().length);
       assertEquals(1, executor.stats().executionCount(), "one call, and none for the refused request");
+      Map<String, Long> calls = new HashMap<>(executor.sessionRuns());
+      warmUp.forEach((shape, n) -> calls.merge(shape, -n, Long::sum));
+      calls.values().removeIf(n -> n == 0);
+      assertEquals(Map.of("4x16", 1L), calls, "ONNX Runtime ran exactly one call, of shape 4 x 16");
       assertEquals(3, executor.stats().inferenceCount());
       assertEquals(9.0 / (4 * 16), executor.stats().paddingEfficiency(), 1e-12, "9 real tokens in 4 x 16");
       List<SpanData> batches = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("batch")).toList();
@@ -365,7 +379,9 @@ class LaneExecutorTest {
     }
     assertEquals(1, executor.stats().failedBatchCount(), "one batch, both requests in it");
     assertEquals(0, executor.stats().inferenceCount());
-    executor.awaitIdle(Duration.ofSeconds(5));
+    assertTrue(executor.awaitIdle(Duration.ofSeconds(10)), "the failed items left the in-flight gate");
+    assertEquals(0, executor.inFlight());
+    assertEquals(0, executor.queueDepth(), "their queue slots are free");
     assertEquals(0, executor.nativeBuffersInUse(), "the failed call gave its pooled buffers back");
     EmbedResult after = executor.submit(new EmbedRequest(poisoned.key(), List.of("hello", "world"), Long.MAX_VALUE,
         Priority.STANDARD)).get(10, TimeUnit.SECONDS);

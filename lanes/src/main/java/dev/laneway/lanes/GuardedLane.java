@@ -6,6 +6,7 @@ import dev.laneway.topology.BreakerSpec;
 import dev.laneway.topology.LaneSpec;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -59,13 +60,14 @@ public final class GuardedLane implements Lane, LaneHealth {
   private final LatencyWindow[] recent = new LatencyWindow[Priority.values().length];
   private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-  private GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs) {
+  /** {@code clock}: what the breaker reads for its wait in open ({@link Clock#systemUTC()} outside tests). */
+  GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs, Clock clock) {
     this.inner = inner;
     this.latency = new Ewma(priorMs);
     this.faults = faults;
     this.admission = Map.copyOf(admission);
     LaneSpec spec = inner.spec();
-    this.breaker = CircuitBreaker.of(spec.id(), breakerConfig(spec.breaker()));
+    this.breaker = CircuitBreaker.of(spec.id(), breakerConfig(spec.breaker(), clock));
     this.gate = new ClassGate(spec.maxInFlight(), LocalLane.shares(spec));
     for (int i = 0; i < recent.length; i++) recent[i] = new LatencyWindow();
     breaker.getEventPublisher().onStateTransition(e -> {
@@ -79,20 +81,18 @@ public final class GuardedLane implements Lane, LaneHealth {
 
   /** Wraps a started lane; {@code admission} holds the verdicts by {@code model:variant} (empty for general lanes). */
   public static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission) {
-    return new GuardedLane(inner, faults, admission, 0);
+    return new GuardedLane(inner, faults, admission, 0, Clock.systemUTC());
   }
 
-  /**
-   * As {@link #create(Lane, DeviceFaults, Map)}, with the latency EWMA starting from {@code priorMs} (a remote lane:
-   * the declared round-trip time to its region).
-   */
+  /** As {@link #create(Lane, DeviceFaults, Map)}, the latency EWMA starting at {@code priorMs} (a remote lane's RTT). */
   public static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission,
       double priorMs) {
-    return new GuardedLane(inner, faults, admission, priorMs);
+    return new GuardedLane(inner, faults, admission, priorMs, Clock.systemUTC());
   }
 
-  static CircuitBreakerConfig breakerConfig(BreakerSpec b) {
+  static CircuitBreakerConfig breakerConfig(BreakerSpec b, Clock clock) {
     return CircuitBreakerConfig.custom()
+        .clock(clock)
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .slidingWindowSize(b.window())
         .minimumNumberOfCalls(b.minimumCalls())

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.laneway.topology.BreakerSpec;
@@ -11,17 +12,30 @@ import dev.laneway.topology.LaneClass;
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The breaker and bulkhead wiring, over a scripted inner lane (the real executor is exercised by the gateway's fault
- * injection test). Breaker: window 10, minimum 5, 50 %, 200 ms in open, 2 probes.
+ * injection test). Breaker: window 10, minimum 5, 50 %, 2 probes; its wait in open runs on a clock the test moves
+ * ({@link ManualClock}), never on a sleep.
  */
 class GuardedLaneTest {
   static final BreakerSpec BREAKER = new BreakerSpec(10, 5, 50, Duration.ofSeconds(5), 100, Duration.ofMillis(200), 2);
@@ -78,24 +92,95 @@ class GuardedLaneTest {
     assertNull(lane.unavailableReason());
   }
 
+  /** A clock the test moves: what the breaker reads for its wait in open. */
+  static final class ManualClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  /**
+   * The breaker of {@link #BREAKER} with a wait in open of 10 minutes on the test's clock: Resilience4j's automatic
+   * transition (a real-time timer) cannot fire during the test, so only the clock the test moves ends the wait.
+   */
+  static final LaneSpec LONG_WAIT = new LaneSpec("l", "hk", LaneClass.GENERAL, List.of("d0"), 1, 1, null,
+      new BreakerSpec(10, 5, 50, Duration.ofSeconds(5), 100, Duration.ofMinutes(10), 2), 2, null);
+
   @Test
-  void deviceOffline_opensTheBreaker_thenHalfOpenProbesCloseIt() throws Exception {
-    Scripted inner = new Scripted();
+  void deviceOffline_opensTheBreaker_forExactlyWaitInOpen_thenHalfOpenProbesCloseIt() {
+    Scripted inner = new Scripted(LONG_WAIT);
     DeviceFaults faults = new DeviceFaults();
-    GuardedLane lane = GuardedLane.create(inner, faults, Map.of());
+    ManualClock clock = new ManualClock();
+    GuardedLane lane = new GuardedLane(inner, faults, Map.of(), 0, clock);
     faults.setOffline("d0", true);
     for (int i = 0; i < 5; i++) assertInstanceOf(LaneException.DeviceFailed.class, outcome(lane));
     assertEquals("open", lane.breakerState());
     assertEquals("breaker open", lane.unavailableReason());
-    Throwable refused = outcome(lane);
-    assertTrue(refused.getMessage().contains("breaker open"), refused.getMessage());
     faults.setOffline("d0", false);
-    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!lane.breakerState().equals("half_open") && System.nanoTime() < until) Thread.sleep(20);
-    assertEquals("half_open", lane.breakerState());
-    assertNull(outcome(lane));
+    clock.advance(Duration.ofMinutes(10).minusMillis(1));
+    Throwable refused = outcome(lane); // the device is back, but the wait in open is not over
+    assertInstanceOf(LaneException.Unavailable.class, refused);
+    assertTrue(refused.getMessage().contains("breaker open"), refused.getMessage());
+    assertEquals("open", lane.breakerState());
+    clock.advance(Duration.ofMillis(2));
+    assertNull(outcome(lane), "past the wait: the first probe is let through");
+    assertEquals("half_open", lane.breakerState(), "one of two probes seen");
     assertNull(outcome(lane));
     assertEquals("closed", lane.breakerState());
+    assertNull(lane.unavailableReason());
+  }
+
+  @Test
+  void halfOpen_aProbeTheDeviceFails_opensTheBreakerAgain() {
+    Scripted inner = new Scripted(LONG_WAIT);
+    ManualClock clock = new ManualClock();
+    GuardedLane lane = new GuardedLane(inner, new DeviceFaults(), Map.of(), 0, clock);
+    inner.next = () -> CompletableFuture.failedFuture(new LaneException.DeviceFailed("l", "execution failed", null));
+    for (int i = 0; i < 5; i++) outcome(lane);
+    assertEquals("open", lane.breakerState());
+    clock.advance(Duration.ofMinutes(10).plusMillis(1));
+    assertInstanceOf(LaneException.DeviceFailed.class, outcome(lane), "the probe reached the device");
+    assertEquals("half_open", lane.breakerState());
+    assertInstanceOf(LaneException.DeviceFailed.class, outcome(lane));
+    assertEquals("open", lane.breakerState(), "both probes failed: open again");
+    inner.next = () -> CompletableFuture.completedFuture(ok());
+    assertInstanceOf(LaneException.Unavailable.class, outcome(lane), "a new wait in open began");
+  }
+
+  /**
+   * Without traffic, an open breaker turns half-open by itself once the wait in open has passed (so routing sees the
+   * lane again): a 1 ms wait on the real clock, awaited on the breaker's own transition event.
+   */
+  @Test
+  void openBreaker_turnsHalfOpenWithoutTraffic() throws InterruptedException {
+    LaneSpec spec = new LaneSpec("l", "hk", LaneClass.GENERAL, List.of("d0"), 1, 1, null,
+        new BreakerSpec(10, 5, 50, Duration.ofSeconds(5), 100, Duration.ofMillis(1), 2), 2, null);
+    GuardedLane lane = GuardedLane.create(new Scripted(spec), new DeviceFaults(), Map.of());
+    CountDownLatch halfOpen = new CountDownLatch(1);
+    lane.breaker().getEventPublisher().onStateTransition(e -> {
+      if (e.getStateTransition().getToState() == CircuitBreaker.State.HALF_OPEN) halfOpen.countDown();
+    });
+    assertTrue(lane.eject("test: node down"));
+    assertTrue(halfOpen.await(10, TimeUnit.SECONDS), "half-open without a call; history " + lane.breakerHistory());
+    assertEquals("half_open", lane.breakerState());
+    assertNull(lane.unavailableReason(), "routing takes the lane again (for probes)");
   }
 
   @Test
@@ -129,43 +214,95 @@ class GuardedLaneTest {
         computeNanos, expectedNanos);
   }
 
-  @Test
-  void breaker_countsOnlyWhatTheDeviceDid() {
-    List<Supplier<Throwable>> notTheDevice = List.of(
-        () -> new LaneException.QueueFull("l", "full", LaneException.QueueFull.Reason.QUEUE_FULL, 0),
-        () -> new LaneException.QueueFull("l", "shed", LaneException.QueueFull.Reason.SHED, 0),
-        () -> new LaneException.QueueFull("l", "late", LaneException.QueueFull.Reason.WOULD_MISS_DEADLINE, 0),
-        () -> new LaneException.DeadlineExceeded("l", "expired while queued"),
-        () -> new LaneException.DeadlineExceeded("l", "expired executing, not overran", true,
-            Duration.ofMillis(300).toNanos(), Duration.ofMillis(200).toNanos()),
-        () -> new LaneException.Unavailable("l", "shutting down", null),
-        () -> new LaneException.InvalidInput("l", "too long"),
-        () -> new java.util.concurrent.CancellationException("client went away"),
-        () -> new IllegalStateException("anything else"));
-    for (Supplier<Throwable> kind : notTheDevice) {
-      Scripted inner = new Scripted();
-      GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
-      Throwable t = kind.get();
-      inner.next = () -> CompletableFuture.failedFuture(t);
-      for (int i = 0; i < 30; i++) outcome(lane);
-      assertEquals("closed", lane.breakerState(), t.toString());
-      assertEquals(0, lane.breaker().getMetrics().getNumberOfBufferedCalls(), "not even counted: " + t);
-      assertFalse(GuardedLane.countsAgainstDevice(t, BREAKER), t.toString());
-    }
-    List<Supplier<Throwable>> theDevice = List.of(
-        () -> new LaneException.DeviceFailed("l", "execution failed", null),
+  /** What a lane may fail with that says nothing about its device: the breaker must not even count it. */
+  static Stream<Named<Supplier<Throwable>>> notTheDevice() {
+    return Stream.of(
+        Named.of("queue full", () -> new LaneException.QueueFull("l", "full",
+            LaneException.QueueFull.Reason.QUEUE_FULL, 0)),
+        Named.of("shed", () -> new LaneException.QueueFull("l", "shed", LaneException.QueueFull.Reason.SHED, 0)),
+        Named.of("would miss its deadline", () -> new LaneException.QueueFull("l", "late",
+            LaneException.QueueFull.Reason.WOULD_MISS_DEADLINE, 0)),
+        Named.of("in-flight full", () -> new LaneException.QueueFull("l", "in flight",
+            LaneException.QueueFull.Reason.IN_FLIGHT_FULL, 0)),
+        Named.of("deadline passed while queued", () -> new LaneException.DeadlineExceeded("l", "expired queued")),
+        Named.of("deadline passed executing, within the overrun bound", () -> new LaneException.DeadlineExceeded("l",
+            "expired executing, not overran", true, Duration.ofMillis(300).toNanos(),
+            Duration.ofMillis(200).toNanos())),
+        Named.of("shutting down", () -> new LaneException.Unavailable("l", "shutting down", null)),
+        Named.of("bad input", () -> new LaneException.InvalidInput("l", "too long")),
+        Named.of("cancelled", () -> new CancellationException("client went away")),
+        Named.of("a bug of ours", () -> new IllegalStateException("anything else")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("notTheDevice")
+  void breaker_ignoresWhatTheDeviceDidNotDo(Supplier<Throwable> kind) {
+    Scripted inner = new Scripted();
+    GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
+    Throwable t = kind.get();
+    inner.next = () -> CompletableFuture.failedFuture(t);
+    for (int i = 0; i < 30; i++) assertInstanceOf(t.getClass(), outcome(lane), "the caller sees the lane's error");
+    assertEquals("closed", lane.breakerState(), t.toString());
+    assertEquals(0, lane.breaker().getMetrics().getNumberOfBufferedCalls(), "not even counted: " + t);
+    assertFalse(GuardedLane.countsAgainstDevice(t, BREAKER), t.toString());
+    assertFalse(GuardedLane.countsAgainstDevice(new CompletionException(t), BREAKER), "wrapped: " + t);
+  }
+
+  /** What says the device failed: counted, and minimum_calls of them (all failures) open the breaker. */
+  static Stream<Named<Supplier<Throwable>>> theDevice() {
+    return Stream.of(
+        Named.of("device failed", () -> new LaneException.DeviceFailed("l", "execution failed", null)),
         // a deadline that passed while the execution ran 10 s where 10 ms were expected: the device hung
-        () -> new LaneException.DeadlineExceeded("l", "expired executing", true, Duration.ofSeconds(10).toNanos(),
-            Duration.ofMillis(10).toNanos()));
-    for (Supplier<Throwable> kind : theDevice) {
-      Scripted inner = new Scripted();
-      GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
-      Throwable t = kind.get();
-      inner.next = () -> CompletableFuture.failedFuture(t);
-      for (int i = 0; i < BREAKER.minimumCalls(); i++) outcome(lane);
-      assertEquals("open", lane.breakerState(), "opened after minimum_calls: " + t);
-      assertTrue(GuardedLane.countsAgainstDevice(t, BREAKER), t.toString());
+        Named.of("deadline passed while the execution overran", () -> new LaneException.DeadlineExceeded("l",
+            "expired executing", true, Duration.ofSeconds(10).toNanos(), Duration.ofMillis(10).toNanos())));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("theDevice")
+  void breaker_countsWhatTheDeviceDid(Supplier<Throwable> kind) {
+    Scripted inner = new Scripted();
+    GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
+    Throwable t = kind.get();
+    inner.next = () -> CompletableFuture.failedFuture(t);
+    for (int i = 0; i < BREAKER.minimumCalls() - 1; i++) assertSame(t, outcome(lane));
+    assertEquals("closed", lane.breakerState(), "not before minimum_calls");
+    assertEquals(BREAKER.minimumCalls() - 1, lane.breaker().getMetrics().getNumberOfFailedCalls(), t.toString());
+    outcome(lane);
+    assertEquals("open", lane.breakerState(), "opened after minimum_calls: " + t);
+    assertTrue(GuardedLane.countsAgainstDevice(t, BREAKER), t.toString());
+    assertTrue(GuardedLane.countsAgainstDevice(new CompletionException(t), BREAKER), "wrapped: " + t);
+  }
+
+  /**
+   * The real paths, not a scripted error: a caller that cancels (its attempt's queued work is cancelled) and the gate's
+   * own refusal (in-flight full) leave the breaker's window empty.
+   */
+  @Test
+  void breaker_ignoresACallersCancel_andTheGatesOwnRefusal() {
+    Scripted inner = new Scripted();
+    GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
+    List<CompletableFuture<LaneResult>> attempts = new java.util.ArrayList<>();
+    inner.next = () -> {
+      CompletableFuture<LaneResult> f = new CompletableFuture<>();
+      attempts.add(f);
+      return f;
+    };
+    for (int i = 0; i < 30; i++) {
+      CompletableFuture<LaneResult> answer = lane.infer(call("interactive"));
+      assertTrue(answer.cancel(false));
+      assertTrue(attempts.getLast().isCancelled(), "the inner attempt is cancelled with it");
     }
+    lane.infer(call("interactive"));
+    lane.infer(call("interactive")); // max_in_flight 2 held
+    for (int i = 0; i < 30; i++) {
+      assertEquals(LaneException.QueueFull.Reason.IN_FLIGHT_FULL,
+          assertInstanceOf(LaneException.QueueFull.class, outcome(lane, call("interactive"))).reason());
+    }
+    assertEquals("closed", lane.breakerState());
+    assertEquals(0, lane.breaker().getMetrics().getNumberOfBufferedCalls());
+    attempts.get(30).complete(ok());
+    attempts.get(31).complete(ok());
+    assertEquals(2, lane.breaker().getMetrics().getNumberOfSuccessfulCalls(), "the answered ones are counted");
   }
 
   @Test
@@ -241,7 +378,7 @@ class GuardedLaneTest {
       return null;
     } catch (CompletionException e) {
       return e.getCause();
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       return e;
     }
   }

@@ -115,6 +115,19 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     return base.resolve("bench").resolve(scenario + ".json");
   }
 
+  /**
+   * The {@code --admission-cache} among {@link #gatewayArgs} (either form), for the other child JVMs a scenario starts
+   * (nodes): they keep admission's figures where the gateway does. Empty when the gateway keeps its default.
+   */
+  public List<String> admissionCacheArgs() {
+    for (int i = 0; i < gatewayArgs.size(); i++) {
+      String a = gatewayArgs.get(i);
+      if (a.startsWith("--admission-cache=")) return List.of(a);
+      if (a.equals("--admission-cache") && i + 1 < gatewayArgs.size()) return List.of(a, gatewayArgs.get(i + 1));
+    }
+    return List.of();
+  }
+
   /** Seconds of one phase: {@code --seconds}, or {@code smokeSeconds} with {@code --smoke}, or {@code normal}. */
   public int seconds(int normal, int smokeSeconds) {
     if (seconds > 0) return seconds;

@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Threads: {@link #run} is called by one thread, which becomes the scheduler: it sleeps until each intended time,
  * calls {@code send} (which must not block) and prints a progress line once a second. Answers are recorded on
- * whatever thread completes the future. Time is injected ({@code clock}) for tests.
+ * whatever thread completes the future. Time, and waiting on it, are injected ({@code clock}) for tests.
  */
 public final class OpenLoop {
   /**
@@ -38,9 +38,14 @@ public final class OpenLoop {
     }
   }
 
-  /** A clock in nanoseconds; {@link System#nanoTime} outside tests. */
+  /** A clock in nanoseconds, and how to wait on it; {@link System#nanoTime} and a park outside tests. */
   public interface Clock {
     long nanos();
+
+    /** Waits about {@code nanos} (a test's clock moves itself instead). */
+    default void parkNanos(long nanos) {
+      LockSupport.parkNanos(nanos);
+    }
   }
 
   private OpenLoop() {}
@@ -69,7 +74,7 @@ public final class OpenLoop {
           progress(progress, label, rec, outstanding.get(), (now - start) / 1e9);
           nextProgress += 1_000_000_000L;
         }
-        LockSupport.parkNanos(Math.min(intended, nextProgress) - now);
+        clock.parkNanos(Math.min(intended, nextProgress) - now);
         now = clock.nanos();
       }
       final long sendAt = intended;
@@ -92,7 +97,7 @@ public final class OpenLoop {
     rec.ended(Math.min(clock.nanos(), end));
     long graceEnd = clock.nanos() + plan.grace().toNanos();
     while (outstanding.get() > 0 && clock.nanos() < graceEnd) {
-      LockSupport.parkNanos(10_000_000L);
+      clock.parkNanos(10_000_000L);
       long now = clock.nanos();
       if (now >= nextProgress) {
         progress(progress, label, rec, outstanding.get(), (now - start) / 1e9);

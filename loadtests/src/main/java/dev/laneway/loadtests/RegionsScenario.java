@@ -38,9 +38,11 @@ final class RegionsScenario implements Scenario {
     Path dir = o.jsonFile().toAbsolutePath().getParent();
     Path nodeTopology = write(dir.resolve("regions-node-topology.yaml"), topology(1, 1));
     ctx.progress().println("[bench] starting nodes hk and intl ...");
-    try (NodeProcess hk = NodeProcess.start("hk", nodeTopology, 0, List.of(), dir.resolve("regions-node-hk.log"));
-        NodeProcess intl = NodeProcess.start("intl", nodeTopology, 0, List.of("--node-delay", DECLARED_RTT),
-            dir.resolve("regions-node-intl.log"))) {
+    List<String> intlArgs = new java.util.ArrayList<>(o.admissionCacheArgs());
+    intlArgs.addAll(List.of("--node-delay", DECLARED_RTT));
+    try (NodeProcess hk = NodeProcess.start("hk", nodeTopology, 0, o.admissionCacheArgs(),
+            dir.resolve("regions-node-hk.log"));
+        NodeProcess intl = NodeProcess.start("intl", nodeTopology, 0, intlArgs, dir.resolve("regions-node-intl.log"))) {
       Path topology = write(dir.resolve("regions-topology.yaml"), topology(hk.grpcPort(), intl.grpcPort()));
       Path policy = write(dir.resolve("regions-policy.yaml"), POLICY);
       List<String> args = new java.util.ArrayList<>(List.of("--topology", topology.toString(), "--policy",

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
  * JVMs), so the commands cannot rot. ({@code executor} runs in-process: {@code ExecutorBenchTest}.)
  */
 class BenchSmokeTest {
+  /**
+   * The scenario's smoke options: its JSON in the test's directory, and every child gateway (and node) keeping
+   * admission's measured cosines in a file of that directory, never the developer's {@code ~/.cache/laneway}.
+   */
+  static BenchOptions smoke(String scenario, Path dir) {
+    return BenchOptions.parse(scenario, "--smoke", "--json", dir.resolve(scenario + ".json").toString(),
+        "--gateway-arg", "--admission-cache=" + dir.resolve("admission.properties"));
+  }
+
   @BeforeAll
   static void gatewayIsBuilt() {
     assumeTrue(GatewayProcess.classpath(GatewayProcess.home()) != null,
@@ -29,7 +39,7 @@ class BenchSmokeTest {
   @Test
   void e2e_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("e2e.json");
-    Bench.Result r = Bench.run(BenchOptions.parse("e2e", "--smoke", "--json", json.toString()), Scenario.named("e2e"), System.err);
+    Bench.Result r = Bench.run(smoke("e2e", dir), Scenario.named("e2e"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     assertEquals(r.json(), out);
     assertTrue(out.getDouble("limit_sps") > 0, "in-process limit measured: " + out.getValue("limit_sps"));
@@ -45,12 +55,18 @@ class BenchSmokeTest {
     }
     String html = Files.readString(r.htmlFile());
     assertTrue(html.contains("<svg") && html.contains("latency distribution") && !html.contains("<script"), "self-contained HTML with plots");
+    // the default topology's NPU lane measured int8 against fp32: the child gateway kept it in this test's file
+    Properties cached = new Properties();
+    try (var in = Files.newBufferedReader(dir.resolve("admission.properties"))) {
+      cached.load(in);
+    }
+    assertFalse(cached.isEmpty(), "a measured cosine in the test's own admission cache");
   }
 
   @Test
   void failover_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("failover.json");
-    Bench.run(BenchOptions.parse("failover", "--smoke", "--json", json.toString()), Scenario.named("failover"), System.err);
+    Bench.run(smoke("failover", dir), Scenario.named("failover"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     assertTrue(out.getLong("sent") > 0);
     assertTrue(out.getLong("succeeded") > 0, "succeeded: " + out.getValue("succeeded"));
@@ -64,7 +80,7 @@ class BenchSmokeTest {
   @Test
   void mixed_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("mixed.json");
-    Bench.run(BenchOptions.parse("mixed", "--smoke", "--json", json.toString()), Scenario.named("mixed"), System.err);
+    Bench.run(smoke("mixed", dir), Scenario.named("mixed"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
     for (String c : new String[] {"interactive", "batch"}) {
@@ -84,7 +100,7 @@ class BenchSmokeTest {
   @Test
   void overload_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("overload.json");
-    Bench.run(BenchOptions.parse("overload", "--smoke", "--json", json.toString()), Scenario.named("overload"), System.err);
+    Bench.run(smoke("overload", dir), Scenario.named("overload"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     for (String f : new String[] {"interactive_success_rate", "interactive_p50_ms_alone", "interactive_p99_ms_alone",
         "interactive_p50_ms_flood", "interactive_p99_ms_flood", "breaker_transitions_during_flood", "batch_429",
@@ -114,7 +130,7 @@ class BenchSmokeTest {
   @Test
   void regions_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("regions.json");
-    Bench.run(BenchOptions.parse("regions", "--smoke", "--json", json.toString()), Scenario.named("regions"), System.err);
+    Bench.run(smoke("regions", dir), Scenario.named("regions"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
     JsonObject steady = out.getJsonObject("steady");

@@ -32,6 +32,8 @@ public final class EncoderSession implements AutoCloseable {
   private final boolean needsTokenTypes;
   private final int dimension;
   private final DirectBufferPool buffers = new DirectBufferPool();
+  /** Calls made to ONNX Runtime by input shape ({@code "rows x length"}, as {@code "4x16"}), failed ones included. */
+  private final Map<String, Long> runs = new java.util.concurrent.ConcurrentHashMap<>();
 
   private EncoderSession(
       EncoderSpec spec, OrtEnvironment env, OrtSession session, ProviderChoice provider) throws OrtException {
@@ -130,6 +132,7 @@ public final class EncoderSession implements AutoCloseable {
           OnnxTensor maskT = OnnxTensor.createTensor(env, mask, shape);
           OnnxTensor typesT = OnnxTensor.createTensor(env, types, shape);
           OnnxTensor hiddenT = OnnxTensor.createTensor(env, hidden, new long[] {rows, seq, dimension})) {
+        runs.merge(rows + "x" + seq, 1L, Long::sum);
         try (OrtSession.Result result = session.run(inputs(idsT, maskT, typesT), Map.of(OUTPUT, hiddenT))) {
           return pool(hidden, batch, seq);
         }
@@ -163,6 +166,7 @@ public final class EncoderSession implements AutoCloseable {
     try (OnnxTensor idsT = OnnxTensor.createTensor(env, ids, shape);
         OnnxTensor maskT = OnnxTensor.createTensor(env, mask, shape);
         OnnxTensor typesT = OnnxTensor.createTensor(env, types, shape)) {
+      runs.merge(n + "x" + seq, 1L, Long::sum);
       try (OrtSession.Result result = session.run(inputs(idsT, maskT, typesT), java.util.Set.of(OUTPUT))) {
         OnnxTensor hidden = (OnnxTensor) result.get(OUTPUT).orElseThrow();
         return pool(hidden.getFloatBuffer(), batch, seq);
@@ -170,6 +174,14 @@ public final class EncoderSession implements AutoCloseable {
     } catch (OrtException e) {
       throw new IllegalStateException("inference failed on " + spec.key() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * How many times this session called ONNX Runtime, by the shape of the input tensors ({@code "rows x length"}, as
+   * {@code "4x16"}): what a caller asked for is observable as what was run (warm-up and failed calls included).
+   */
+  public Map<String, Long> runShapes() {
+    return Map.copyOf(runs);
   }
 
   /** Pooled native buffers handed out and not yet returned: zero between batches. */
