@@ -241,6 +241,11 @@ class LaneExecutorTest {
         .build()) {
       executor = LaneExecutor.start(config(npu, 64, 1), CPU, List.of(spec("int8")), otel);
       Map<String, Long> warmUp = executor.sessionRuns(); // the warm-up and cost-model seeding calls
+      for (String shape : warmUp.keySet()) { // a static-shape device (an NPU) compiles only its shapes: warm-up too
+        String[] rc = shape.split("x");
+        assertTrue(List.of(1, 4, 8, 16).contains(Integer.parseInt(rc[0])) && List.of(16, 32).contains(
+            Integer.parseInt(rc[1])), "warm-up ran " + shape + ", not a static shape: " + warmUp);
+      }
       String longText = "word ".repeat(60);
       CompletableFuture<EmbedResult> f =
           executor.submit(new EmbedRequest(INT8, List.of("short", longText), Long.MAX_VALUE, Priority.STANDARD));
