@@ -183,6 +183,10 @@ class RoutingGatewayTest {
   void answers_carryTheRoutingParameters() throws Exception {
     HttpResponse<String> r = post(MINILM, body("hello", "interactive"), Map.of("x-api-key", "roamer-key"));
     assertEquals(200, r.statusCode(), r.body());
+    HttpResponse<String> plan = post(MINILM, body("hello", "interactive"), Map.of("x-api-key", "batch-plan-key"));
+    assertEquals(403, plan.statusCode(), "a tenant on a batch plan may not send interactive: " + plan.body());
+    assertTrue(plan.body().contains("may not send latency class 'interactive'"), plan.body());
+    assertEquals(200, post(MINILM, body("hello", "batch"), Map.of("x-api-key", "batch-plan-key")).statusCode());
     JsonObject p = new JsonObject(r.body()).getJsonObject("parameters");
     assertEquals("hk-npu", p.getString("lane"));
     assertEquals("hk-npu0", p.getString("device"));

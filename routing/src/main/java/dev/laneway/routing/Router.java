@@ -106,6 +106,10 @@ public final class Router {
       throw new RoutingException.Forbidden("tenant '" + tenant.id() + "' may not call model '" + model.name()
           + "' (allowed: " + tenant.models() + ")");
     }
+    if (!tenant.mayUse(request.latencyClass())) {
+      throw new RoutingException.Forbidden("tenant '" + tenant.id() + "' may not send latency class '"
+          + request.latencyClass() + "' (allowed: " + tenant.classes() + ")");
+    }
     Rule rule = policy.rules().stream().filter(r -> r.match().matches(request, variant.name())).findFirst()
         .orElseThrow(() -> new RoutingException.NoRule("no rule of " + policy.source() + " matches model "
             + ModelKey.of(model.name(), variant.name()) + ", latency class " + request.latencyClass() + ", region "

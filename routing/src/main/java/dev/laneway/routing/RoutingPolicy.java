@@ -58,6 +58,12 @@ public record RoutingPolicy(
       for (String k : t.apiKeys()) {
         if (!keys.add(k)) throw new IllegalArgumentException("tenants[" + i + "].api_keys: a key is given to two tenants");
       }
+      for (String c : t.classes()) {
+        if (!LATENCY_CLASSES.contains(c)) {
+          throw new IllegalArgumentException("tenants[" + i + "].classes: unknown latency class '" + c
+              + "' (expected: " + String.join(", ", LATENCY_CLASSES) + ")");
+        }
+      }
     }
     for (int i = 0; i < rules.size(); i++) {
       Rule r = rules.get(i);

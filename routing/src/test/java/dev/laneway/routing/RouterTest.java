@@ -27,6 +27,7 @@ class RouterTest {
         - {id: hk-bank, api_keys: [k-hk], residency: hk}
         - {id: roamer, api_keys: [k-roam]}
         - {id: minilm-only, api_keys: [k-mini], models: [all-minilm-l6-v2]}
+        - {id: batch-plan, api_keys: [k-batch], classes: [batch]}
       rules:
         - name: beta-header
           match: {headers: {x-beta: "1"}}
@@ -116,6 +117,21 @@ class RouterTest {
     Router r = Router.create(topology, p);
     assertThrows(RoutingException.Forbidden.class,
         () -> r.decide(new RouteRequest("bge-small-zh-v1.5", null, "standard", "hk", "minilm-only"), LaneHealth.ALL_UP));
+  }
+
+  @Test
+  void tenants_mayBeLimitedToLatencyClasses() {
+    Router r = Router.create(topology, PolicyLoader.parse(TENANTS, "t"));
+    RoutingException.Forbidden f = assertThrows(RoutingException.Forbidden.class,
+        () -> r.decide(new RouteRequest("all-minilm-l6-v2", null, "interactive", "hk", "batch-plan"), LaneHealth.ALL_UP));
+    assertTrue(f.getMessage().contains("may not send latency class 'interactive' (allowed: [batch])"), f.getMessage());
+    assertFalse(r.decide(new RouteRequest("all-minilm-l6-v2", null, "batch", "hk", "batch-plan"), LaneHealth.ALL_UP)
+        .candidates().isEmpty());
+    assertFalse(r.decide(new RouteRequest("all-minilm-l6-v2", null, "interactive", "hk", "roamer"), LaneHealth.ALL_UP)
+        .candidates().isEmpty(), "a tenant without classes sends every class");
+    PolicyException bad = assertThrows(PolicyException.class, () -> PolicyLoader.parse(
+        "tenants:\n  - {id: t, classes: [urgent]}\nrules:\n  - {name: r, lanes: [{lane: hk-general}]}\n", "bad"));
+    assertTrue(bad.getMessage().contains("tenants[0].classes: unknown latency class 'urgent'"), bad.getMessage());
   }
 
   @Test
