@@ -65,7 +65,8 @@ final class Instance {
         sessions.put(m.key(), s);
         chosen = DeviceProvider.of(placement.device(), s.provider());
         Tokens warm = tokenizer.encode(m.key(), "warm-up");
-        s.embed(List.of(warm), lane.batcher().rows(1), lane.batcher().paddedLength(warm.length())); // ready only after
+        // a model is ready only after a warm-up run, in a shape the lane runs (a static-shape device has no other)
+        s.embed(List.of(warm), lane.batcher().rows(1), lane.batcher().paddedLength(warm.length()));
         loadNanos.put(m.key(), System.nanoTime() - t0);
         // two timed runs of different sizes seed the lane's cost model: estimates are never empty once it is ready
         seed(s, m.key(), warm, 1);
