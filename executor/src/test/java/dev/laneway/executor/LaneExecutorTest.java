@@ -295,6 +295,10 @@ class LaneExecutorTest {
     assertEquals(ExecutorException.QueueFull.Reason.SHED, shed.reason());
     assertTrue(shed.getMessage().contains("shed to admit standard"), shed.getMessage());
     assertEquals(7, executor.queueDepth());
+    // a request the tokenizer thread holds at that moment cannot be shed (it is in neither the backlog nor the queue):
+    // wait until it has caught up, so that the newest batch request is the one queued to go
+    awaitTrue(() -> executor.tokenisedQueued(Priority.BATCH) == 5 && executor.tokenisedQueued(Priority.STANDARD) == 2,
+        "the seven items tokenised and queued");
     // two interactive texts do not fit in the one free slot: the next newest batch request goes, standard stays
     EmbedResult urgent = executor.submit(new EmbedRequest(FP32, List.of("urgent", "also urgent"), Long.MAX_VALUE,
         Priority.INTERACTIVE)).get(10, TimeUnit.SECONDS);
