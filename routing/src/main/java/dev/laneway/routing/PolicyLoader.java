@@ -63,7 +63,8 @@ public final class PolicyLoader {
       RoutingPolicy p = YAML.readValue(text, RoutingPolicy.class);
       if (p == null) throw new PolicyException(source + ": empty file", null);
       return new RoutingPolicy(
-          p.requireApiKey(), p.tenants(), p.rules(), p.latencyBudgets(), p.spillover(), p.hedging(), source);
+          p.requireApiKey(), p.tenants(), p.rules(), p.latencyBudgets(), p.spillover(), p.hedging(), p.tenantDefaults(),
+          source);
     } catch (JsonProcessingException e) {
       String message = TopologyLoader.describe(source, e);
       if (e instanceof UnrecognizedPropertyException u) {
@@ -103,7 +104,15 @@ public final class PolicyLoader {
       Tenant t = p.tenants().get(i);
       ref(p, text, "tenants[" + i + "].residency", "residency", t.residency(), regions, false);
       for (String m : t.models()) ref(p, text, "tenants[" + i + "].models", "models", m, models, false);
+      checkLimits(p, text, "tenants[" + i + "].limits", t.limits(), regions, models);
     }
+    checkLimits(p, text, "tenant_defaults.limits", p.tenantDefaults().limits(), regions, models);
+  }
+
+  private static void checkLimits(RoutingPolicy p, String text, String at, Limits l, Set<String> regions,
+      Set<String> models) {
+    for (String r : l.regions().keySet()) ref(p, text, at + ".regions", "residency", r, regions, false);
+    for (String m : l.models().keySet()) ref(p, text, at + ".models", "models", m, models, false);
   }
 
   private static void ref(RoutingPolicy p, String text, String field, String key, String value, Set<String> known,

@@ -24,11 +24,12 @@ import java.util.Set;
  *     left out gets its default ({@link #DEFAULT_LATENCY_BUDGETS}); every budget > 0
  * @param spillover when the router spills (default {@link Spillover#DEFAULT})
  * @param hedging hedged requests, executed by the gateway (default {@link Hedging#DEFAULT}: off)
+ * @param tenantDefaults the weight and limits of every tenant that sets none of its own, the anonymous one included
  * @param source where it came from, for messages
  */
 public record RoutingPolicy(
     boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, Map<String, Duration> latencyBudgets,
-    Spillover spillover, Hedging hedging, String source) {
+    Spillover spillover, Hedging hedging, TenantDefaults tenantDefaults, String source) {
   /** The latency classes, most urgent first. */
   public static final List<String> LATENCY_CLASSES = List.of("interactive", "standard", "batch");
 
@@ -37,7 +38,10 @@ public record RoutingPolicy(
       "interactive", Duration.ofMillis(50), "standard", Duration.ofMillis(500), "batch", Duration.ofSeconds(30)));
 
   public RoutingPolicy {
-    tenants = tenants == null ? List.of() : List.copyOf(tenants);
+    if (tenantDefaults == null) tenantDefaults = TenantDefaults.NONE;
+    TenantDefaults defaults = tenantDefaults;
+    // each tenant as it is enforced: what it leaves unset comes from the defaults
+    tenants = tenants == null ? List.of() : tenants.stream().map(t -> t.effective(defaults)).toList();
     rules = rules == null ? List.of() : List.copyOf(rules);
     latencyBudgets = budgets(latencyBudgets);
     if (spillover == null) spillover = Spillover.DEFAULT;
@@ -88,7 +92,13 @@ public record RoutingPolicy(
 
   /** Tenants and rules; default latency budgets, spillover and hedging. */
   public RoutingPolicy(boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, String source) {
-    this(requireApiKey, tenants, rules, null, null, null, source);
+    this(requireApiKey, tenants, rules, null, null, null, null, source);
+  }
+
+  /** Without tenant defaults. */
+  public RoutingPolicy(boolean requireApiKey, List<Tenant> tenants, List<Rule> rules, Map<String, Duration> latencyBudgets,
+      Spillover spillover, Hedging hedging, String source) {
+    this(requireApiKey, tenants, rules, latencyBudgets, spillover, hedging, null, source);
   }
 
   /** The budget of a latency class; a class the policy does not know gets the {@code standard} budget. */
@@ -137,13 +147,14 @@ public record RoutingPolicy(
   }
 
   /**
-   * The tenant an API key names. Without a key: the anonymous tenant, unless keys are required. Throws
+   * The tenant an API key names, with the defaults applied. Without a key: the anonymous tenant (which has the
+   * defaults' weight and limits), unless keys are required. Throws
    * {@link RoutingException.Unauthorized} for an unknown key, or a missing one when keys are required.
    */
   public Tenant authenticate(String apiKey) {
     if (apiKey == null || apiKey.isEmpty()) {
       if (requireApiKey) throw new RoutingException.Unauthorized("missing x-api-key (the policy requires an API key)");
-      return Tenant.ANONYMOUS;
+      return Tenant.ANONYMOUS.effective(tenantDefaults);
     }
     for (Tenant t : tenants) {
       if (t.apiKeys().contains(apiKey)) return t;

@@ -9,8 +9,12 @@ import java.util.List;
  * @param residency a region its traffic never leaves, or null for none
  * @param models models it may call; empty: every model
  * @param classes latency classes it may send (a tenant on a batch plan: {@code [batch]}); empty: every class
+ * @param weight its fair-share weight inside each latency class of every lane; null: {@code tenant_defaults.weight}
+ *     (1 unless set)
+ * @param limits its rate limits and budget; unset ones come from {@code tenant_defaults.limits} ({@link #effective})
  */
-public record Tenant(String id, List<String> apiKeys, String residency, List<String> models, List<String> classes) {
+public record Tenant(String id, List<String> apiKeys, String residency, List<String> models, List<String> classes,
+    Double weight, Limits limits) {
   public static final Tenant ANONYMOUS = new Tenant("anonymous", List.of(), null, List.of(), List.of());
 
   public Tenant {
@@ -18,6 +22,27 @@ public record Tenant(String id, List<String> apiKeys, String residency, List<Str
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     models = models == null ? List.of() : List.copyOf(models);
     classes = classes == null ? List.of() : List.copyOf(classes);
+    if (weight != null && (!(weight > 0) || weight.isInfinite())) {
+      throw new IllegalArgumentException("weight: " + weight + " (expected: > 0)");
+    }
+    if (limits == null) limits = Limits.NONE;
+  }
+
+  /** Without a weight or limits of its own. */
+  public Tenant(String id, List<String> apiKeys, String residency, List<String> models, List<String> classes) {
+    this(id, apiKeys, residency, models, classes, null, null);
+  }
+
+  /** This tenant with what it leaves unset taken from the policy's {@code tenant_defaults}. */
+  public Tenant effective(TenantDefaults defaults) {
+    TenantDefaults d = defaults != null ? defaults : TenantDefaults.NONE;
+    return new Tenant(id, apiKeys, residency, models, classes, weight != null ? weight : d.weight(),
+        limits.orElse(d.limits()));
+  }
+
+  /** The fair-share weight (1 when neither the tenant nor the defaults set one). */
+  public double weightOrDefault() {
+    return weight != null ? weight : 1.0;
   }
 
   public boolean mayCall(String model) {
