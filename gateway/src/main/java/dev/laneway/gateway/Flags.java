@@ -88,6 +88,29 @@ final class Flags {
     }
   }
 
+  /** A Redis URI ({@code redis://[user:password@]host:port[/db]}, or {@code rediss://}), or null for none. */
+  static String redisUri(String v) {
+    if (v.isEmpty()) return null;
+    try {
+      java.net.URI u = new java.net.URI(v);
+      if (u.getScheme() == null || !(u.getScheme().equals("redis") || u.getScheme().equals("rediss"))
+          || u.getHost() == null) {
+        throw new IllegalArgumentException("a redis:// URI such as redis://127.0.0.1:6379");
+      }
+      return v;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("a redis:// URI such as redis://127.0.0.1:6379");
+    }
+  }
+
+  /** One of the given words. */
+  static String oneOf(String v, String... allowed) {
+    for (String a : allowed) {
+      if (a.equals(v)) return v;
+    }
+    throw new IllegalArgumentException(String.join(" or ", allowed));
+  }
+
   static String sampler(String v) {
     return switch (v) {
       case "", "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",

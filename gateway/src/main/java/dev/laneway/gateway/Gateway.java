@@ -10,6 +10,10 @@ import dev.laneway.gateway.pipeline.Dispatcher;
 import dev.laneway.gateway.pipeline.Calls;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
+import dev.laneway.gateway.pipeline.TenantStage;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import dev.laneway.gateway.pipeline.Routes;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
@@ -19,6 +23,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.atomic.AtomicBoolean;
 import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.gateway.telemetry.MetricsServer;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.gateway.telemetry.Tracing;
@@ -94,7 +99,11 @@ public final class Gateway implements AutoCloseable {
     doorMetrics.registerCache(cache::weightedBytes, otel.getMeter("dev.laneway.gateway"));
     Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
         lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
-    this.pipeline = new Pipeline(calls, dispatcher, cache, doorMetrics, lanes, otel.getTracer("dev.laneway.gateway"));
+    TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
+    TenantStage tenants = new TenantStage((model, texts) -> -1, (t, m, n) -> CompletableFuture.completedFuture(
+        new TenantStage.Outcome(null, null, 0, List.of(), Map.of(), Map.of(), () -> { })), tenantMetrics);
+    this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
+        otel.getTracer("dev.laneway.gateway"));
   }
 
   /**

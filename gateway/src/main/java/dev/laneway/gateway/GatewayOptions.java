@@ -31,6 +31,13 @@ import java.util.stream.Collectors;
  * @param nodeDelay a node's artificial delay per request (the declared RTT on loopback); zero for none
  * @param otelServiceName the service name of traces and metrics, or null: then {@code OTEL_SERVICE_NAME}, else
  *     {@code laneway-gateway}
+ * @param limitsRedis a Redis URI the gateways of a region share tenants' limits through, or null: limits are this
+ *     process's own
+ * @param limitsRedisPrefix the prefix of the limiter's Redis keys
+ * @param limitsFailMode what tenants' limits do while Redis is unreachable: {@code open} (each gateway enforces its
+ *     region's share locally) or {@code closed} (refuse limited tenants with 503)
+ * @param limitsRegion the region whose share of each tenant's limits this gateway enforces, or null: the topology's
+ *     local region
  */
 public record GatewayOptions(
     String host,
@@ -58,7 +65,11 @@ public record GatewayOptions(
     String otelExporterZipkinEndpoint,
     String otelTracesSampler,
     String otelTracesSamplerArg,
-    String otelServiceName) {
+    String otelServiceName,
+    String limitsRedis,
+    String limitsRedisPrefix,
+    String limitsFailMode,
+    String limitsRegion) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -126,7 +137,19 @@ public record GatewayOptions(
           (b, v) -> b.otelTracesSamplerArg = Flags.samplerArg(v), GatewayOptions::otelTracesSamplerArg),
       new Option("otel-service-name", "NAME", "",
           "service.name of spans and metrics (empty: OTEL_SERVICE_NAME, else laneway-gateway)",
-          (b, v) -> b.otelServiceName = v.isEmpty() ? null : v, GatewayOptions::otelServiceName));
+          (b, v) -> b.otelServiceName = v.isEmpty() ? null : v, GatewayOptions::otelServiceName),
+      // tenants' limits (the policy's tenants[].limits): where their counters live
+      new Option("limits-redis", "URI", "", "Redis the region's gateways share tenants' limits through, e.g. "
+          + "redis://127.0.0.1:6379 (empty: each gateway counts alone)",
+          (b, v) -> b.limitsRedis = Flags.redisUri(v), GatewayOptions::limitsRedis),
+      new Option("limits-redis-prefix", "P", "laneway:limits:", "prefix of the limiter's Redis keys",
+          (b, v) -> b.limitsRedisPrefix = v, GatewayOptions::limitsRedisPrefix),
+      new Option("limits-fail-mode", "M", "open", "while Redis is unreachable: open (local limits at this region's "
+          + "share) or closed (limited tenants get 503)",
+          (b, v) -> b.limitsFailMode = Flags.oneOf(v, "open", "closed"), GatewayOptions::limitsFailMode),
+      new Option("limits-region", "R", "", "the region whose share of tenants' limits this gateway enforces "
+          + "(empty: the topology's local region)",
+          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion));
 
   public static final String HELP = help();
 
@@ -242,6 +265,10 @@ public record GatewayOptions(
     String otelTracesSampler;
     String otelTracesSamplerArg;
     String otelServiceName;
+    String limitsRedis;
+    String limitsRedisPrefix;
+    String limitsFailMode;
+    String limitsRegion;
 
     Builder() {}
 
@@ -272,6 +299,10 @@ public record GatewayOptions(
       otelTracesSampler = o.otelTracesSampler;
       otelTracesSamplerArg = o.otelTracesSamplerArg;
       otelServiceName = o.otelServiceName;
+      limitsRedis = o.limitsRedis;
+      limitsRedisPrefix = o.limitsRedisPrefix;
+      limitsFailMode = o.limitsFailMode;
+      limitsRegion = o.limitsRegion;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -290,7 +321,8 @@ public record GatewayOptions(
       return new GatewayOptions(host, httpPort, grpcPort, metricsPort, topology, policy, maxBodyBytes, maxTexts,
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
-          otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName);
+          otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
+          limitsRedisPrefix, limitsFailMode, limitsRegion);
     }
   }
 

@@ -3,6 +3,8 @@ package dev.laneway.gateway.oip;
 import dev.laneway.base.AttributeNames;
 import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.InferenceCall;
+import dev.laneway.gateway.pipeline.TenantAdmission;
 import dev.laneway.gateway.pipeline.DoorRequest;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
@@ -122,8 +124,11 @@ public final class OipGrpc {
   private static void fail(GrpcServerResponse<?, ?> response, Throwable e) {
     ErrorMapping.GrpcError g = ErrorMapping.toGrpc(e);
     if (g.status() == io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED && g.retryAfterSeconds() > 0) {
-      // gRPC's retry pushback: how long a client should wait before trying again (the REST doors' Retry-After)
+      // gRPC's retry pushback: how long a client should wait before trying again (the REST doors' Retry-After);
+      // and the same delay as google.rpc.RetryInfo in the rich status, which gRPC clients' status helpers read
       response.trailers().set("grpc-retry-pushback-ms", Long.toString(g.retryAfterSeconds() * 1000L));
+      response.trailers().set("grpc-status-details-bin",
+          RichStatus.retryInfo(g.status().code, g.message(), g.retryAfterSeconds()));
     }
     response.status(g.status()).statusMessage(g.message()).end();
   }
@@ -178,11 +183,15 @@ public final class OipGrpc {
       inFlight.add(started.answer());
       DoorReplies.complete(started.answer(), Vertx.currentContext(), span, started.intake(), a -> {
         if (!cancelled[0]) {
+          DoorReplies.limitHeaders(started.admission(), false, request.response().headers()::set);
           request.response().end(OipProto.encode(message.getModelName(), message.getId(), a,
               message.getRawInputContentsCount() > 0));
         }
       }, e -> {
-        if (!cancelled[0]) fail(request.response(), e);
+        if (!cancelled[0]) {
+          DoorReplies.limitHeaders(started.admission(), false, request.response().headers()::set);
+          fail(request.response(), e);
+        }
       });
     });
   }
@@ -246,16 +255,17 @@ public final class OipGrpc {
   }
 
   /** A request's answer on its way, and the intake to release when it is answered (null: it was never let in). */
-  private record Started(CompletableFuture<Answer> answer, Intake intake) {}
+  private record Started(CompletableFuture<Answer> answer, Intake intake, TenantAdmission admission) {}
 
   /** Decodes one request message and starts it through the pipeline; never throws (errors complete the future). */
   private Started infer(String door, GrpcServerRequest<?, ?> request, ModelInferRequest message, Span span) {
     long t0 = System.nanoTime();
     if (!intake.accept()) {
       pipeline.decodeFailed(door, message.getModelName(), new GatewayException.Draining(), t0);
-      return new Started(CompletableFuture.failedFuture(new GatewayException.Draining()), null);
+      return new Started(CompletableFuture.failedFuture(new GatewayException.Draining()), null, null);
     }
     CompletableFuture<Answer> answer;
+    TenantAdmission admission = null;
     try {
       OipProto.Decoded d = OipProto.decode(message, maxTexts);
       span.setAttribute(AttributeNames.LANEWAY_MODEL, message.getModelName());
@@ -267,13 +277,15 @@ public final class OipGrpc {
           TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span));
       // the server span is current while dispatch starts: lanes read it (batch links, a remote lane's traceparent)
       try (io.opentelemetry.context.Scope ignored = r.context().makeCurrent()) {
-        answer = pipeline.infer(pipeline.call(r));
+        InferenceCall call = pipeline.call(r);
+        admission = call.admission();
+        answer = pipeline.infer(call);
       }
     } catch (RuntimeException e) {
       pipeline.decodeFailed(door, message.getModelName(), e, t0);
       answer = CompletableFuture.failedFuture(e);
     }
-    return new Started(answer, intake);
+    return new Started(answer, intake, admission);
   }
 
   /** gRPC metadata as the call's headers, names lower-case (binary {@code -bin} entries left out). */

@@ -3,6 +3,8 @@ package dev.laneway.gateway.oip;
 import dev.laneway.base.AttributeNames;
 import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.InferenceCall;
+import dev.laneway.gateway.pipeline.TenantAdmission;
 import dev.laneway.gateway.pipeline.DoorRequest;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
@@ -165,12 +167,15 @@ public final class OipRestApi {
     }
     OipJson.InferBody body;
     CompletableFuture<Answer> answer;
+    TenantAdmission admission = null;
     try (Scope ignored = span.makeCurrent()) {
       Buffer raw = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
       body = OipBinary.decode(raw, binaryHeader, options.maxTexts());
       span.setAttribute(AttributeNames.LANEWAY_MODEL, model);
       span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) body.texts().size());
-      answer = pipeline.infer(pipeline.call(request(door, ctx, model, version, body)));
+      InferenceCall call = pipeline.call(request(door, ctx, model, version, body));
+      admission = call.admission();
+      answer = pipeline.infer(call);
     } catch (RuntimeException e) {
       pipeline.decodeFailed(door, model, e, t0);
       answer = CompletableFuture.failedFuture(e);
@@ -179,8 +184,14 @@ public final class OipRestApi {
     CompletableFuture<Answer> pending = answer;
     ctx.response().closeHandler(v -> pending.cancel(false)); // the client went away: free its queued work
     OipJson.InferBody decoded = body;
-    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake,
-        a -> respond(ctx, model, decoded, a), e -> fail(ctx, e));
+    TenantAdmission limits = admission;
+    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> {
+      DoorReplies.limitHeaders(limits, false, ctx.response()::putHeader);
+      respond(ctx, model, decoded, a);
+    }, e -> {
+      DoorReplies.limitHeaders(limits, false, ctx.response()::putHeader);
+      fail(ctx, e);
+    });
   }
 
   private static void respond(RoutingContext ctx, String model, OipJson.InferBody body, Answer a) {

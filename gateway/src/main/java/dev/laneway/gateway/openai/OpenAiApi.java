@@ -4,6 +4,8 @@ import dev.laneway.base.ModelKey;
 import dev.laneway.base.AttributeNames;
 import dev.laneway.gateway.pipeline.Answer;
 import dev.laneway.gateway.pipeline.DoorReplies;
+import dev.laneway.gateway.pipeline.InferenceCall;
+import dev.laneway.gateway.pipeline.TenantAdmission;
 import dev.laneway.gateway.pipeline.DoorRequest;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
@@ -104,6 +106,7 @@ public final class OpenAiApi {
     String model = null;
     Request req = null;
     CompletableFuture<Answer> answer;
+    TenantAdmission admission = null;
     try (Scope ignored = span.makeCurrent()) {
       req = decode(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer(), options.maxTexts());
       ModelKey key = variantOf(req.model());
@@ -117,9 +120,11 @@ public final class OpenAiApi {
       }
       span.setAttribute(AttributeNames.LANEWAY_MODEL, model);
       span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) req.texts().size());
-      answer = pipeline.infer(pipeline.call(new DoorRequest("openai", null, model, version, req.texts(), Map.of(),
+      InferenceCall call = pipeline.call(new DoorRequest("openai", null, model, version, req.texts(), Map.of(),
           OipRestApi.headers(ctx), ctx.request().remoteAddress() == null ? null
-              : ctx.request().remoteAddress().hostAddress(), 0, Context.current())));
+              : ctx.request().remoteAddress().hostAddress(), 0, Context.current()));
+      admission = call.admission();
+      answer = pipeline.infer(call);
     } catch (RuntimeException e) {
       pipeline.decodeFailed("openai", model, e instanceof ParamError p ? p.bad : e, t0);
       answer = CompletableFuture.failedFuture(e);
@@ -127,8 +132,14 @@ public final class OpenAiApi {
     CompletableFuture<Answer> pending = answer;
     ctx.response().closeHandler(v -> pending.cancel(false)); // the client went away: free its queued work
     Request decoded = req;
-    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> respond(ctx, decoded, a),
-        e -> fail(ctx, e));
+    TenantAdmission limits = admission;
+    DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> {
+      DoorReplies.limitHeaders(limits, true, ctx.response()::putHeader);
+      respond(ctx, decoded, a);
+    }, e -> {
+      DoorReplies.limitHeaders(limits, true, ctx.response()::putHeader);
+      fail(ctx, e);
+    });
   }
 
   /** {@code model} names the model (the policy picks the variant); {@code model:variant} names both. */
@@ -248,8 +259,12 @@ public final class OpenAiApi {
     }
     ErrorMapping.HttpError h = ErrorMapping.toHttp(e);
     if (h.retryAfterSeconds() > 0) ctx.response().putHeader("retry-after", Integer.toString(h.retryAfterSeconds()));
-    error(ctx, h.status(), h.message(), h.status() == 404 ? "model" : null,
-        h.status() == 404 ? "model_not_found" : h.reason());
+    String code = switch (h.reason()) {
+      case "request_rate", "token_rate" -> "rate_limit_exceeded"; // OpenAI's codes for a tenant's own limits
+      case "budget_exhausted" -> "insufficient_quota";
+      default -> h.status() == 404 ? "model_not_found" : h.reason();
+    };
+    error(ctx, h.status(), h.message(), h.status() == 404 ? "model" : null, code);
   }
 
   /** OpenAI's error shape; {@code type} follows OpenAI's families. */

@@ -83,7 +83,7 @@ public final class Calls {
     Router snapshot = routes.current();
     Tenant tenant = snapshot.policy().authenticate(headers.get(API_KEY_HEADER));
     return new InferenceCall(r.door(), r.id(), r.model(), r.version(), r.texts(), latency, region, tenant,
-        System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot);
+        System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission());
   }
 
   private static int priority(Object p) {

@@ -49,4 +49,15 @@ public final class DoorReplies {
       }
     });
   }
+
+  /**
+   * Writes the tenant's rate-limit headers on an answer, success or error, with {@code put}: the IETF ones always,
+   * OpenAI's {@code x-ratelimit-*} too when {@code openAi}. Nothing for a request that never became a call (null).
+   */
+  public static void limitHeaders(TenantAdmission admission, boolean openAi,
+      java.util.function.BiConsumer<String, String> put) {
+    if (admission == null) return;
+    admission.ietf().forEach(put);
+    if (openAi) admission.openAi().forEach(put);
+  }
 }

@@ -26,6 +26,8 @@ public final class ErrorMapping {
         case GatewayException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "unavailable");
         case GatewayException.Draining d -> new HttpError(503, d.getMessage(), 1, "draining");
         case GatewayException.Cancelled c -> new HttpError(499, c.getMessage(), 0, "cancelled");
+        case GatewayException.RateLimited r -> new HttpError(r.status(), r.getMessage(),
+            r.status() == 413 ? 0 : limitRetryAfterSeconds(r.retryAfterNanos()), r.reason());
       };
       case RoutingException r -> switch (r) {
         case RoutingException.UnknownModel m -> new HttpError(404, m.getMessage(), 0, "unknown_model");
@@ -47,6 +49,12 @@ public final class ErrorMapping {
       // a bug: the client gets no internals (the door logs the exception with the trace id)
       default -> new HttpError(500, "internal error", 0, "internal");
     };
+  }
+
+  /** Retry-After for a tenant's limit: rounded up, at least 1; a budget's next period may be weeks away. */
+  static int limitRetryAfterSeconds(long waitNanos) {
+    long s = (waitNanos + 999_999_999L) / 1_000_000_000L;
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, s));
   }
 
   /** Retry-After in whole seconds for an expected wait: rounded up, at least 1, at most an hour. */

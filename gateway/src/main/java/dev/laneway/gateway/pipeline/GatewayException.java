@@ -8,6 +8,45 @@ public abstract sealed class GatewayException extends RuntimeException {
     super(message, null, false, false);
   }
 
+  /**
+   * The tenant's limits refuse the request ({@code gateway.tenants}): a request or token rate (429 with Retry-After from
+   * the limiter's state), its token budget for the period (429, reason {@code budget_exhausted}, Retry-After at the
+   * next period), a request larger than a rate's burst can ever admit (413), or the shared limiter unreachable with
+   * {@code --limits-fail-mode closed} (503).
+   *
+   * @param reason {@code request_rate}, {@code token_rate}, {@code budget_exhausted}, {@code too_large} or
+   *     {@code limiter_unavailable}
+   */
+  public static final class RateLimited extends GatewayException {
+    private static final long serialVersionUID = 1L;
+    private final String reason;
+    private final long retryAfterNanos;
+
+    public RateLimited(String reason, String message, long retryAfterNanos) {
+      super(message);
+      this.reason = reason;
+      this.retryAfterNanos = retryAfterNanos;
+    }
+
+    public String reason() {
+      return reason;
+    }
+
+    /** When the request would be admitted, from the limiter's state; 0 when never (too large). */
+    public long retryAfterNanos() {
+      return retryAfterNanos;
+    }
+
+    /** The HTTP status: 413 for a request too large for a burst, 503 for an unreachable limiter, else 429. */
+    public int status() {
+      return switch (reason) {
+        case "too_large" -> 413;
+        case "limiter_unavailable" -> 503;
+        default -> 429;
+      };
+    }
+  }
+
   /** The request is malformed or names something wrong: 400. */
   public static final class BadRequest extends GatewayException {
     private static final long serialVersionUID = 1L;

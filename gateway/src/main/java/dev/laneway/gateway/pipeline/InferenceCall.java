@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param noCache the caller asked to bypass the cache ({@code Cache-Control: no-cache})
  * @param context the trace context of the request's server span: route, cache, lanes and batches parent to it
  * @param snapshot the routing snapshot this call is routed on, and only this one
+ * @param admission what the tenant's limits decided: the headers of the answer (shared with {@link #withTexts})
  */
 public record InferenceCall(
     String door,
@@ -39,19 +40,21 @@ public record InferenceCall(
     Map<String, String> headers,
     boolean noCache,
     Context context,
-    Router snapshot) {
+    Router snapshot,
+    TenantAdmission admission) {
   public InferenceCall {
     texts = List.copyOf(texts);
     headers = Map.copyOf(headers);
     if (context == null) context = Context.root();
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(snapshot, "snapshot");
+    if (admission == null) admission = new TenantAdmission();
   }
 
   /** The same call with other texts (the cache's misses). */
   public InferenceCall withTexts(List<String> other) {
     return new InferenceCall(door, id, model, version, other, latencyClass, clientRegion, tenant, deadlineNanos,
-        priority, headers, noCache, context, snapshot);
+        priority, headers, noCache, context, snapshot, admission);
   }
 
   /** What routing decides on; {@code seed} drives its power of two choices. */

@@ -6,6 +6,7 @@ import static dev.laneway.base.AttributeNames.CACHE_MISSES;
 
 import dev.laneway.gateway.cache.EmbeddingCache;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.LaneResult;
@@ -24,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>
  * door decodes → {@link #call} (class, region, deadline; the routing snapshot captured; x-api-key → tenant)
- *             → {@link #infer}: route (once, on that snapshot) → cache (per text, for the decision's first variant)
+ *             → {@link #infer}: the tenant's limits on the exact cost ({@link TenantStage}) → route (once, on that snapshot) → cache (per text, for the decision's first variant)
  *               → dispatch the misses along the decision ({@link Dispatcher}: fallback, hedging)
  *               → one {@link Answer} with typed {@link ResponseParameters}
  * door encodes ← {@link DoorReplies} brings the answer back to the door's event loop
@@ -42,10 +43,14 @@ public final class Pipeline {
   private final GatewayMetrics metrics;
   private final Lanes lanes;
   private final Tracer tracer;
+  private final TenantStage tenants;
+  private final TenantMetrics tenantMetrics;
 
-  public Pipeline(Calls calls, Dispatcher dispatcher, EmbeddingCache cache, GatewayMetrics metrics, Lanes lanes,
-      Tracer tracer) {
+  public Pipeline(Calls calls, TenantStage tenants, Dispatcher dispatcher, EmbeddingCache cache,
+      GatewayMetrics metrics, TenantMetrics tenantMetrics, Lanes lanes, Tracer tracer) {
     this.calls = calls;
+    this.tenants = tenants;
+    this.tenantMetrics = tenantMetrics;
     this.dispatcher = dispatcher;
     this.cache = cache;
     this.metrics = metrics;
@@ -68,9 +73,45 @@ public final class Pipeline {
     }
   }
 
-  /** Answers a call; counted under its door. */
+  /** Answers a call; counted under its door and its tenant. */
   public CompletableFuture<Answer> infer(InferenceCall call) {
     long t0 = System.nanoTime();
+    CompletableFuture<Runnable> admitted = tenants.admit(call);
+    CompletableFuture<Answer> answer;
+    if (admitted.isDone()) { // the common case: a tenant without limits, or a limiter that answered from its lease
+      answer = admitted.isCompletedExceptionally() ? admitted.thenApply(r -> (Answer) null) : admitted(call,
+          admitted.join());
+    } else {
+      CompletableFuture<Answer> outer = new CompletableFuture<>();
+      admitted.whenComplete((refund, e) -> {
+        if (e != null) {
+          outer.completeExceptionally(e);
+        } else if (!outer.isDone()) { // not cancelled while the limiter was asked
+          CompletableFuture<Answer> inner = admitted(call, refund);
+          propagateCancel(outer, inner);
+          inner.whenComplete((a, x) -> {
+            if (x != null) outer.completeExceptionally(x); else outer.complete(a);
+          });
+        }
+      });
+      answer = outer;
+    }
+    answer.whenComplete((a, e) -> {
+      long nanos = System.nanoTime() - t0;
+      String reason = e == null ? "ok" : ErrorMapping.toHttp(e).reason();
+      if (e == null) {
+        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), nanos / 1e6);
+      } else {
+        metrics.failed(call.door(), call.model(), reason, nanos / 1e6);
+      }
+      tenantMetrics.answered(call.tenant().id(), call.latencyClass(), reason, nanos / 1e9,
+          a == null ? -1 : a.parameters().queueMs() / 1e3);
+    });
+    return answer;
+  }
+
+  /** Routes, looks up the cache and dispatches an admitted call; gives its charge back if the gateway fails it. */
+  private CompletableFuture<Answer> admitted(InferenceCall call, Runnable refund) {
     CompletableFuture<Answer> answer;
     try {
       Decision decision = dispatcher.route(call);
@@ -79,14 +120,15 @@ public final class Pipeline {
       answer = CompletableFuture.failedFuture(e);
     }
     answer.whenComplete((a, e) -> {
-      double ms = (System.nanoTime() - t0) / 1e6;
-      if (e == null) {
-        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), ms);
-      } else {
-        metrics.failed(call.door(), call.model(), ErrorMapping.toHttp(e).reason(), ms);
-      }
+      if (e != null && ourFault(e)) refund.run();
     });
     return answer;
+  }
+
+  /** Whether a failure is the gateway's, not the caller's: a server error, or a lane's overload refusal. */
+  private static boolean ourFault(Throwable e) {
+    ErrorMapping.HttpError h = ErrorMapping.toHttp(e);
+    return h.status() >= 500 || (h.status() == 429 && !(ErrorMapping.unwrap(e) instanceof GatewayException));
   }
 
   /** A request's call and the decision it would get: what explain shows. */

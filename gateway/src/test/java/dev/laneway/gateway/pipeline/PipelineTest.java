@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.laneway.gateway.cache.EmbeddingCache;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
+import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
@@ -33,6 +34,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,9 +70,12 @@ class PipelineTest {
     routes = new Routes(Router.create(topology, policy));
     Calls calls = new Calls(routes, new ClientRegion(topology), Duration.ofSeconds(30),
         lanes.all().stream().map(Lane::id).collect(Collectors.toSet()));
-    pipeline = new Pipeline(calls, dispatcher, EmbeddingCache.create(0, Duration.ZERO,
+    TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
+    TenantStage tenants = new TenantStage((model, texts) -> -1, (t, m, n) -> CompletableFuture.completedFuture(
+        new TenantStage.Outcome(null, null, 0, List.of(), Map.of(), Map.of(), () -> { })), tenantMetrics);
+    pipeline = new Pipeline(calls, tenants, dispatcher, EmbeddingCache.create(0, Duration.ZERO,
         com.github.benmanes.caffeine.cache.Ticker.systemTicker(), Runnable::run, k -> { }),
-        new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes), lanes, otel.getTracer("test"));
+        new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes), tenantMetrics, lanes, otel.getTracer("test"));
   }
 
   @AfterAll
