@@ -16,8 +16,9 @@ import java.util.Locale;
 
 /**
  * One limit of one request, resolved from the {@link Tenant} record of the call: what it counts, its parameters at this
- * region's share, and the key its state is kept under ({@code <tenant>|<name>}, so the state survives a policy reload
- * whatever the parameters become). Immutable; built on each call, which is how a reload's new parameters take effect.
+ * region's share, and its {@link #name}: state is kept per tenant id and name (the name includes the model), so it
+ * survives a policy reload whatever the parameters become. Immutable; built on each call, which is how a reload's new
+ * parameters take effect.
  *
  * @param tenant tenant id
  * @param model the model of a per-model limit, else null
@@ -33,11 +34,6 @@ import java.util.Locale;
  */
 record LimitSpec(String tenant, String model, Kind kind, String name, double perSecond, double burst, long budget,
     String period, boolean shadow, double share, String region) {
-
-  /** The state key: tenant and limit name (the model is part of the name). */
-  String key() {
-    return tenant + "|" + name;
-  }
 
   boolean isRate() {
     return kind != Kind.BUDGET;
