@@ -6,6 +6,7 @@ import dev.laneway.gateway.tenants.Verdict.Receipt;
 import dev.laneway.gateway.tenants.Verdict.Refusal;
 import dev.laneway.routing.Tenant;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -33,9 +34,31 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Threads.</b> Called on Vert.x event loops, concurrently: thread-safe, and never blocks on I/O. State is guarded
  * per tenant (a short critical section that only does arithmetic), so tenants never contend with one another.
- * {@link #local} needs nothing else.
+ * {@link #local} needs nothing else; {@link #redis} shares limits between the gateways of a region through Redis with
+ * local leases (see {@link RedisLimiter}): its {@link #admit} completes later only when a lease must be refilled
+ * first.
  */
 public abstract class TenantLimiter implements AutoCloseable {
+
+  /** What a Redis-backed limiter does while Redis cannot be reached. */
+  public enum FailMode {
+    /**
+     * The default: each gateway falls back to local limits at its region's share, so while Redis is down a tenant may
+     * get up to N times its share (N gateways in the region). One log line when it switches, one when Redis is back.
+     */
+    OPEN,
+    /** Refuse every limited request with {@link Verdict.Reason#LIMITER_UNAVAILABLE} (a 503) until Redis is back. */
+    CLOSED;
+
+    /** {@code open} or {@code closed}. */
+    public static FailMode parse(String s) {
+      return switch (s == null ? "" : s.toLowerCase(Locale.ROOT)) {
+        case "open" -> OPEN;
+        case "closed" -> CLOSED;
+        default -> throw new IllegalArgumentException("limiter fail mode: '" + s + "' (expected: open or closed)");
+      };
+    }
+  }
 
   final String region;
   final InstantSource wall;
@@ -64,9 +87,31 @@ public abstract class TenantLimiter implements AutoCloseable {
     return new LocalLimiter(region, wall, nanoTime);
   }
 
+  /** A limiter shared through Redis, on the system clocks. */
+  public static TenantLimiter redis(Vertx vertx, String uri, String keyPrefix, String region, FailMode mode) {
+    return redis(vertx, uri, keyPrefix, region, mode, InstantSource.system(), System::nanoTime);
+  }
+
+  /**
+   * A limiter shared by the gateways of a region through one Redis (see {@link RedisLimiter} for the design).
+   *
+   * @param vertx the gateway's Vert.x (the Redis client's connections and timers)
+   * @param uri e.g. {@code redis://127.0.0.1:6379}
+   * @param keyPrefix prefix of every key, e.g. {@code laneway:limits:}
+   * @param region this gateway's region (its share of each limit)
+   * @param mode what to do while Redis cannot be reached
+   * @param wall the wall clock: budget periods and lease ages
+   * @param nanoTime a monotonic clock in nanoseconds: the local fallback's rates
+   */
+  public static TenantLimiter redis(Vertx vertx, String uri, String keyPrefix, String region, FailMode mode,
+      InstantSource wall, LongSupplier nanoTime) {
+    return new RedisLimiter(vertx, uri, keyPrefix, region, mode, wall, nanoTime);
+  }
+
   /**
    * Admits a request or refuses it, charging 1 request and {@code tokens} tokens to every limit of the tenant (and of
-   * {@code model}) if none refuses. The returned future is already complete; it never fails.
+   * {@code model}) if none refuses. The returned future is already complete unless a shared limiter must refill a
+   * lease from Redis first; it never fails.
    *
    * @param tenant the tenant, from the current policy (its limits with the defaults applied)
    * @param model the model called (its per-model limits), or null
@@ -85,7 +130,16 @@ public abstract class TenantLimiter implements AutoCloseable {
   /** The current state of each limit of the tenant (each model's too), without charging anything. */
   public abstract List<LimitState> state(Tenant tenant);
 
-  /** Releases what the limiter holds; admissions afterwards are undefined. */
+  /**
+   * Completes when the limiter can serve: at once for a local one; a shared one's first connection to Redis (it fails
+   * if Redis cannot be reached, and the fail mode then applies until Redis is back). The gateway may await it at
+   * start-up, with its own timeout; admissions before it complete are decided all the same.
+   */
+  public Future<Void> ready() {
+    return Future.succeededFuture();
+  }
+
+  /** Releases what the limiter holds (a shared one returns its unused leases); admissions afterwards are undefined. */
   @Override
   public abstract void close();
 
