@@ -195,8 +195,8 @@ final class RedisLimiter extends TenantLimiter {
     long want = Math.max(target(s, l), need);
     String period = s.isRate() ? null : s.periodId(now);
     Future<Response> reply = s.isRate()
-        ? eval(RedisScripts.RATE, RedisScripts.RATE_SHA, key(s, null), num(s.interval() / 1000), num(s.burst()),
-            Long.toString(want), Long.toString(need))
+        ? eval(RedisScripts.RATE, RedisScripts.RATE_SHA, key(s, null), Double.toString(s.interval() / 1000),
+            Double.toString(s.burst()), Long.toString(want), Long.toString(need))
         : eval(RedisScripts.BUDGET, RedisScripts.BUDGET_SHA, key(s, period), Long.toString(s.budget()),
             Long.toString(want), Long.toString(need),
             Long.toString(s.periodEnd(now).getEpochSecond() + 86_400));
@@ -253,10 +253,6 @@ final class RedisLimiter extends TenantLimiter {
     return Math.max(1, (long) Math.floor(t));
   }
 
-  private static String num(double v) {
-    return Double.toString(v);
-  }
-
   @Override
   public void refund(Verdict verdict) {
     if (verdict == null) return;
@@ -301,8 +297,8 @@ final class RedisLimiter extends TenantLimiter {
             if (l.avail <= 0 || l.spec == null) continue;
             LimitSpec s = l.spec;
             returns.add(s.isRate()
-                ? eval(RedisScripts.RATE, RedisScripts.RATE_SHA, key(s, null), num(s.interval() / 1000),
-                    num(s.burst()), Long.toString(-l.avail), "0")
+                ? eval(RedisScripts.RATE, RedisScripts.RATE_SHA, key(s, null), Double.toString(s.interval() / 1000),
+                    Double.toString(s.burst()), Long.toString(-l.avail), "0")
                 : eval(RedisScripts.BUDGET, RedisScripts.BUDGET_SHA, key(s, l.period), Long.toString(s.budget()),
                     Long.toString(-l.avail), "0", Long.toString(s.periodEnd(now).getEpochSecond() + 86_400)));
             l.avail = 0;

@@ -9,8 +9,8 @@ import java.util.HexFormat;
  * The two Lua scripts a {@link RedisLimiter} runs, each atomic in Redis: they take a lease (a slice of a limit's
  * allowance) for one gateway, or give one back. Both reply {@code [granted, left, wait_ms, reset_ms]}: the units
  * granted (0 when fewer than {@code need} are available: a lease is all of {@code need} or nothing), what the shared
- * limit has left after it, how long until {@code need} units would be available (0 unless refused; a budget says 1: its wait is the period's end),
- * and how long
+ * limit has left after it, how long until {@code need} units would be available (0 unless refused; a budget says 1:
+ * its wait is the period's end), and how long
  * until the limit is whole again.
  */
 final class RedisScripts {

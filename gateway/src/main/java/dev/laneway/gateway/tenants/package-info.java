@@ -8,10 +8,10 @@
  * local leases so that a request does not wait on Redis.
  *
  * <pre>{@code
- * TenantLimiter limiter = TenantLimiter.local("hk");             // or TenantLimiter.redis(vertx, uri, prefix, "hk", OPEN)
+ * TenantLimiter limiter = TenantLimiter.local("hk");    // or TenantLimiter.redis(vertx, uri, prefix, "hk", OPEN)
  * limiter.admit(tenant, model, exactTokens).onSuccess(v -> {
  *   RateLimitHeaders.ietf(v).forEach(response::putHeader);
- *   if (!v.admitted()) refuse(v.refusal());                      // 429 + Retry-After, or 503 (LIMITER_UNAVAILABLE)
+ *   if (!v.admitted()) refuse(v.refusal());             // 429 + Retry-After, or 503 (LIMITER_UNAVAILABLE)
  *   else run(request).onFailure(e -> { if (overloadOr5xx(e)) limiter.refund(v); });
  * });
  * }</pre>
