@@ -11,9 +11,6 @@ import dev.laneway.gateway.pipeline.Calls;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.gateway.pipeline.TenantStage;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import dev.laneway.gateway.pipeline.Routes;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
@@ -24,6 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.TenantMetrics;
+import dev.laneway.gateway.admin.TenantsApi;
+import dev.laneway.gateway.tenants.LimiterStage;
+import dev.laneway.gateway.tenants.TenantLimiter;
 import dev.laneway.gateway.telemetry.MetricsServer;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.gateway.telemetry.Tracing;
@@ -67,6 +67,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final RemoteNodes remoteNodes;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final TenantLimiter limiter;
   private Listener http;
   private Listener grpc;
   private MetricsServer metricsServer;
@@ -100,10 +101,30 @@ public final class Gateway implements AutoCloseable {
     Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
         lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
-    TenantStage tenants = new TenantStage((model, texts) -> -1, (t, m, n) -> CompletableFuture.completedFuture(
-        new TenantStage.Outcome(null, null, 0, List.of(), Map.of(), Map.of(), () -> { })), tenantMetrics);
+    this.limiter = limiter(options, topology, vertx);
+    TenantStage tenants = new TenantStage((model, texts) -> -1, new LimiterStage(limiter), tenantMetrics);
     this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
         otel.getTracer("dev.laneway.gateway"));
+  }
+
+  /**
+   * Tenants' limiter: this process's own, or shared by the region's gateways through {@code --limits-redis} (connected
+   * here: a gateway that cannot reach Redis at start runs in its fail mode until it can, and says so).
+   */
+  private static TenantLimiter limiter(GatewayOptions options, Topology topology, Vertx vertx) {
+    String region = options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion();
+    if (options.limitsRedis() == null) return TenantLimiter.local(region);
+    TenantLimiter l = TenantLimiter.redis(vertx, options.limitsRedis(), options.limitsRedisPrefix(), region,
+        TenantLimiter.FailMode.parse(options.limitsFailMode()));
+    try {
+      l.ready().await(15, TimeUnit.SECONDS);
+      LOG.info("tenants' limits shared through " + options.limitsRedis() + " (region " + region + ", fail mode "
+          + options.limitsFailMode() + ")");
+    } catch (Exception e) {
+      LOG.warning("tenants' limits: Redis at " + options.limitsRedis() + " not reachable at start (" + e.getMessage()
+          + "); fail mode " + options.limitsFailMode() + " until it is");
+    }
+    return l;
   }
 
   /**
@@ -208,8 +229,9 @@ public final class Gateway implements AutoCloseable {
     ModelCatalog catalog = new ModelCatalog(routes, lanes, intake);
     OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
     OpenAiApi openAi = new OpenAiApi(pipeline, intake, tracing, routes, options);
-    ExplainApi explain = new ExplainApi(pipeline, lanes, reloader);
+    ExplainApi explain = new ExplainApi(pipeline, lanes, reloader, limiter);
     AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
+    TenantsApi tenantsApi = new TenantsApi(routes, limiter);
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.httpPort())
@@ -223,6 +245,7 @@ public final class Gateway implements AutoCloseable {
       openAi.mount(router);
       explain.mount(router, body);
       admin.mount(router);
+      tenantsApi.mount(router);
       return router;
     }, 1);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
@@ -345,6 +368,7 @@ public final class Gateway implements AutoCloseable {
     lanes.drainAndClose(options.drainTimeout().toMillis());
     dispatcher.close();
     if (remoteNodes != null) remoteNodes.close();
+    limiter.close();
     vertx.close().await();
     telemetry.close();
   }

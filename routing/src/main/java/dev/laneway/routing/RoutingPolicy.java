@@ -162,6 +162,11 @@ public record RoutingPolicy(
     throw new RoutingException.Unauthorized("unknown x-api-key");
   }
 
+  /** The anonymous tenant with the defaults' weight and limits (what a request without a key gets when allowed). */
+  public Tenant authenticateAnonymous() {
+    return Tenant.ANONYMOUS.effective(tenantDefaults);
+  }
+
   public Optional<Tenant> tenant(String id) {
     return tenants.stream().filter(t -> t.id().equals(id)).findFirst();
   }

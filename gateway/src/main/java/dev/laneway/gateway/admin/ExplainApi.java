@@ -1,5 +1,6 @@
 package dev.laneway.gateway.admin;
 
+import dev.laneway.gateway.tenants.TenantLimiter;
 import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.gateway.oip.OipJson;
@@ -27,15 +28,18 @@ import io.vertx.ext.web.handler.BodyHandler;
  * as for infer ({@code x-api-key}, {@code x-laneway-region}, {@code x-laneway-latency-class}). The answer names the
  * matched rule, the candidates in order (with breaker state, expected completion time, EWMA latency and link RTT),
  * the spill when the preferred lane was passed over (and why), the class's latency budget, when a request would be
- * hedged, and why each other lane was skipped (breaker open, residency, space, not admitted, not selected). Runs on
+ * hedged, why each other lane was skipped (breaker open, residency, space, not admitted, not selected), and the
+ * tenant's weight and limits with each limit's state now (nothing charged). Runs on
  * the event loop; never blocks; changes no routing state.
  */
 public final class ExplainApi {
   private final Pipeline pipeline;
   private final Lanes lanes;
   private final Reloader reloader;
+  private final TenantLimiter limiter;
 
-  public ExplainApi(Pipeline pipeline, Lanes lanes, Reloader reloader) {
+  public ExplainApi(Pipeline pipeline, Lanes lanes, Reloader reloader, TenantLimiter limiter) {
+    this.limiter = limiter;
     this.pipeline = pipeline;
     this.lanes = lanes;
     this.reloader = reloader;
@@ -108,6 +112,7 @@ public final class ExplainApi {
               .put("to", d.spill().to()).put("reason", d.spill().reason())
               .put("from_ms", round(d.spill().fromMs())).put("to_ms", round(d.spill().toMs())))
           .put("hedging", hedging.hedges(call.latencyClass()))
+          .put("tenant_limits", TenantsApi.describe(call.tenant(), limiter))
           .put("policy", new JsonObject().put("source", policy.source()).put("version", reloader.version()));
       ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toBuffer());
     } catch (RuntimeException e) {
