@@ -172,6 +172,11 @@ public final class LaneExecutor implements AutoCloseable {
     return queue.tokenised(p);
   }
 
+  /** Tenants class {@code p}'s fair queueing remembers now (tests: its per-tenant state is bounded). */
+  int tenantsRemembered(Priority p) {
+    return queue.tenantsRemembered(p);
+  }
+
   /** Items accepted and not yet answered (queued or running). */
   public int inFlight() {
     return (int) inFlight.count();
