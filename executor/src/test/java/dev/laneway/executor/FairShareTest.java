@@ -8,6 +8,7 @@ import static dev.laneway.executor.LaneExecutorTest.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -80,6 +81,18 @@ class FairShareTest {
     clock.reset(); // the class's queue emptied
     assertEquals(0, clock.tenants());
     assertEquals(0, clock.virtualTime(), 1e-12);
+  }
+
+  @Test
+  void aRequestNamingNoTenant_isTheAnonymousTenantAtWeightOne_andAWeightMustBePositive() {
+    EmbedRequest plain = new EmbedRequest(INT8, List.of("x"), Long.MAX_VALUE, Priority.BATCH);
+    assertEquals(EmbedRequest.ANONYMOUS, plain.tenant());
+    assertEquals(1, plain.weight());
+    assertEquals(EmbedRequest.ANONYMOUS, new EmbedRequest(INT8, List.of("x"), 1, Priority.BATCH, "", 2).tenant());
+    for (double w : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+      assertThrows(IllegalArgumentException.class,
+          () -> new EmbedRequest(INT8, List.of("x"), 1, Priority.BATCH, "acme", w), "weight " + w);
+    }
   }
 
   @Test
