@@ -17,9 +17,9 @@ import java.util.Objects;
  * @param staticBatchSizes static shapes: the only batch sizes; a batch is padded up to the nearest (empty = dynamic)
  * @param staticSequenceLengths static shapes: the only sequence lengths; longer items are refused (empty = dynamic)
  * @param maxBatchTokens most padded tokens (rows x length) in one call; 0 = no limit
- * @param agingAfter anti-starvation between classes: once a less urgent class's oldest item has waited this long, the
- *     class is served as if it were the next more urgent one, oldest first against that class's own work (see
- *     {@link Batcher}); {@link Duration#ZERO} = strict priority, no aging. {@link #DEFAULT_AGING_AFTER} by default
+ * @param agingAfter anti-starvation between classes: once the batch class's oldest item has waited this long, the
+ *     class is served as if it were standard, oldest first against standard's own work (see {@link Batcher});
+ *     {@link Duration#ZERO} = strict priority, no aging. {@link #DEFAULT_AGING_AFTER} by default
  */
 public record BatchPolicy(
     int maxBatchSize,

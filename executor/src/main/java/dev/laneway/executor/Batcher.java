@@ -17,11 +17,13 @@ import java.util.List;
  * <ul>
  *   <li>Priority: the most urgent non-empty latency class decides alone (interactive, then standard, then batch), so an
  *       interactive item never waits behind queued batch work, only behind batches already running.
- *   <li>Aging (anti-starvation): a class other than interactive whose oldest item has waited
- *       {@link BatchPolicy#agingAfter} or longer ranks as the next more urgent class, and between two classes of one
- *       rank the one whose oldest item is older decides. So under a standard flood, batch work is served once it has
- *       waited that long and longer than the standard work queued — never before interactive work: a class rises one
- *       rank at most.
+ *   <li>Aging (anti-starvation): once the batch class's oldest item has waited {@link BatchPolicy#agingAfter} or
+ *       longer, the class ranks as standard, and between the two the one whose oldest item is older decides. So under
+ *       a standard flood, batch work is served once it has waited that long and longer than the oldest standard work
+ *       queued (which is served, so that bound is finite): batch work cannot starve. Interactive keeps strict priority
+ *       over both (its share of the queue is bounded by {@link ClassShares} and its window is 0), and standard is not
+ *       aged: were it to rise to interactive's rank under an overload that keeps it older than the bound, it would
+ *       leave aged batch work behind again, and interactive would wait behind queued standard work.
  *   <li>Fairness: each class's queue is in service order ({@link QueueView#queued}): by weighted fair-queueing tag
  *       between tenants ({@link FairClock}), which is arrival order for a single tenant. Its first item is the head.
  *   <li>Buckets: only items of the head's model variant and length bucket join its batch. Dynamic shapes bucket by
@@ -159,9 +161,9 @@ public final class Batcher {
       if (view.queued(p).isEmpty()) continue;
       long oldest = view.oldestEnqueuedNanos(p);
       int rank = p.ordinal();
-      if (aging > 0 && rank > 0) {
+      if (aging > 0 && p.compareTo(Priority.STANDARD) > 0) {
         if (nowNanos - oldest >= aging) {
-          rank--; // aged: one class up, never more
+          rank--; // aged: ranks as standard
         } else { // a wait must end when it ages, as the choice may change then
           wakeBy = Math.min(wakeBy, oldest + aging);
         }
