@@ -224,8 +224,8 @@ public final class Batcher {
   }
 
   /**
-   * {@code items} (service order) ordered by padded length, service order kept within a length: a counting sort over the
-   * bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
+   * {@code items} (service order) ordered by padded length, service order kept within a length: a counting sort over
+   * the bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
    * decision, and its JIT-compiled code kept being thrown away and recompiled under load.)
    */
   private <T extends Queued> List<T> byPaddedLength(List<T> items) {
@@ -251,8 +251,8 @@ public final class Batcher {
 
   /**
    * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then service order): first
-   * the head's own padded-length group (in service order, no extra padding), then shorter items (which pad up to the head's
-   * length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
+   * the head's own padded-length group (in service order, no extra padding), then shorter items (which pad up to the
+   * head's length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
    */
   private static <T> List<T> window(List<T> candidates, int pos, int groupEnd, int k) {
     int to = Math.min(groupEnd, pos + k - 1);

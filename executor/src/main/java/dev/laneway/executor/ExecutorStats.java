@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters one executor keeps for in-process readers (tests, the benchmark, health): inference count vs execution
- * count (as Triton's), drops by reason, the longest batch execution, tokens served per tenant. The exported metrics are recorded separately,
- * through OpenTelemetry ({@code laneway.*} in {@link ExecutorTelemetry}). Thread-safe.
+ * count (as Triton's), drops by reason, the longest batch execution, tokens served per tenant. The exported metrics
+ * are recorded separately, through OpenTelemetry ({@code laneway.*} in {@link ExecutorTelemetry}). Thread-safe.
  */
 public final class ExecutorStats {
   final AtomicLong inferences = new AtomicLong();

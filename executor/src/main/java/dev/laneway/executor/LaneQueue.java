@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * What one lane holds and who may take it: requests waiting for the tokenizer (the {@link Backlog}) and tokenised
- * items in a queue per latency class ({@link ClassQueues}), under one lock, so that shedding and slot accounting see both at once.
+ * items in a queue per latency class, in fair-queueing order between tenants ({@link ClassQueues}), under one lock,
+ * so that shedding and slot accounting see both at once.
  * {@link QueueAdmission} offers admitted requests; the {@link TokenizerStage} turns them into items; instances ask
  * {@link #next} what to do — the {@link Batcher}'s decision over the queues — and, while it says wait, tokenise a
  * waiting request themselves. The {@link CostLedger}'s queued cost is kept exact as items come and go, so the

@@ -15,8 +15,9 @@ import java.util.Objects;
  *     lane does not send it: the node sees the gateway as its one caller
  * @param weight the tenant's fair-share weight, {@code > 0} (1 by default)
  */
-public record LaneCall(ModelSpec model, VariantSpec variant, List<String> texts, long deadlineNanos, String latencyClass,
-    String tenant, double weight) {
+public record LaneCall(
+    ModelSpec model, VariantSpec variant, List<String> texts, long deadlineNanos, String latencyClass, String tenant,
+    double weight) {
   /** The tenant of a call that names none. */
   public static final String ANONYMOUS = "anonymous";
 
