@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param staticBatchSizes static shapes: the only batch sizes; a batch is padded up to the nearest (empty = dynamic)
  * @param staticSequenceLengths static shapes: the only sequence lengths; longer items are refused (empty = dynamic)
  * @param maxBatchTokens most padded tokens (rows x length) in one call; 0 = no limit
+ * @param agingAfter anti-starvation between classes: once the batch class's oldest item has waited this long, the
+ *     class is served as if it were standard, oldest first against standard's own work (see {@link Batcher});
+ *     {@link Duration#ZERO} = strict priority, no aging. {@link #DEFAULT_AGING_AFTER} by default
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -25,7 +28,22 @@ public record BatchPolicy(
     int sequenceLengthMultiple,
     List<Integer> staticBatchSizes,
     List<Integer> staticSequenceLengths,
-    int maxBatchTokens) {
+    int maxBatchTokens,
+    Duration agingAfter) {
+  /**
+   * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
+   * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
+   */
+  public static final Duration DEFAULT_AGING_AFTER = Duration.ofSeconds(2);
+
+  /** With {@link #DEFAULT_AGING_AFTER}. */
+  public BatchPolicy(int maxBatchSize, List<Integer> preferredBatchSizes, Map<Priority, Duration> maxQueueDelay,
+      int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
+      int maxBatchTokens) {
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER);
+  }
+
   public BatchPolicy {
     if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize: " + maxBatchSize + " (expected: >= 1)");
     preferredBatchSizes = sortedWithin("preferredBatchSizes", preferredBatchSizes, maxBatchSize);
@@ -47,6 +65,14 @@ public record BatchPolicy(
     if (maxBatchTokens < 0) {
       throw new IllegalArgumentException("maxBatchTokens: " + maxBatchTokens + " (expected: >= 0)");
     }
+    Objects.requireNonNull(agingAfter, "agingAfter");
+    if (agingAfter.isNegative()) throw new IllegalArgumentException("agingAfter: " + agingAfter + " (expected: >= 0)");
+  }
+
+  /** This policy with another {@link #agingAfter}. */
+  public BatchPolicy withAgingAfter(Duration aging) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, aging);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */

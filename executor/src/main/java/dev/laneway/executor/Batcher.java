@@ -17,11 +17,23 @@ import java.util.List;
  * <ul>
  *   <li>Priority: the most urgent non-empty latency class decides alone (interactive, then standard, then batch), so an
  *       interactive item never waits behind queued batch work, only behind batches already running.
+ *   <li>Aging (anti-starvation): once the batch class's oldest item has waited {@link BatchPolicy#agingAfter} or
+ *       longer, the class ranks as standard, and between the two the one whose oldest item is older decides. So under
+ *       a standard flood, batch work is served once it has waited that long and longer than the oldest standard work
+ *       queued (which is served, so that bound is finite): batch work cannot starve. Interactive keeps strict priority
+ *       over both (its share of the queue is bounded by {@link ClassShares} and its window is 0), and standard is not
+ *       aged: were it to rise to interactive's rank under an overload that keeps it older than the bound, it would
+ *       leave aged batch work behind again, and interactive would wait behind queued standard work.
+ *   <li>Fairness: each class's queue is in service order ({@link QueueView#queued}): by weighted fair-queueing tag
+ *       between tenants ({@link FairClock}), which is arrival order for a single tenant. Its first item is the head.
  *   <li>Buckets: only items of the head's model variant and length bucket join its batch. Dynamic shapes bucket by
  *       powers of two of the padded length (≤16, ≤32, ≤64, …); static shapes by the static sequence length they pad
- *       to. Within the bucket, the batch is the head plus the oldest items of its own padded length, then its nearest
- *       shorter neighbours, then longer ones: a deep queue yields batches of one padded length, as offline batching of
- *       a length-sorted corpus would; the oldest item is always in the batch, so nothing starves.
+ *       to. Within the bucket, the batch is the head plus the first items (in service order) of its own padded length,
+ *       then its nearest shorter neighbours, then longer ones: a deep queue yields batches of one padded length, as
+ *       offline batching of a length-sorted corpus would; the head is always in the batch, so nothing starves (each
+ *       batch advances the class's fair clock, and a newly queued item is tagged at or after it).
+ *   <li>Window: measured from the class's oldest item (not the head, which fair queueing may have put before older
+ *       items), so a window still bounds how long any item waits for its batch to form.
  *   <li>Shape: dynamic lanes pad to the longest member rounded up to {@code sequence_length_multiple}; static lanes pad
  *       to the nearest static length and add filler rows up to the nearest static batch size.
  *   <li>Cost bound: rows x length stays within {@code max_batch_tokens}, which bounds one batch's execution time and so
@@ -59,9 +71,23 @@ public final class Batcher {
     long deadlineNanos();
   }
 
-  /** The queue as the batcher sees it: per class, items in arrival order. */
+  /** The queue as the batcher sees it: per class, items in service order, and when the oldest was queued. */
   public interface QueueView<T extends Queued> {
+    /**
+     * Class {@code priority}'s items in service order: the first is served first (the head). The lane's queue orders
+     * them by fair-queueing tag, ties in arrival order; with one tenant (or none), that is arrival order.
+     */
     List<T> queued(Priority priority);
+
+    /**
+     * The enqueue time of the class's oldest item, from which its batch window runs; {@link Long#MAX_VALUE} when the
+     * class is empty. By default the earliest among {@link #queued}, which a view may keep rather than scan for.
+     */
+    default long oldestEnqueuedNanos(Priority priority) {
+      long oldest = Long.MAX_VALUE;
+      for (T item : queued(priority)) oldest = Math.min(oldest, item.enqueuedNanos());
+      return oldest;
+    }
 
     /** True while draining: every window counts as expired. */
     boolean flushing();
@@ -112,7 +138,7 @@ public final class Batcher {
   /** Decides what a free instance does at {@code nowNanos}. Pure: reads the view, changes nothing. */
   public <T extends Queued> Decision<T> decide(QueueView<T> view, long nowNanos) {
     List<T> expired = new ArrayList<>();
-    long earliestDeadline = Long.MAX_VALUE;
+    long wakeBy = Long.MAX_VALUE; // the earliest deadline, or time a class ages
     for (Priority p : Priority.values()) {
       List<T> q = view.queued(p);
       for (int i = 0, n = Math.min(q.size(), LOOKAHEAD); i < n; i++) {
@@ -120,24 +146,40 @@ public final class Batcher {
         if (item.deadlineNanos() <= nowNanos) {
           expired.add(item);
         } else {
-          earliestDeadline = Math.min(earliestDeadline, item.deadlineNanos());
+          wakeBy = Math.min(wakeBy, item.deadlineNanos());
         }
       }
     }
     if (!expired.isEmpty()) {
       return new Drop<>(expired);
     }
-    for (Priority p : Priority.values()) {
-      List<T> q = view.queued(p);
-      if (!q.isEmpty()) {
-        return decideClass(p, q, nowNanos, view.flushing(), earliestDeadline);
+    Priority chosen = null;
+    int chosenRank = Integer.MAX_VALUE;
+    long chosenOldest = Long.MAX_VALUE;
+    long aging = policy.agingAfter().toNanos();
+    for (Priority p : Priority.values()) { // most urgent first: of two equal candidates the more urgent stays
+      if (view.queued(p).isEmpty()) continue;
+      long oldest = view.oldestEnqueuedNanos(p);
+      int rank = p.ordinal();
+      if (aging > 0 && p.compareTo(Priority.STANDARD) > 0) {
+        if (nowNanos - oldest >= aging) {
+          rank--; // aged: ranks as standard
+        } else { // a wait must end when it ages, as the choice may change then
+          wakeBy = Math.min(wakeBy, oldest + aging);
+        }
+      }
+      if (rank < chosenRank || (rank == chosenRank && oldest < chosenOldest)) {
+        chosen = p;
+        chosenRank = rank;
+        chosenOldest = oldest;
       }
     }
-    return new Wait<>(Long.MAX_VALUE);
+    if (chosen == null) return new Wait<>(Long.MAX_VALUE);
+    return decideClass(chosen, view.queued(chosen), chosenOldest, nowNanos, view.flushing(), wakeBy);
   }
 
   private <T extends Queued> Decision<T> decideClass(
-      Priority p, List<T> q, long now, boolean flushing, long earliestDeadline) {
+      Priority p, List<T> q, long oldest, long now, boolean flushing, long wakeBy) {
     T head = q.get(0);
     int bucket = bucketOf(head.tokens());
     List<T> candidates = new ArrayList<>();
@@ -147,7 +189,7 @@ public final class Batcher {
         candidates.add(item);
       }
     }
-    // by padded length, then arrival: the head is the first of its padded-length group
+    // by padded length, then service order: the head is the first of its padded-length group
     candidates = byPaddedLength(candidates);
     int pos = 0;
     while (candidates.get(pos) != head) pos++;
@@ -167,14 +209,14 @@ public final class Batcher {
       reason = "size";
     } else if (!policy.preferredBatchSizes().isEmpty() && k >= policy.preferredBatchSizes().getLast()) {
       reason = "preferred";
-    } else if (now - head.enqueuedNanos() >= policy.maxQueueDelayNanos(p)) {
+    } else if (now - oldest >= policy.maxQueueDelayNanos(p)) {
       reason = "window";
     } else if (flushing) {
       reason = "flush";
     }
     if (reason == null) {
-      long untilWindow = head.enqueuedNanos() + policy.maxQueueDelayNanos(p) - now;
-      long untilDeadline = earliestDeadline == Long.MAX_VALUE ? Long.MAX_VALUE : earliestDeadline - now;
+      long untilWindow = oldest + policy.maxQueueDelayNanos(p) - now;
+      long untilDeadline = wakeBy == Long.MAX_VALUE ? Long.MAX_VALUE : wakeBy - now;
       return new Wait<>(Math.max(1, Math.min(untilWindow, untilDeadline)));
     }
     int longest = batch.getLast().tokens();
@@ -182,8 +224,8 @@ public final class Batcher {
   }
 
   /**
-   * {@code items} (arrival order) ordered by padded length, arrival order kept within a length: a counting sort over the
-   * bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
+   * {@code items} (service order) ordered by padded length, service order kept within a length: a counting sort over
+   * the bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
    * decision, and its JIT-compiled code kept being thrown away and recompiled under load.)
    */
   private <T extends Queued> List<T> byPaddedLength(List<T> items) {
@@ -208,9 +250,9 @@ public final class Batcher {
   }
 
   /**
-   * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then arrival): first the
-   * head's own padded-length group (oldest first, no extra padding), then shorter items (which pad up to the head's
-   * length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
+   * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then service order): first
+   * the head's own padded-length group (in service order, no extra padding), then shorter items (which pad up to the
+   * head's length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
    */
   private static <T> List<T> window(List<T> candidates, int pos, int groupEnd, int k) {
     int to = Math.min(groupEnd, pos + k - 1);
@@ -224,7 +266,7 @@ public final class Batcher {
     return (long) rows(batch.size()) * paddedLength(batch.getLast().tokens()) <= policy.maxBatchTokens();
   }
 
-  /** The batch members in queue (arrival) order. */
+  /** The batch members in queue (service) order. */
   private static <T> List<T> arrival(List<T> batch, List<T> queue) {
     List<T> out = new ArrayList<>(batch.size());
     java.util.Set<T> members = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());

@@ -1,11 +1,13 @@
 package dev.laneway.executor;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counters one executor keeps for in-process readers (tests, the benchmark, health): inference count vs execution
- * count (as Triton's), drops by reason, the longest batch execution. The exported metrics are recorded separately,
- * through OpenTelemetry ({@code laneway.*} in {@link ExecutorTelemetry}). Thread-safe.
+ * count (as Triton's), drops by reason, the longest batch execution, tokens served per tenant. The exported metrics
+ * are recorded separately, through OpenTelemetry ({@code laneway.*} in {@link ExecutorTelemetry}). Thread-safe.
  */
 public final class ExecutorStats {
   final AtomicLong inferences = new AtomicLong();
@@ -19,6 +21,14 @@ public final class ExecutorStats {
   final AtomicLong realTokens = new AtomicLong();
   final AtomicLong paddedTokens = new AtomicLong();
   final AtomicLong computeNanos = new AtomicLong();
+  /** Tenant → tokens served; at most {@link #MAX_TENANTS} keys, the rest counted under {@link #OTHER_TENANTS}. */
+  private final ConcurrentHashMap<String, AtomicLong> servedTokens = new ConcurrentHashMap<>();
+
+  /** Tenants counted by name in {@link #servedTokens()}; beyond them, tokens go to {@link #OTHER_TENANTS}. */
+  public static final int MAX_TENANTS = 1000;
+
+  /** The key under which tenants beyond {@link #MAX_TENANTS} are counted together. */
+  public static final String OTHER_TENANTS = "(other)";
 
   void recordBatch(int size, long execNanos, int real, long padded) {
     inferences.addAndGet(size);
@@ -27,6 +37,33 @@ public final class ExecutorStats {
     computeNanos.addAndGet(execNanos);
     realTokens.addAndGet(real);
     paddedTokens.addAndGet(padded);
+  }
+
+  /** An item of {@code tenant} charged {@code tokens} was computed. */
+  void served(String tenant, int tokens) {
+    AtomicLong n = servedTokens.get(tenant);
+    if (n == null) {
+      String key = servedTokens.size() < MAX_TENANTS ? tenant : OTHER_TENANTS; // racy by a few keys at most: bounded
+      n = servedTokens.computeIfAbsent(key, k -> new AtomicLong());
+    }
+    n.addAndGet(tokens);
+  }
+
+  /**
+   * Tokens computed for {@code tenant} so far, as fair queueing charges them: each item's padded length (its own
+   * length rounded up as the lane pads it). 0 for a tenant never served; {@link EmbedRequest#ANONYMOUS} for requests
+   * that name none.
+   */
+  public long servedTokens(String tenant) {
+    AtomicLong n = servedTokens.get(tenant);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Every tenant's {@link #servedTokens(String)}, a snapshot: at most {@link #MAX_TENANTS} (+ 1) entries. */
+  public Map<String, Long> servedTokens() {
+    Map<String, Long> out = new java.util.HashMap<>();
+    servedTokens.forEach((k, v) -> out.put(k, v.get()));
+    return Map.copyOf(out);
   }
 
   /** Items computed. */

@@ -229,6 +229,7 @@ final class Instance {
     lane.costs().record(key, live.size(), padded, end - start);
     lane.stats().recordBatch(live.size(), end - start, batch.realTokens(), padded);
     lane.telemetry().batch(key, device, live.size(), end - start, batch.paddingEfficiency());
+    for (Item item : live) lane.stats().served(item.tenant(), item.charge());
     lane.slots().answered(live.size());
     for (int i = 0; i < live.size(); i++) {
       Item item = live.get(i);

@@ -23,9 +23,10 @@ import java.util.function.LongSupplier;
  * <p>Life of an item: {@link #submit} reserves queue slots (or refuses with queue-full) and queues the request for
  * tokenising, interactive first, so it never waits behind a flood of batch work. An idle instance, if there is one,
  * tokenises it itself (one thread hand-off in all); otherwise the tokenizer thread does, at once or in bulk. Tokenising
- * refuses texts longer than a static shape allows and appends one item per text to its class's queue, signalling one
- * waiting instance; a free instance asks {@link Batcher#decide} what to do — dispatch, drop expired items, or wait —
- * and runs the batch outside the lock; the request's future completes when its last item is answered, in text order.
+ * refuses texts longer than a static shape allows and queues one item per text in its class, in fair order between
+ * tenants, signalling one waiting instance; a free instance asks {@link Batcher#decide} what to do — dispatch, drop
+ * expired items, or wait — and runs the batch outside the lock; the request's future completes when its last item is
+ * answered, in text order.
  * An interactive item arriving at an idle lane with a zero delay is dispatched by the instance it wakes, with no
  * polling and no sleeping in between.
  *
@@ -170,6 +171,11 @@ public final class LaneExecutor implements AutoCloseable {
   /** Tokenised items queued in class {@code p}, not counting requests still waiting for the tokenizer (tests). */
   int tokenisedQueued(Priority p) {
     return queue.tokenised(p);
+  }
+
+  /** Tenants class {@code p}'s fair queueing remembers now (tests: its per-tenant state is bounded). */
+  int tenantsRemembered(Priority p) {
+    return queue.tenantsRemembered(p);
   }
 
   /** Items accepted and not yet answered (queued or running). */

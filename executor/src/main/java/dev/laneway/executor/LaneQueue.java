@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * What one lane holds and who may take it: requests waiting for the tokenizer (the {@link Backlog}) and tokenised
- * items in a queue per latency class ({@link ClassQueues}), under one lock, so that shedding and slot accounting see both at once.
+ * items in a queue per latency class, in fair-queueing order between tenants ({@link ClassQueues}), under one lock,
+ * so that shedding and slot accounting see both at once.
  * {@link QueueAdmission} offers admitted requests; the {@link TokenizerStage} turns them into items; instances ask
  * {@link #next} what to do — the {@link Batcher}'s decision over the queues — and, while it says wait, tokenise a
  * waiting request themselves. The {@link CostLedger}'s queued cost is kept exact as items come and go, so the
@@ -42,6 +43,11 @@ final class LaneQueue {
       @Override
       public List<Item> queued(Priority priority) {
         return queues.of(priority);
+      }
+
+      @Override
+      public long oldestEnqueuedNanos(Priority priority) {
+        return queues.oldestEnqueuedNanos(priority);
       }
 
       @Override
@@ -150,6 +156,16 @@ final class LaneQueue {
     }
   }
 
+  /** Tenants class {@code p}'s fair-queueing clock remembers (tests: the per-tenant state is bounded). */
+  int tenantsRemembered(Priority p) {
+    lock.lock();
+    try {
+      return queues.clock(p).tenants();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   // ---- the tokenizer's side -------------------------------------------------------------------------------------
 
   /** The tokenizer thread's wait: the next request to tokenise, or null once the queue is stopped. */
@@ -215,11 +231,13 @@ final class LaneQueue {
         Batcher.Decision<Item> d = lane.batcher().decide(view, lane.now());
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
-            take(dispatch.priority(), dispatch.items());
+            queues.dispatch(dispatch.priority(), dispatch.items());
+            handOn();
             return d;
           }
           case Batcher.Drop<Item> drop -> {
-            for (Priority p : Priority.values()) take(p, drop.expired());
+            for (Priority p : Priority.values()) queues.remove(p, drop.expired());
+            handOn();
             return d;
           }
           case Batcher.Wait<Item> w -> {
@@ -253,12 +271,11 @@ final class LaneQueue {
   }
 
   /**
-   * Removes {@code items} from the class's queue. The calling instance is about to leave the queue (to compute or to
-   * fail expired items), so whatever work is left is handed on: queued items to another instance, requests still to
+   * After items were taken off the queue (a batch to compute, or expired items to fail): the calling instance is about
+   * to leave the queue, so whatever work is left is handed on: queued items to another instance, requests still to
    * tokenise to an idle instance or else, in bulk, to the tokenizer thread. Holds the lock.
    */
-  private void take(Priority p, List<Item> items) {
-    queues.remove(p, items);
+  private void handOn() {
     if (!queues.isEmpty() || (!backlog.isEmpty() && idleInstances > 0)) {
       work.signal();
     }

@@ -114,7 +114,8 @@ final class TokenizerStage {
                   + ", the lane's largest static_sequence_lengths)"));
           return;
         }
-        items[i] = new Item(p, i, t, lane.costs().itemNanos(r.modelKey(), lane.batcher().paddedLength(t.length())));
+        int padded = lane.batcher().paddedLength(t.length());
+        items[i] = new Item(p, i, t, lane.costs().itemNanos(r.modelKey(), padded), padded);
         itemsCost += items[i].cost();
       }
     } catch (RuntimeException e) {

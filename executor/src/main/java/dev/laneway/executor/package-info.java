@@ -1,7 +1,8 @@
 /**
  * Dynamic batching for one lane. {@link dev.laneway.executor.LaneExecutor} is the way in: it starts and wires the
- * queue ({@code LaneQueue}: queues per latency class, slots shared by class, shedding, the cost ledger and its
- * estimates), the tokenizer stage, the batch decision ({@link dev.laneway.executor.Batcher}, a pure function of the
+ * queue ({@code LaneQueue}: queues per latency class, each shared fairly between tenants by weighted fair queueing
+ * charged in tokens ({@code FairClock}), slots shared by class, shedding, the cost ledger and its estimates), the
+ * tokenizer stage, the batch decision ({@link dev.laneway.executor.Batcher}, a pure function of the
  * queue and the time), the instances (one thread each, owning their ONNX Runtime sessions) and the watchdog's check of
  * executing batches. {@link dev.laneway.executor.Calibration} measures a quantized variant against its reference for
  * admission; {@code ExecutorTelemetry} records spans and metrics through the OpenTelemetry API only. The public API

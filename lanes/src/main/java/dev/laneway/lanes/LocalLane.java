@@ -29,7 +29,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** A lane served in this process: an executor on the lane's devices, with every admitted model variant loaded. */
+/**
+ * A lane served in this process: an executor on the lane's devices, with every admitted model variant loaded. A call's
+ * tenant and weight go with its texts to the executor, which shares each latency class's tokens fairly between tenants.
+ */
 public final class LocalLane implements Lane {
   private final LaneSpec spec;
   private final LaneExecutor executor;
@@ -145,8 +148,8 @@ public final class LocalLane implements Lane {
     if (deadline == Long.MAX_VALUE && classTimeout != null) {
       deadline = System.nanoTime() + classTimeout.toNanos();
     }
-    EmbedRequest request = new EmbedRequest(
-        key, call.texts(), deadline, Priority.parse(call.latencyClass()), Context.current());
+    EmbedRequest request = new EmbedRequest(key, call.texts(), deadline, Priority.parse(call.latencyClass()),
+        Context.current(), call.tenant(), call.weight());
     CompletableFuture<dev.laneway.executor.EmbedResult> submitted = executor.submit(request);
     CompletableFuture<LaneResult> result = submitted
         .handle(

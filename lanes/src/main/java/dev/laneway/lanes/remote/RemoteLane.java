@@ -177,7 +177,11 @@ final class RemoteLane implements Lane {
     return answer;
   }
 
-  /** Sends the call to the node; every path completes {@code result}, and its cancellation cancels the call. */
+  /**
+   * Sends the call to the node; every path completes {@code result}, and its cancellation cancels the call. The call's
+   * tenant and weight are not sent: the node sees this gateway as its one caller, and its lane shares tokens between
+   * its own callers (the gateways), while this gateway's tenants are shared fairly by its local lanes only.
+   */
   private void send(LaneCall call, CompletableFuture<LaneResult> result) {
     ModelInferRequest.Builder b = Embeddings.request(call.model().name(), call.variant().name(), call.texts());
     if (remoteLane != null) {
