@@ -200,6 +200,18 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
+   * The tokens the lane would compute for these texts with the variant's tokenizer (special tokens included, after
+   * truncation): a request's exact cost, which the gateway's tenant limits charge before the request is sent here.
+   * Any thread; costs one tokenisation per text. -1 when the lane does not load {@code key}.
+   */
+  public long countTokens(ModelKey key, List<String> texts) {
+    if (!models.contains(key)) return -1;
+    long n = 0;
+    for (String t : texts) n += tokenizer.encode(key, t).length();
+    return n;
+  }
+
+  /**
    * ONNX Runtime calls made so far by input shape ({@code "4x16"}: rows x padded length), over every instance: the
    * shapes batches actually ran in, warm-up included (tests).
    */

@@ -102,7 +102,7 @@ public final class Gateway implements AutoCloseable {
         lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
     this.limiter = limiter(options, topology, vertx);
-    TenantStage tenants = new TenantStage((model, texts) -> -1, new LimiterStage(limiter), tenantMetrics);
+    TenantStage tenants = new TenantStage(lanes::countTokens, new LimiterStage(limiter), tenantMetrics);
     this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
         otel.getTracer("dev.laneway.gateway"));
   }

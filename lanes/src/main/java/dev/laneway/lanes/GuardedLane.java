@@ -46,12 +46,11 @@ import java.util.logging.Logger;
  * <p>{@link #infer} is called from any thread and never blocks; outcomes are recorded on the lane thread that
  * completes the inner future (or a delay thread for injected latency, or the shedding submitter's thread).
  */
-public final class GuardedLane implements Lane, LaneHealth {
+public final class GuardedLane extends ForwardingLane implements LaneHealth {
   private static final Logger LOG = Logger.getLogger(GuardedLane.class.getName());
   /** Successful attempts a class needs before its latency quantiles are trusted (hedging waits for them). */
   static final int MIN_SAMPLES = 20;
 
-  private final Lane inner;
   private final CircuitBreaker breaker;
   private final ClassGate gate;
   private final DeviceFaults faults;
@@ -62,7 +61,7 @@ public final class GuardedLane implements Lane, LaneHealth {
 
   /** {@code clock}: what the breaker reads for its wait in open ({@link Clock#systemUTC()} outside tests). */
   GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs, Clock clock) {
-    this.inner = inner;
+    super(inner);
     this.latency = new Ewma(priorMs);
     this.faults = faults;
     this.admission = Map.copyOf(admission);
@@ -347,52 +346,7 @@ public final class GuardedLane implements Lane, LaneHealth {
   }
 
   @Override
-  public String id() {
-    return inner.id();
-  }
-
-  @Override
-  public LaneSpec spec() {
-    return inner.spec();
-  }
-
-  @Override
   public boolean serves(String model, String variant) {
     return inner.serves(model, variant) && notAdmitted(model, variant) == null;
-  }
-
-  @Override
-  public List<DeviceStatus> devices() {
-    return inner.devices();
-  }
-
-  @Override
-  public boolean ready() {
-    return inner.ready();
-  }
-
-  @Override
-  public int inFlight() {
-    return inner.inFlight();
-  }
-
-  @Override
-  public java.util.Set<dev.laneway.base.ModelKey> models() {
-    return inner.models();
-  }
-
-  @Override
-  public long computedTexts() {
-    return inner.computedTexts();
-  }
-
-  @Override
-  public void drainAndClose(long timeoutMillis) {
-    inner.drainAndClose(timeoutMillis);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

@@ -41,6 +41,14 @@ public interface Lane extends AutoCloseable {
     return java.util.Set.of();
   }
 
+  /**
+   * The exact tokens these texts cost with {@code model}'s tokenizer (any variant this lane loads: variants of a model
+   * share it), or -1 when this lane has no tokenizer for it (a lane that computes elsewhere). Any thread.
+   */
+  default long countTokens(String model, java.util.List<String> texts) {
+    return -1;
+  }
+
   /** Texts this lane has computed in this process so far; 0 for a lane that computes elsewhere. */
   default long computedTexts() {
     return 0;

@@ -109,6 +109,18 @@ public final class Lanes implements AutoCloseable {
     return l;
   }
 
+  /**
+   * The exact tokens of these texts with {@code model}'s tokenizer, from the first lane of this process that loads
+   * the model; -1 when none does (the model is computed only on remote nodes).
+   */
+  public long countTokens(String model, List<String> texts) {
+    for (Lane l : all()) {
+      long n = l.countTokens(model, texts);
+      if (n >= 0) return n;
+    }
+    return -1;
+  }
+
   public Collection<Lane> all() {
     return lanes.values();
   }

@@ -124,6 +124,14 @@ public final class LocalLane implements Lane {
     return executor.models();
   }
 
+  @Override
+  public long countTokens(String model, List<String> texts) {
+    for (ModelKey k : executor.models()) {
+      if (k.model().equals(model)) return executor.countTokens(k, texts);
+    }
+    return -1;
+  }
+
   /** Texts the executor computed so far. */
   @Override
   public long computedTexts() {

@@ -132,7 +132,8 @@ final class Attempts {
         .setAttribute("estimate_ms", c.estimateMs())
         .setAttribute("hedge", hedge)
         .startSpan();
-    LaneCall lc = new LaneCall(model, variant, call.texts(), call.deadlineNanos(), call.latencyClass());
+    LaneCall lc = new LaneCall(model, variant, call.texts(), call.deadlineNanos(), call.latencyClass(),
+        call.tenant().id(), call.tenant().weightOrDefault());
     long submitted = System.nanoTime();
     CompletableFuture<LaneResult> f;
     // the attempt span is current while the lane takes the call, also on a fallback started from another lane's
