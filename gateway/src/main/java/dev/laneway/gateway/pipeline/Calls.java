@@ -81,9 +81,26 @@ public final class Calls {
     }
     boolean noCache = headers.getOrDefault("cache-control", "").toLowerCase(Locale.ROOT).contains("no-cache");
     Router snapshot = routes.current();
-    Tenant tenant = snapshot.policy().authenticate(headers.get(API_KEY_HEADER));
+    Tenant tenant = authenticate(snapshot, headers);
     return new InferenceCall(r.door(), r.id(), r.model(), r.version(), r.texts(), latency, region, tenant,
         System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission());
+  }
+
+  /**
+   * The caller's tenant: {@code x-api-key}, else OpenAI clients' {@code Authorization: Bearer KEY}. A bearer token that
+   * names no tenant counts as no key (OpenAI clients must send one, often a placeholder, to a gateway that runs open);
+   * an unknown {@code x-api-key} is refused.
+   */
+  private static Tenant authenticate(Router snapshot, Map<String, String> headers) {
+    String key = headers.get(API_KEY_HEADER);
+    if (key == null) {
+      String auth = headers.get("authorization");
+      if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String bearer = auth.substring(7).trim();
+        if (snapshot.policy().tenants().stream().anyMatch(t -> t.apiKeys().contains(bearer))) key = bearer;
+      }
+    }
+    return snapshot.policy().authenticate(key);
   }
 
   private static int priority(Object p) {

@@ -1,0 +1,164 @@
+package dev.laneway.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateways of one region (two {@link Gateway} instances, each with its own Vert.x, lanes and Redis connection, on
+ * their own ports) share a tenant's limits through a real {@code redis-server} started here ({@code .ci/run}
+ * installs Debian's package): requests alternate between them until the shared budget refuses, and the tokens both
+ * admitted add up to the budget within 5% and never beyond it. Then Redis is killed: for a tenant neither gateway
+ * holds a lease of (a lease already taken keeps serving: that is what it is for), the gateway in fail mode {@code open}
+ * (the default) goes on with its local limits, the one in {@code closed} refuses with 503 {@code limiter_unavailable},
+ * and an unlimited tenant is served by both.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TwoGatewaysSharedLimitsTest {
+  static final String MODEL = "all-minilm-l6-v2";
+  static final int BUDGET = 600;
+  static final String POLICY = """
+      tenants:
+        - id: shared
+          api_keys: [key-shared]
+          limits:
+            budget: {tokens: %d, period: day}
+        - id: later
+          api_keys: [key-later]
+          limits:
+            budget: {tokens: 100000, period: day}
+        - id: free
+          api_keys: [key-free]
+      rules:
+        - name: any
+          lanes: [{class: general}]
+      """.formatted(BUDGET);
+  @TempDir static Path dir;
+  static Process redis;
+  static Gateway open;
+  static Gateway closed;
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    redis = startRedis(port);
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    GatewayOptions o = GatewayOptions.ephemeral().with("policy", policy.toString())
+        .with("limits-redis", "redis://127.0.0.1:" + port).with("limits-redis-prefix", "two-gateways:");
+    open = Gateway.start(o);
+    closed = Gateway.start(o.with("limits-fail-mode", "closed"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (open != null) open.close();
+    if (closed != null) closed.close();
+    if (redis != null && redis.isAlive()) {
+      redis.destroyForcibly();
+      redis.waitFor(20, TimeUnit.SECONDS);
+    }
+  }
+
+  static Process startRedis(int port) throws Exception {
+    String exe = null;
+    for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+      if (new File(d, "redis-server").canExecute()) exe = new File(d, "redis-server").getPath();
+    }
+    if (exe == null && new File("/usr/bin/redis-server").canExecute()) exe = "/usr/bin/redis-server";
+    if (exe == null) fail("redis-server is not installed (Debian: apt-get install redis-server); this test needs it");
+    Process p = new ProcessBuilder(exe, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no").redirectErrorStream(true).start();
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          if (line.contains("Ready to accept connections")) ready.complete(null);
+        }
+        ready.completeExceptionally(new IllegalStateException("redis-server exited: " + p.waitFor()));
+      } catch (Exception e) {
+        ready.completeExceptionally(e);
+      }
+    }, "redis-server-output");
+    reader.setDaemon(true);
+    reader.start();
+    ready.get(20, TimeUnit.SECONDS);
+    return p;
+  }
+
+  static HttpResponse<String> infer(Gateway g, String key, String text) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/v2/models/" + MODEL
+        + "/infer")).header("x-api-key", key).POST(HttpRequest.BodyPublishers.ofString(Doors.oipJson(List.of(text))))
+        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  @Order(1)
+  void twoGateways_holdOneSharedBudget_within5Percent() throws Exception {
+    long admitted = 0;
+    int[] byGateway = new int[2];
+    int refusedInARow = 0;
+    for (int i = 0; refusedInARow < 2 && i < 1000; i++) {
+      Gateway g = i % 2 == 0 ? open : closed;
+      HttpResponse<String> r = infer(g, "key-shared", "request number " + i + " of the shared budget test");
+      if (r.statusCode() == 200) {
+        admitted += Integer.parseInt(new JsonObject(r.body()).getJsonObject("parameters").getString("token_counts"));
+        byGateway[i % 2]++;
+        refusedInARow = 0;
+      } else {
+        assertEquals(429, r.statusCode(), r.body());
+        assertTrue(r.body().contains("budget"), r.body());
+        refusedInARow++;
+      }
+    }
+    System.out.printf("two gateways, one budget of %d tokens: admitted %d (%.1f%%), requests %d + %d%n", BUDGET,
+        admitted, 100.0 * admitted / BUDGET, byGateway[0], byGateway[1]);
+    assertTrue(admitted <= BUDGET, "never beyond the shared budget: " + admitted);
+    assertTrue(admitted >= BUDGET * 0.95, "within 5% of the budget: " + admitted);
+    assertTrue(byGateway[0] > 0 && byGateway[1] > 0, "both gateways admitted some");
+  }
+
+  @Test
+  @Order(2)
+  void redisKilled_openGoesOnLocally_closedRefusesWith503() throws Exception {
+    redis.destroyForcibly();
+    assertTrue(redis.waitFor(20, TimeUnit.SECONDS));
+    // a tenant neither gateway holds a lease for: its first request needs Redis
+    HttpResponse<String> c = infer(closed, "key-later", "after redis");
+    assertEquals(503, c.statusCode(), c.body());
+    assertTrue(c.body().contains("Redis") || c.body().contains("limiter"), c.body());
+    assertTrue(c.headers().firstValue("retry-after").isPresent());
+    // open: the local limiter at this region's share takes over; the budget (local counters start fresh) admits
+    HttpResponse<String> o = infer(open, "key-later", "after redis");
+    assertEquals(200, o.statusCode(), o.body());
+    assertEquals(200, infer(closed, "key-free", "unlimited").statusCode(), "a tenant without limits never waits on Redis");
+  }
+}
