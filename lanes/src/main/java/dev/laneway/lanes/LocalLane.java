@@ -82,7 +82,8 @@ public final class LocalLane implements Lane {
       delays.put(p, b.maxQueueDelay(p.wireName()));
     }
     BatchPolicy policy = new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), delays,
-        b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens());
+        b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens())
+        .withAgingAfter(b.agingAfter());
     return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
         spec.intraOpThreads(), shares(spec));
   }

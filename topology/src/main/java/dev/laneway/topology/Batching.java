@@ -32,6 +32,9 @@ import java.util.TreeMap;
  *     {@code c} is admitted while what the lane holds is below capacity × (1 − the shares of the classes more urgent
  *     than {@code c}). Default {@code {interactive: 0.125, standard: 0.125}}: batch may fill 75%, standard 87.5%,
  *     interactive all of it. {@code batch} may not be given a share (no class is less urgent); the shares sum to < 1.
+ * @param agingAfter anti-starvation: once the batch class's oldest text has waited this long, batch ranks as standard
+ *     (the older of the two goes first), so a standard flood cannot starve batch work for ever (default 2s; 0: strict
+ *     priority)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -44,7 +47,8 @@ public record Batching(
     List<Integer> staticSequenceLengths,
     Integer maxBatchTokens,
     Map<String, Duration> defaultTimeoutByClass,
-    Map<String, Double> reservedByClass) {
+    Map<String, Double> reservedByClass,
+    Duration agingAfter) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -52,7 +56,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -83,11 +87,14 @@ public record Batching(
     Checks.atLeast("max_batch_tokens", maxBatchTokens, 0);
     defaultTimeoutByClass = byClass("default_timeout_by_class", defaultTimeoutByClass);
     reservedByClass = reserved(reservedByClass);
+    agingAfter = agingAfter == null ? Duration.ofSeconds(2) : agingAfter;
+    nonNegative("aging_after", agingAfter);
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
-    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null);
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
+        null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
