@@ -18,6 +18,8 @@ import java.nio.file.StandardCopyOption;
  */
 final class PolicyFile {
   static final String DEFAULT = "routing/src/main/resources/laneway/default-policy.yaml";
+  /** The default's (empty) tenants, which {@link #applyTenants} replaces. */
+  static final String NO_TENANTS = "\ntenants: []\n";
 
   private final Path file;
   private final String base;
@@ -57,8 +59,28 @@ final class PolicyFile {
     return admin.reload().put("keys", keys.strip());
   }
 
+  /**
+   * As {@link #apply}, with the default's {@code tenants: []} replaced by {@code tenants} (a YAML block sequence, one
+   * {@code - id: ..} item per tenant, as the policy file writes it; the key may appear only once).
+   */
+  JsonObject applyTenants(String tenants, String keys, AdminClient admin) {
+    write(tenants, keys);
+    return admin.reload().put("tenants", tenants.strip()).put("keys", keys.strip());
+  }
+
   private void write(String keys) {
+    write(null, keys);
+  }
+
+  private void write(String tenants, String keys) {
     String text = base.endsWith("\n") ? base : base + "\n";
+    if (tenants != null) {
+      if (!text.contains(NO_TENANTS)) {
+        throw new IllegalStateException(DEFAULT + " has no '" + NO_TENANTS.strip() + "' line to put the tenants in");
+      }
+      text = text.replace(NO_TENANTS, "\n# tenants added by the bench for this phase\ntenants:\n" + tenants.stripTrailing()
+          + "\n");
+    }
     if (!keys.isBlank()) text += "\n# added by the bench for this phase\n" + keys.strip() + "\n";
     try {
       Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
