@@ -19,12 +19,12 @@ import java.util.function.LongFunction;
  *       {@code batch} at 3x capacity while B goes on. B's p50/p99 alone and under the flood, every non-200 of B's by
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
  *       (the target: at most 1.5).
- *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lanes at 1.5x capacity each. Equal
- *       weights, C one sentence per request and D three sentences in one text at a third of C's request rate (so both
- *       offer about the same tokens: the fair share is charged in tokens, not requests); then weights 3:1, both one
- *       sentence per request. Served tokens per tenant (the {@code token_counts} the answers report, summed), shares,
+ *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane ({@code hk-general}, spillover
+ *       off) at 1.5x capacity each. Equal weights, C one sentence per request and D three sentences in one text at a
+ *       third of C's request rate (so both offer about the same tokens: the fair share is charged in tokens, not
+ *       requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the {@code token_counts} the answers report, summed), shares,
  *       C:D ratio (the target with 3:1: 3 +- 10%) and Jain's index over served tokens / weight (1: exactly the weighted
- *       share).
+ *       share). {@code targets_met}: the issue's targets against this run's figures.
  *   <li><b>Admission cost.</b> At the end, {@value TenantFigures#ADMISSION}'s {@code _sum / _count} per
  *       {@code limited} label from {@code /metrics}: the mean admission cost in us of the limited tenant (B) and the
  *       unlimited ones (A, C, D), from this run; null, with a note, when the gateway does not export it.
@@ -45,6 +45,7 @@ final class TenantsScenario implements Scenario {
   static final double FAIR_FACTOR = 1.5;
   /** Sentences in one text of D's in the equal-weight sub-phase. */
   static final int LONG_TEXT = 3;
+  static final double P99_RATIO_TARGET = 1.5;
 
   @Override
   public JsonObject run(BenchContext ctx) {
@@ -56,7 +57,8 @@ final class TenantsScenario implements Scenario {
     PolicyFile policy = PolicyFile.create(o.jsonFile().toAbsolutePath().getParent().resolve("tenants-policy.yaml"));
     JsonObject out = new JsonObject().put("scenario", "tenants").put("model", o.model()).put("variant", o.variant())
         .put("seconds_per_phase", seconds);
-    JsonObject setup = new JsonObject().put("policy_file", policy.file().toString());
+    JsonObject setup = new JsonObject().put("policy_file", policy.file().toString())
+        .put("loadavg_start", OverloadScenario.loadavg());
     try (GatewayProcess g = ctx.startGateway(List.of("--policy", policy.file().toString()));
         Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
         Http adminHttp = new Http("127.0.0.1", g.httpPort(), 30_000, 4)) {
@@ -93,8 +95,9 @@ final class TenantsScenario implements Scenario {
           .put("fair_weighted_jain", weighted.getValue("jain_index"))
           .put("admission_us_limited", mean(admission, "limited"))
           .put("admission_us_unlimited", mean(admission, "unlimited"))
+          .put("targets_met", targets(out))
           .put("noisy_neighbour", noisy).put("fairness", fair).put("admission", admission)
-          .put("capacity", cap).put("setup", setup);
+          .put("capacity", cap).put("setup", setup.put("loadavg_end", OverloadScenario.loadavg()));
     }
     return out;
   }
@@ -151,7 +154,8 @@ final class TenantsScenario implements Scenario {
 
   private static JsonObject fairPhase(BenchContext ctx, AdminClient admin, PolicyFile policy, RestJsonClient c,
       RestJsonClient d, String name, double wc, double wd, boolean longD, double rate, int seconds) {
-    JsonObject reload = policy.applyTenants(TenantFigures.tenants(wc, wd), "", admin);
+    // spillover off: both tenants compete for the same lane (hk-general), not for whatever room the other region has
+    JsonObject reload = policy.applyTenants(TenantFigures.tenants(wc, wd), OverloadScenario.SPILL_OFF, admin);
     if (reload.containsKey("unavailable")) {
       ctx.report().note("fairness " + name + ": the gateway refused the weights " + wc + ":" + wd + " ("
           + reload.getString("unavailable") + "); it ran on the policy it had");
@@ -185,6 +189,20 @@ final class TenantsScenario implements Scenario {
         .put("served_tokens_ratio_c_to_d", served[1] > 0 ? Math.round(served[0] / served[1] * 1000) / 1000.0 : null)
         .put("target_ratio_c_to_d", wc / wd)
         .put("jain_index", TenantFigures.jain(served, weights)).put("c", tc).put("d", td);
+  }
+
+  /**
+   * The issue's targets against this run's figures (null where a figure is missing): B's p99 under the flood at most
+   * {@value #P99_RATIO_TARGET}x alone, none of B's requests without a 200 under the flood, and C:D = 3 +- 10% with 3:1.
+   */
+  static JsonObject targets(JsonObject out) {
+    Double ratio = out.getDouble("b_p99_ratio");
+    Long failures = out.getLong("b_failures_flood");
+    Double weighted = out.getDouble("fair_weighted_ratio");
+    return new JsonObject()
+        .put("b_p99_ratio_le_1_5", ratio == null ? null : ratio <= P99_RATIO_TARGET)
+        .put("b_no_failures_under_flood", failures == null ? null : failures == 0)
+        .put("fair_weighted_ratio_3_pm_10pct", weighted == null ? null : Math.abs(weighted - 3) <= 0.3);
   }
 
   /** Phase 4: the admission histogram's means, or null with a note when the gateway does not export it. */

@@ -157,7 +157,7 @@ class BenchSmokeTest {
     for (String f : new String[] {"capacity_sps", "b_p50_ms_alone", "b_p99_ms_alone", "b_p50_ms_flood",
         "b_p99_ms_flood", "b_p99_ratio", "b_failures_alone", "b_failures_flood", "a_succeeded", "a_refused",
         "fair_equal_share_c", "fair_equal_share_d", "fair_equal_jain", "fair_weighted_ratio", "fair_weighted_jain",
-        "admission_us_limited", "admission_us_unlimited"}) {
+        "admission_us_limited", "admission_us_unlimited", "targets_met"}) {
       assertTrue(out.containsKey(f), "field " + f + ": " + out.fieldNames());
     }
     assertEquals(200, out.getJsonObject("setup").getJsonObject("policy").getInteger("status"),
