@@ -22,9 +22,10 @@ import java.util.function.LongFunction;
  *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane ({@code hk-general}, spillover
  *       off) at 1.5x capacity each. Equal weights, C one sentence per request and D three sentences in one text at a
  *       third of C's request rate (so both offer about the same tokens: the fair share is charged in tokens, not
- *       requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the {@code token_counts} the answers report, summed), shares,
- *       C:D ratio (the target with 3:1: 3 +- 10%) and Jain's index over served tokens / weight (1: exactly the weighted
- *       share). {@code targets_met}: the issue's targets against this run's figures.
+ *       requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the
+ *       {@code token_counts} the answers report, summed), shares, C:D ratio (the target with 3:1: 3 +- 10%) and Jain's
+ *       index over served tokens / weight (1: exactly the weighted share). {@code targets_met}: the issue's targets
+ *       against this run's figures.
  *   <li><b>Admission cost.</b> At the end, {@value TenantFigures#ADMISSION}'s {@code _sum / _count} per
  *       {@code limited} label from {@code /metrics}: the mean admission cost in us of the limited tenant (B) and the
  *       unlimited ones (A, C, D), from this run; null, with a note, when the gateway does not export it.
