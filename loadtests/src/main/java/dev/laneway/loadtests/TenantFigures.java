@@ -33,6 +33,19 @@ final class TenantFigures {
     return tenant("a", 1, false) + tenant("b", 1, true) + tenant("c", wc, false) + tenant("d", wd, false);
   }
 
+  /** The lane every bench tenant is sent to, so that the flood and the fairness pair contend for one lane. */
+  static final String LANE = "hk-general";
+
+  /** Rules before the default's: each bench tenant to {@value #LANE} only (no fallback, no spillover). */
+  static String rules() {
+    StringBuilder b = new StringBuilder();
+    for (String id : new String[] {"a", "b", "c", "d"}) {
+      b.append("  - name: bench-tenant-").append(id).append("\n    match: {tenant: ").append(id)
+          .append("}\n    lanes: [{lane: ").append(LANE).append("}]\n");
+    }
+    return b.toString();
+  }
+
   private static String tenant(String id, double weight, boolean limited) {
     String t = String.format(Locale.ROOT, "  - id: %s\n    api_keys: [%s]\n    weight: %s\n", id, key(id),
         weight == Math.rint(weight) ? String.valueOf((long) weight) : String.valueOf(weight));

@@ -10,7 +10,9 @@ import java.util.function.LongFunction;
 /**
  * {@code tenants} (issue 15: tenants, weighted fair share in tokens, per-tenant limits): one gateway, REST JSON from
  * region {@code hk}, every tenant named by its {@code x-api-key}; the tenants are in the policy file
- * ({@link TenantFigures#tenants}), rewritten and reloaded between phases.
+ * ({@link TenantFigures#tenants}), rewritten and reloaded between phases, each sent by a rule of its own to
+ * {@value TenantFigures#LANE} only ({@link TenantFigures#rules}: no fallback to another lane, so the flood and the
+ * fairness pair contend for that lane).
  *
  * <ol>
  *   <li><b>Capacity.</b> The standard class's saturation throughput, by {@link BenchContext#capacity} from 20/s
@@ -19,10 +21,9 @@ import java.util.function.LongFunction;
  *       {@code batch} at 3x capacity while B goes on. B's p50/p99 alone and under the flood, every non-200 of B's by
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
  *       (the target: at most 1.5).
- *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane ({@code hk-general}, spillover
- *       off) at 1.5x capacity each. Equal weights, C one sentence per request and D three sentences in one text at a
- *       third of C's request rate (so both offer about the same tokens: the fair share is charged in tokens, not
- *       requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the
+ *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane at 1.5x capacity each. Equal
+ *       weights, C one sentence per request and D three sentences in one text at a third of C's request rate (so both
+ *       offer about the same tokens: the fair share is charged in tokens, not requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the
  *       {@code token_counts} the answers report, summed), shares, C:D ratio (the target with 3:1: 3 +- 10%) and Jain's
  *       index over served tokens / weight (1: exactly the weighted share). {@code targets_met}: the issue's targets
  *       against this run's figures.
@@ -57,7 +58,7 @@ final class TenantsScenario implements Scenario {
     int seconds = o.seconds(20, 2);
     PolicyFile policy = PolicyFile.create(o.jsonFile().toAbsolutePath().getParent().resolve("tenants-policy.yaml"));
     JsonObject out = new JsonObject().put("scenario", "tenants").put("model", o.model()).put("variant", o.variant())
-        .put("seconds_per_phase", seconds);
+        .put("seconds_per_phase", seconds).put("lane", TenantFigures.LANE);
     JsonObject setup = new JsonObject().put("policy_file", policy.file().toString())
         .put("loadavg_start", OverloadScenario.loadavg());
     try (GatewayProcess g = ctx.startGateway(List.of("--policy", policy.file().toString()));
@@ -65,7 +66,7 @@ final class TenantsScenario implements Scenario {
         Http adminHttp = new Http("127.0.0.1", g.httpPort(), 30_000, 4)) {
       setup.put("gateway_log", g.log().toString());
       AdminClient admin = new AdminClient(adminHttp, g.adminToken());
-      JsonObject reload = policy.applyTenants(TenantFigures.tenants(1, 1), "", admin);
+      JsonObject reload = policy.applyTenants(TenantFigures.tenants(1, 1), TenantFigures.rules(), "", admin);
       setup.put("policy", reload);
       if (reload.containsKey("unavailable")) {
         throw new IllegalStateException("the gateway refused the tenants' policy: " + reload.getString("unavailable"));
@@ -155,8 +156,7 @@ final class TenantsScenario implements Scenario {
 
   private static JsonObject fairPhase(BenchContext ctx, AdminClient admin, PolicyFile policy, RestJsonClient c,
       RestJsonClient d, String name, double wc, double wd, boolean longD, double rate, int seconds) {
-    // spillover off: both tenants compete for the same lane (hk-general), not for whatever room the other region has
-    JsonObject reload = policy.applyTenants(TenantFigures.tenants(wc, wd), OverloadScenario.SPILL_OFF, admin);
+    JsonObject reload = policy.applyTenants(TenantFigures.tenants(wc, wd), TenantFigures.rules(), "", admin);
     if (reload.containsKey("unavailable")) {
       ctx.report().note("fairness " + name + ": the gateway refused the weights " + wc + ":" + wd + " ("
           + reload.getString("unavailable") + "); it ran on the policy it had");

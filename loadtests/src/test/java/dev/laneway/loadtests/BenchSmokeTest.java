@@ -164,6 +164,8 @@ class BenchSmokeTest {
         "the gateway took the tenants: " + out.getJsonObject("setup").encode());
     JsonObject noisy = out.getJsonObject("noisy_neighbour");
     JsonObject alone = noisy.getJsonObject("b_alone");
+    assertEquals(new JsonObject().put("hk-general", alone.getLong("succeeded")), alone.getJsonObject("lanes"),
+        "B's rule sends it to hk-general only: " + alone);
     assertTrue(alone.getLong("sent") > 0, "B sent: " + alone);
     assertEquals(alone.getLong("sent"), alone.getLong("succeeded"), "B alone: every request a 200: " + alone);
     JsonObject flood = noisy.getJsonObject("b_flood");

@@ -46,6 +46,13 @@ class TenantFiguresTest {
   }
 
   @Test
+  void rules_sendEveryBenchTenantToTheOneLane() {
+    String r = TenantFigures.rules();
+    assertTrue(r.startsWith("  - name: bench-tenant-a\n    match: {tenant: a}\n    lanes: [{lane: hk-general}]\n"), r);
+    assertEquals(4, r.split("lanes: \\[\\{lane: hk-general}]", -1).length - 1, r);
+  }
+
+  @Test
   void tokens_sumsTheCounts() {
     assertEquals(18, OipReplies.tokens("6,12"));
     assertEquals(0, OipReplies.tokens(null));
