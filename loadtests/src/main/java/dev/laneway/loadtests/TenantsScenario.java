@@ -15,8 +15,8 @@ import java.util.function.LongFunction;
  * fairness pair contend for that lane).
  *
  * <ol>
- *   <li><b>Capacity.</b> The standard class's saturation throughput, by {@link BenchContext#capacity} from 20/s
- *       (anonymous requests; {@code --rate} stands for it).
+ *   <li><b>Capacity.</b> The standard class's saturation throughput on that lane, by {@link BenchContext#capacity}
+ *       from 20/s, sent as tenant B ({@code --rate} stands for it).
  *   <li><b>Noisy neighbour.</b> Tenant B sends {@code standard} at 10% of capacity alone; then tenant A floods
  *       {@code batch} at 3x capacity while B goes on. B's p50/p99 alone and under the flood, every non-200 of B's by
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
@@ -75,7 +75,9 @@ final class TenantsScenario implements Scenario {
       ctx.requireProbe(client, "REST JSON");
       ctx.warmUp(client, 10, 8);
       JsonObject cap = new JsonObject();
-      double c = ctx.capacity(client, cap, REGION, CLASS, SEARCH_FROM);
+      // as tenant B, so that the search measures the one lane the tenants' rules send them to
+      double c = ctx.capacity(asTenant(client, "b"), cap, REGION, CLASS, SEARCH_FROM);
+      cap.put("tenant", "b").put("lane", TenantFigures.LANE);
       out.put("capacity_sps", cap.getValue("capacity_sps")).put("capacity_from", cap.getValue("capacity_from"));
       JsonObject noisy = noisyNeighbour(ctx, g, client, c, seconds);
       JsonObject fair = fairness(ctx, g, admin, policy, c, seconds);
@@ -229,6 +231,24 @@ final class TenantsScenario implements Scenario {
   /** Request {@code i} of tenant {@code id} in {@code latencyClass}. */
   private static Request request(BenchContext ctx, long i, String latencyClass, String id) {
     return ctx.request(i, REGION, latencyClass).withApiKey(TenantFigures.key(id));
+  }
+
+  /** {@code client} sending every request as tenant {@code id}. */
+  static InferClient asTenant(InferClient client, String id) {
+    return new InferClient() {
+      @Override
+      public String name() {
+        return client.name();
+      }
+
+      @Override
+      public CompletableFuture<Reply> infer(Request r) {
+        return client.infer(r.withApiKey(TenantFigures.key(id)));
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 
   /** {@value #LONG_TEXT} sentences of the corpus in one text. */
