@@ -8,13 +8,13 @@ import java.util.List;
  * {@code ./laneway bench NAME [options]}: every option, with its default.
  *
  * @param json where the JSON goes (the HTML beside it); null: {@code loadtests/target/bench/NAME.json}
- * @param seconds 0: the scenario's own lengths; else seconds per load step (e2e, overload) or in all (failover, mixed,
- *     regions)
+ * @param seconds 0: the scenario's own lengths; else seconds per load step (e2e, overload, tenants) or in all
+ *     (failover, mixed, regions)
  * @param smoke a few seconds per phase, for CI
  * @param gatewayArgs more options for the child gateway, in order
  * @param model the model requests name
  * @param variant the model version requests name ({@code int8}: the variant the in-process limit measures)
- * @param rate requests per second for failover, mixed, regions and overload (both paths) at "capacity"; 0: a quick
+ * @param rate requests per second for failover, mixed, regions, tenants and overload (both paths) at "capacity"; 0: a quick
  *     search against the gateway
  * @param limitInstances instance threads of the in-process limit (the lane's {@code instances})
  * @param limitBatch batch size of the in-process limit (the lane's {@code max_batch_size})
@@ -28,16 +28,16 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
 
   public static final String HELP =
       """
-      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions
+      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions, tenants
         --json FILE            where the JSON goes, the HTML beside it (default loadtests/target/bench/NAME.json)
-        --seconds N            seconds per load step (e2e, overload) or in all (others) (default: e2e 8, overload 15,
-                               others 30)
+        --seconds N            seconds per load step (e2e, overload, tenants) or in all (others) (default: e2e 8,
+                               overload 15, tenants 20, others 30)
         --smoke                a few seconds per phase, for CI
         --gateway-arg X        one more option for the child gateway (repeatable)
         --model M              model the requests name (default all-minilm-l6-v2)
         --variant V            model version to ask for (default int8, the one the in-process limit runs)
-        --rate R               requests/s taken as capacity by failover, mixed, regions, and as both the general and
-                               the NPU path's capacity by overload (default: a quick search)
+        --rate R               requests/s taken as capacity by failover, mixed, regions, tenants, and as both the
+                               general and the NPU path's capacity by overload (default: a quick search)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 256; 0: rows only)

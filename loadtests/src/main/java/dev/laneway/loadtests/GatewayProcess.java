@@ -27,20 +27,25 @@ public final class GatewayProcess implements AutoCloseable {
   private static final String ADDRESS = "(?:\\d{1,3}(?:\\.\\d{1,3}){3}|localhost|\\[[0-9a-fA-F:]+\\]):(\\d{1,5})\\b";
   private static final Pattern HTTP_PORT = Pattern.compile("\\b(?:HTTP|REST)\\b(?!/)[^\\n]*?" + ADDRESS);
   private static final Pattern GRPC_PORT = Pattern.compile("\\b(?:gRPC|GRPC)\\b[^\\n]*?" + ADDRESS);
+  // "..., metrics on 127.0.0.1:40122/metrics"
+  private static final Pattern METRICS_PORT = Pattern.compile("\\bmetrics on " + ADDRESS);
   private static final String MAIN = "dev.laneway.gateway.Main";
 
   private final Process process;
   private final Path log;
   private final int httpPort;
   private final int grpcPort;
+  private final int metricsPort;
   private final String adminToken;
   private final Thread hook;
 
-  private GatewayProcess(Process process, Path log, int httpPort, int grpcPort, String adminToken, Thread hook) {
+  private GatewayProcess(Process process, Path log, int httpPort, int grpcPort, int metricsPort, String adminToken,
+      Thread hook) {
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
     this.grpcPort = grpcPort;
+    this.metricsPort = metricsPort;
     this.adminToken = adminToken;
     this.hook = hook;
   }
@@ -136,7 +141,7 @@ public final class GatewayProcess implements AutoCloseable {
         sleep(200); // the gRPC line may follow the HTTP one
         text = read(logFile);
         if (grpc < 0) grpc = port(GRPC_PORT, text);
-        return new GatewayProcess(p, logFile, http, grpc, token, hook);
+        return new GatewayProcess(p, logFile, http, grpc, port(METRICS_PORT, text), token, hook);
       }
       sleep(200);
     }
@@ -227,6 +232,16 @@ public final class GatewayProcess implements AutoCloseable {
   /** The gRPC port, or -1 when the gateway logged none (no gRPC listener). */
   public int grpcPort() {
     return grpcPort;
+  }
+
+  /** The Prometheus listener's port ({@code GET /metrics}), or -1 when the gateway logged none. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  /** The metrics port in a gateway log, or -1; for tests. */
+  static int metricsPort(String log) {
+    return port(METRICS_PORT, log);
   }
 
   /** The admin token the gateway was started with, or null when it has no {@code --admin-token} option. */

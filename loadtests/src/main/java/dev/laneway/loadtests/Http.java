@@ -102,6 +102,7 @@ public final class Http implements AutoCloseable {
     MultiMap h = MultiMap.caseInsensitiveMultiMap();
     if (r.region() != null) h.add("x-laneway-region", r.region());
     if (r.latencyClass() != null) h.add("x-laneway-latency-class", r.latencyClass());
+    if (r.apiKey() != null) h.add("x-api-key", r.apiKey());
     return h;
   }
 

@@ -1,6 +1,7 @@
 package dev.laneway.loadtests;
 
 import dev.laneway.oip.InferParameter;
+import dev.laneway.protocol.Oip;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -26,7 +27,7 @@ final class OipReplies {
     }
     return new Reply(null, p.getString("lane"), p.getString("device"), p.getString("region"),
         bool(p.getValue("degraded")), bool(p.getValue("stand_in")), p.getString("cache"), executorMs, vectors,
-        p.getString("spilled_from"), bool(p.getValue("hedged")), false);
+        p.getString("spilled_from"), bool(p.getValue("hedged")), false, tokens(p.getValue(Oip.TOKEN_COUNTS)));
   }
 
   static Reply fromGrpc(Map<String, InferParameter> p, int vectors) {
@@ -34,7 +35,21 @@ final class OipReplies {
     if (Double.isNaN(executorMs)) executorMs = number(p.get("queue_ms")) + number(p.get("compute_ms"));
     return new Reply(null, string(p.get("lane")), string(p.get("device")), string(p.get("region")),
         boolOf(p.get("degraded")), boolOf(p.get("stand_in")), string(p.get("cache")), executorMs, vectors,
-        string(p.get("spilled_from")), boolOf(p.get("hedged")), false);
+        string(p.get("spilled_from")), boolOf(p.get("hedged")), false, tokens(string(p.get(Oip.TOKEN_COUNTS))));
+  }
+
+  /** The sum of a {@code token_counts} parameter ({@code "6,12"}: each text's tokens); 0 when absent or malformed. */
+  static long tokens(Object value) {
+    if (!(value instanceof String s) || s.isBlank()) return value instanceof Number n ? n.longValue() : 0;
+    long sum = 0;
+    for (String part : s.split(",")) {
+      try {
+        sum += Long.parseLong(part.strip());
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+    }
+    return sum;
   }
 
   /** The OIP error text of a failed JSON answer, for logs; the reason itself is {@code http-STATUS}. */

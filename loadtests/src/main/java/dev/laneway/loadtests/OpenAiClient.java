@@ -34,12 +34,15 @@ public final class OpenAiClient implements InferClient {
       if (failure != null) return Reply.failed(Http.reason(failure));
       if (resp.status() != 200) return Reply.failed("http-" + resp.status());
       try {
-        JsonArray data = resp.json().getJsonArray("data", new JsonArray());
+        JsonObject json = resp.json();
+        JsonArray data = json.getJsonArray("data", new JsonArray());
+        JsonObject usage = json.getJsonObject("usage", new JsonObject());
         MultiMap h = resp.headers();
         String executorMs = h.get("x-laneway-executor-ms");
         return new Reply(null, h.get("x-laneway-lane"), h.get("x-laneway-device"), h.get("x-laneway-region"),
             bool(h.get("x-laneway-degraded")), bool(h.get("x-laneway-stand-in")), h.get("x-laneway-cache"),
-            executorMs == null ? Double.NaN : Double.parseDouble(executorMs), data.size());
+            executorMs == null ? Double.NaN : Double.parseDouble(executorMs), data.size(), null, null, false,
+            usage.getLong("prompt_tokens", 0L));
       } catch (RuntimeException e) {
         return Reply.failed("bad-response");
       }

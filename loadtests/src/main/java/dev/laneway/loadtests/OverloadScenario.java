@@ -310,7 +310,7 @@ final class OverloadScenario implements Scenario {
   }
 
   /** {@code /proc/loadavg} (1, 5, 15 min), or null off Linux: others' work on the same cores shows in every figure. */
-  private static String loadavg() {
+  static String loadavg() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).strip();
     } catch (IOException | RuntimeException e) {

@@ -18,6 +18,10 @@ import java.nio.file.StandardCopyOption;
  */
 final class PolicyFile {
   static final String DEFAULT = "routing/src/main/resources/laneway/default-policy.yaml";
+  /** The default's (empty) tenants, which {@link #applyTenants} replaces. */
+  static final String NO_TENANTS = "\ntenants: []\n";
+  /** The default's rules key, after which {@link #applyTenants} puts its rules. */
+  static final String RULES = "\nrules:\n";
 
   private final Path file;
   private final String base;
@@ -57,8 +61,36 @@ final class PolicyFile {
     return admin.reload().put("keys", keys.strip());
   }
 
+  /**
+   * As {@link #apply}, with the default's {@code tenants: []} replaced by {@code tenants} and {@code rules} put before
+   * the default's rules (each a YAML block sequence, {@code - id: ..} or {@code - name: ..} items indented as the
+   * default's rules are: these keys may appear only once in the file).
+   */
+  JsonObject applyTenants(String tenants, String rules, String keys, AdminClient admin) {
+    write(tenants, rules, keys);
+    return admin.reload().put("tenants", tenants.strip()).put("rules", rules.strip()).put("keys", keys.strip());
+  }
+
+  private static String replace(String text, String line, String with) {
+    if (!text.contains(line)) {
+      throw new IllegalStateException(DEFAULT + " has no '" + line.strip() + "' line to put the bench's keys at");
+    }
+    return text.replace(line, with);
+  }
+
   private void write(String keys) {
+    write(null, "", keys);
+  }
+
+  private void write(String tenants, String rules, String keys) {
     String text = base.endsWith("\n") ? base : base + "\n";
+    if (tenants != null) {
+      text = replace(text, NO_TENANTS, "\n# tenants added by the bench for this phase\ntenants:\n"
+          + tenants.stripTrailing() + "\n");
+    }
+    if (!rules.isBlank()) {
+      text = replace(text, RULES, RULES + "  # rules added by the bench for this phase\n" + rules.stripTrailing() + "\n");
+    }
     if (!keys.isBlank()) text += "\n# added by the bench for this phase\n" + keys.strip() + "\n";
     try {
       Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");

@@ -10,9 +10,18 @@ package dev.laneway.loadtests;
  * @param spilledFrom the {@code spilled_from} parameter: the preferred lane routing spilled away from, or null
  * @param hedged the {@code hedged} parameter: true when a hedge was sent for this request; null when absent
  * @param retryAfter a failed HTTP answer that carried a {@code Retry-After} header
+ * @param tokens the tokens of the request's texts as the answer reports them (OIP {@code token_counts} summed, OpenAI
+ *     {@code usage.prompt_tokens}); 0 when absent
  */
 public record Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
-    String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter) {
+    String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
+    long tokens) {
+
+  /** A reply without token counts. */
+  public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
+      String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter) {
+    this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, spilledFrom, hedged, retryAfter, 0);
+  }
 
   /** A reply without the overload parameters (spilled_from, hedged) and no Retry-After. */
   public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,

@@ -13,7 +13,9 @@ public interface Scenario {
       case "mixed" -> new MixedScenario();
       case "overload" -> new OverloadScenario();
       case "regions" -> new RegionsScenario();
-      default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (expected: e2e, failover, mixed, overload, regions)");
+      case "tenants" -> new TenantsScenario();
+      default -> throw new IllegalArgumentException("unknown scenario '" + name
+          + "' (expected: e2e, failover, mixed, overload, regions, tenants)");
     };
   }
 }

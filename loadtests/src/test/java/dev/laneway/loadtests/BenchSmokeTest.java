@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every scenario ({@code e2e}, {@code failover}, {@code mixed}, {@code overload}, {@code regions}) in {@code --smoke}
+ * Every scenario ({@code e2e}, {@code failover}, {@code mixed}, {@code overload}, {@code regions}, {@code tenants}) in
+ * {@code --smoke}
  * mode against a real child gateway (the one the gateway module packaged; {@code regions} adds two {@code laneway node}
  * JVMs), so the commands cannot rot. ({@code executor} runs in-process: {@code ExecutorBenchTest}.)
  */
@@ -141,5 +142,47 @@ class BenchSmokeTest {
     assertTrue(kill.getJsonObject("lanes").getInteger("hk-general", 0) > 0,
         "after the intl node is killed, intl clients move to hk-general: " + kill);
     assertEquals(0, kill.getLong("lost"), "nothing lost when the node dies: " + kill);
+  }
+
+  /**
+   * What can fail at smoke rates: every phase runs, every figure's key is there, B (10% of capacity, with and without
+   * A's flood) gets every request answered, and with nothing else running gets 200 for each. The fairness figures and
+   * B's 200s under the flood are the full bench's claims (they need the fair share), not asserted here.
+   */
+  @Test
+  void tenants_smoke(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("tenants.json");
+    Bench.run(smoke("tenants", dir), Scenario.named("tenants"), System.err);
+    JsonObject out = new JsonObject(Files.readString(json));
+    for (String f : new String[] {"capacity_sps", "b_p50_ms_alone", "b_p99_ms_alone", "b_p50_ms_flood",
+        "b_p99_ms_flood", "b_p99_ratio", "b_failures_alone", "b_failures_flood", "a_succeeded", "a_refused",
+        "fair_equal_share_c", "fair_equal_share_d", "fair_equal_jain", "fair_weighted_ratio", "fair_weighted_jain",
+        "admission_us_limited", "admission_us_unlimited", "targets_met"}) {
+      assertTrue(out.containsKey(f), "field " + f + ": " + out.fieldNames());
+    }
+    assertEquals(200, out.getJsonObject("setup").getJsonObject("policy").getInteger("status"),
+        "the gateway took the tenants: " + out.getJsonObject("setup").encode());
+    JsonObject noisy = out.getJsonObject("noisy_neighbour");
+    JsonObject alone = noisy.getJsonObject("b_alone");
+    assertEquals(new JsonObject().put("hk-general", alone.getLong("succeeded")), alone.getJsonObject("lanes"),
+        "B's rule sends it to hk-general only: " + alone);
+    assertTrue(alone.getLong("sent") > 0, "B sent: " + alone);
+    assertEquals(alone.getLong("sent"), alone.getLong("succeeded"), "B alone: every request a 200: " + alone);
+    JsonObject flood = noisy.getJsonObject("b_flood");
+    assertTrue(flood.getLong("sent") > 0, "B sent during the flood: " + flood);
+    assertEquals(flood.getLong("sent"), flood.getLong("answered"), "B during the flood: all answered: " + flood);
+    assertTrue(noisy.getJsonObject("a_flood").getLong("sent") > 0, "A flooded: " + noisy);
+    for (String phase : new String[] {"equal", "weighted"}) {
+      JsonObject p = out.getJsonObject("fairness").getJsonObject(phase);
+      assertEquals(200, p.getJsonObject("policy").getInteger("status"), phase + ": weights reloaded: " + p);
+      for (String t : new String[] {"c", "d"}) {
+        assertTrue(p.getJsonObject(t).getLong("served_tokens") > 0, phase + " " + t + " served tokens: " + p);
+      }
+      assertNotNull(p.getValue("jain_index"), phase + ": Jain's index: " + p);
+    }
+    assertTrue(out.getJsonObject("admission").containsKey("limited")
+        || out.getJsonObject("admission").containsKey("unavailable"), "admission measured or said why");
+    String html = Files.readString(dir.resolve("tenants.html"));
+    assertTrue(html.contains("A floods batch") && html.contains("fairness weighted (3:1)"), "phases marked");
   }
 }
