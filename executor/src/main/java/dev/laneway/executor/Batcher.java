@@ -17,13 +17,16 @@ import java.util.List;
  * <ul>
  *   <li>Priority: the most urgent non-empty latency class decides alone (interactive, then standard, then batch), so an
  *       interactive item never waits behind queued batch work, only behind batches already running.
- *   <li>Aging (anti-starvation): once the batch class's oldest item has waited {@link BatchPolicy#agingAfter} or
- *       longer, the class ranks as standard, and between the two the one whose oldest item is older decides. So under
- *       a standard flood, batch work is served once it has waited that long and longer than the oldest standard work
- *       queued (which is served, so that bound is finite): batch work cannot starve. Interactive keeps strict priority
- *       over both (its share of the queue is bounded by {@link ClassShares} and its window is 0), and standard is not
- *       aged: were it to rise to interactive's rank under an overload that keeps it older than the bound, it would
- *       leave aged batch work behind again, and interactive would wait behind queued standard work.
+ *   <li>Aging (anti-starvation, a minimum share): once the batch class's oldest item has waited
+ *       {@link BatchPolicy#agingAfter} or longer, and no batch of the class was dispatched for as long
+ *       ({@link QueueView#lastDispatchNanos}), the class ranks as standard, and between the two the one whose oldest
+ *       item is older decides. So under a standard flood batch work still gets one batch per {@code agingAfter}: it
+ *       cannot starve. It is a trickle, not a precedence: under a batch flood, batch runs whenever standard is empty,
+ *       so its last dispatch is always recent and a standard request never queues behind the batch backlog (only
+ *       behind batches already running) — the noisy-neighbour case. Interactive keeps strict priority over both (its
+ *       share of the queue is bounded by {@link ClassShares} and its window is 0), and standard is not aged: were it
+ *       to rise to interactive's rank under an overload that keeps it older than the bound, interactive would wait
+ *       behind queued standard work.
  *   <li>Fairness: each class's queue is in service order ({@link QueueView#queued}): by weighted fair-queueing tag
  *       between tenants ({@link FairClock}), which is arrival order for a single tenant. Its first item is the head.
  *   <li>Buckets: only items of the head's model variant and length bucket join its batch. Dynamic shapes bucket by
@@ -87,6 +90,14 @@ public final class Batcher {
       long oldest = Long.MAX_VALUE;
       for (T item : queued(priority)) oldest = Math.min(oldest, item.enqueuedNanos());
       return oldest;
+    }
+
+    /**
+     * When a batch of class {@code priority} was last dispatched ({@link Long#MIN_VALUE}: never), which bounds how
+     * often aging lets the batch class go first (once per {@link BatchPolicy#agingAfter}). By default never.
+     */
+    default long lastDispatchNanos(Priority priority) {
+      return Long.MIN_VALUE;
     }
 
     /** True while draining: every window counts as expired. */
@@ -162,10 +173,12 @@ public final class Batcher {
       long oldest = view.oldestEnqueuedNanos(p);
       int rank = p.ordinal();
       if (aging > 0 && p.compareTo(Priority.STANDARD) > 0) {
-        if (nowNanos - oldest >= aging) {
+        long last = view.lastDispatchNanos(p);
+        long eligible = Math.max(oldest, last == Long.MIN_VALUE ? oldest : last) + aging; // aged, and not served lately
+        if (nowNanos >= eligible) {
           rank--; // aged: ranks as standard
         } else { // a wait must end when it ages, as the choice may change then
-          wakeBy = Math.min(wakeBy, oldest + aging);
+          wakeBy = Math.min(wakeBy, eligible);
         }
       }
       if (rank < chosenRank || (rank == chosenRank && oldest < chosenOldest)) {

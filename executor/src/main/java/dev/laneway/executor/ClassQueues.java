@@ -158,6 +158,20 @@ final class ClassQueues {
     return remove(p, item -> item.pending() == victim);
   }
 
+  /**
+   * The cost of class {@code p}'s items a new item of {@code tenant} would be served after: those whose tag is at most
+   * its starting tag ({@link FairClock#position}). The queue is in tag order, so only those items are visited.
+   */
+  long costAhead(Priority p, String tenant) {
+    double position = clocks.get(p).position(tenant);
+    long cost = 0;
+    for (Item i : queues.get(p)) {
+      if (i.tag > position) break;
+      cost += i.cost();
+    }
+    return cost;
+  }
+
   /** Removes every item (close). */
   List<Item> clear() {
     List<Item> all = new ArrayList<>();

@@ -72,9 +72,17 @@ final class CostLedger {
    * item cost) and half of what is running, over the lane's instances. 0 on an idle lane.
    */
   long expectedWaitNanos(Priority p, int untokenisedTexts) {
-    long work = running.get() / 2;
+    return expectedWaitNanos(p, untokenisedTexts, queued.get(p.ordinal()));
+  }
+
+  /**
+   * As {@link #expectedWaitNanos(Priority, int)}, with {@code ownClassWork} in place of all of class {@code p}'s queued
+   * work: between tenants, only the part served before the caller's ({@link ClassQueues#costAhead}).
+   */
+  long expectedWaitNanos(Priority p, int untokenisedTexts, long ownClassWork) {
+    long work = running.get() / 2 + ownClassWork;
     for (Priority q : Priority.values()) {
-      if (q.compareTo(p) > 0) break;
+      if (q.compareTo(p) >= 0) break;
       work += queued.get(q.ordinal());
     }
     work += untokenisedTexts * lane.typicalItemNanos();

@@ -77,6 +77,15 @@ final class FairClock {
     idle = 0;
   }
 
+  /**
+   * Where a new item of {@code tenant} would queue: the tag it would start from, {@code max(V, lastFinish[t])}. The
+   * work queued with smaller tags is served before it (deadline-aware admission estimates a tenant's own wait so).
+   */
+  double position(String tenant) {
+    Tenant t = tenants.get(tenant);
+    return t == null ? virtual : Math.max(virtual, t.lastFinish);
+  }
+
   /** The virtual clock {@code V}. */
   double virtualTime() {
     return virtual;

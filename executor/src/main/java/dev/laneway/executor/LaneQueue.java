@@ -30,6 +30,8 @@ final class LaneQueue {
   private final ClassQueues queues;
   private final Backlog backlog = new Backlog();
   private final Batcher.QueueView<Item> view;
+  /** Per class, when a batch of it was last dispatched (guarded by the lock): aging's minimum share. */
+  private final long[] lastDispatch = new long[Priority.values().length];
   /** Instances waiting for work. Guarded by {@link #lock}. */
   private int idleInstances;
   private volatile boolean accepting = true;
@@ -51,10 +53,16 @@ final class LaneQueue {
       }
 
       @Override
+      public long lastDispatchNanos(Priority priority) {
+        return lastDispatch[priority.ordinal()];
+      }
+
+      @Override
       public boolean flushing() {
         return !accepting;
       }
     };
+    java.util.Arrays.fill(lastDispatch, Long.MIN_VALUE);
   }
 
   // ---- admission's side ----------------------------------------------------------------------------------------
@@ -134,6 +142,28 @@ final class LaneQueue {
       texts += backlog.texts(q);
     }
     return lane.costs().expectedWaitNanos(p, texts);
+  }
+
+  /**
+   * The expected wait of a request of {@code tenant} in class {@code p}: as {@link #expectedWaitNanos(Priority)}, but
+   * counting of its own class only the work fair queueing serves before it (read under the lock; with one tenant, or
+   * none, remembered in the class that is all of it, and nothing is scanned).
+   * So under contention a tenant over its share waits, and is refused as unable to meet its deadline, before one
+   * under its share: admission follows the weights, not arrival order.
+   */
+  long expectedWaitNanos(Priority p, String tenant) {
+    int texts = 0;
+    for (Priority q : Priority.values()) {
+      if (q.compareTo(p) > 0) break;
+      texts += backlog.texts(q);
+    }
+    lock.lock();
+    try {
+      if (queues.clock(p).tenants() <= 1) return lane.costs().expectedWaitNanos(p, texts);
+      return lane.costs().expectedWaitNanos(p, texts, queues.costAhead(p, tenant));
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Items held for a class: queued, or waiting for the tokenizer. */
@@ -232,6 +262,7 @@ final class LaneQueue {
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
             queues.dispatch(dispatch.priority(), dispatch.items());
+            lastDispatch[dispatch.priority().ordinal()] = lane.now();
             handOn();
             return d;
           }

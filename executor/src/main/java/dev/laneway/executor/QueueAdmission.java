@@ -11,8 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * gets an interactive request refused as full), shedding the newest less urgent requests when that makes room, or is
  * refused as full. An admitted request goes to the {@link LaneQueue}'s backlog.
  *
+ * <p>Between tenants, "the work queued ahead" is what weighted fair queueing serves before this tenant's request
+ * ({@link LaneQueue#expectedWaitNanos(Priority, String)}): under contention a tenant over its share is refused as
+ * unable to meet its deadline before one under its share, so admission follows the weights, not arrival order.
+ *
  * <p>Threads: {@link #submit} runs on the submitter's thread (the gateway's event loop included) and never waits for
- * work: it takes the queue lock only to add the request, or to pick what to shed. Refusals and shed requests are
+ * work: it takes the queue lock only to estimate a deadline-bearing request's wait, to add the request, or to pick what
+ * to shed. Refusals and shed requests are
  * answered on that thread, outside the lock. Ownership: a request admitted here is the executor's until its future
  * completes; a shed one is answered here ({@link ExecutorException.QueueFull}, {@code SHED}).
  */
@@ -41,7 +46,7 @@ final class QueueAdmission {
         return CompletableFuture.failedFuture(new ExecutorException.DeadlineExceeded(
             lane.name() + ": the deadline had passed when the request reached the lane"));
       }
-      long wait = queue.expectedWaitNanos(priority);
+      long wait = queue.expectedWaitNanos(priority, request.tenant());
       if (wait > remaining) {
         lane.stats().rejected.addAndGet(n);
         lane.telemetry().dropped(request.modelKey(), null, "would_miss_deadline", n);

@@ -43,6 +43,13 @@ class BatcherTest {
       return q.get(p);
     }
 
+    final Map<Priority, Long> lastDispatch = new EnumMap<>(Priority.class);
+
+    @Override
+    public long lastDispatchNanos(Priority p) {
+      return lastDispatch.getOrDefault(p, Long.MIN_VALUE);
+    }
+
     @Override
     public boolean flushing() {
       return flushing;

@@ -130,6 +130,14 @@ class FairShareTest {
     older.q.get(Priority.STANDARD).set(0, new BatcherTest.Q(BatcherTest.M, 10, 200 * ms, Long.MAX_VALUE));
     assertEquals(Priority.BATCH, BatcherTest.dispatch(aging.decide(older, 900 * ms)).priority(),
         "aged batch work older than every standard item: the batch work first");
+    // a minimum share, not a precedence: a batch dispatched lately (a batch flood runs whenever standard is empty)
+    // does not let the backlog go before a standard request; once none ran for agingAfter, one batch goes
+    v.lastDispatch.put(Priority.BATCH, 200 * ms);
+    assertEquals(Priority.STANDARD, BatcherTest.dispatch(aging.decide(v, 600 * ms)).priority(),
+        "aged, but a batch ran 400 ms ago: standard first");
+    assertEquals(Priority.BATCH, BatcherTest.dispatch(aging.decide(v, 700 * ms)).priority(),
+        "none for 500 ms: batch's turn");
+    v.lastDispatch.clear();
     v.add(Priority.INTERACTIVE, 10, 900 * ms);
     assertEquals(Priority.INTERACTIVE, BatcherTest.dispatch(aging.decide(v, 10_000 * ms)).priority(),
         "batch rises to standard, never above: interactive keeps strict priority");
