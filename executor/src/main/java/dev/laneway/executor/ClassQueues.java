@@ -22,6 +22,8 @@ final class ClassQueues {
   private final long[] oldest = new long[Priority.values().length];
   private final boolean[] oldestStale = new boolean[Priority.values().length];
   private final CostLedger costs;
+  /** Per class, the tokens its queued items are charged (with the ledger's queued cost: compute per token). */
+  private final long[] queuedCharge = new long[Priority.values().length];
 
   ClassQueues(CostLedger costs) {
     this.costs = costs;
@@ -81,6 +83,7 @@ final class ClassQueues {
     FairClock clock = clocks.get(p);
     for (Item item : items) {
       item.tag = clock.tag(item.tenant(), item.charge(), item.weight());
+      queuedCharge[p.ordinal()] += item.charge();
       q.add(insertionPoint(q, item.tag), item);
       if (!oldestStale[p.ordinal()]) oldest[p.ordinal()] = Math.min(oldest[p.ordinal()], item.enqueuedNanos());
     }
@@ -113,6 +116,7 @@ final class ClassQueues {
     q.removeIf(i -> {
       if (!which.test(i)) return false;
       cost[0] += i.cost();
+      queuedCharge[p.ordinal()] -= i.charge();
       clock.left(i.tenant());
       if (i.enqueuedNanos() == oldestNow) oldestStale[p.ordinal()] = true;
       return true;
@@ -120,6 +124,7 @@ final class ClassQueues {
     costs.queued(p, -cost[0]);
     if (q.isEmpty()) {
       clock.reset();
+      queuedCharge[p.ordinal()] = 0;
       oldest[p.ordinal()] = Long.MAX_VALUE;
       oldestStale[p.ordinal()] = false;
     }
@@ -159,17 +164,18 @@ final class ClassQueues {
   }
 
   /**
-   * The cost of class {@code p}'s items a new item of {@code tenant} would be served after: those whose tag is at most
-   * its starting tag ({@link FairClock#position}). The queue is in tag order, so only those items are visited.
+   * The compute, in nanoseconds, of class {@code p} that fair queueing serves before a new request of {@code tenant}
+   * (at {@code weight}) starts, if every tenant with work queued stays backlogged: the virtual time between the clock
+   * and the tenant's position, times the weights sharing it, in tokens, at the class's queued compute per token. A
+   * tenant under its share (its position at the clock) waits for little of the class; one over it, for its own
+   * backlog stretched by the others' shares, including work they have not sent yet. 0 on an empty class.
    */
-  long costAhead(Priority p, String tenant) {
-    double position = clocks.get(p).position(tenant);
-    long cost = 0;
-    for (Item i : queues.get(p)) {
-      if (i.tag > position) break;
-      cost += i.cost();
-    }
-    return cost;
+  long costAhead(Priority p, String tenant, double weight) {
+    long charge = queuedCharge[p.ordinal()];
+    if (charge <= 0) return 0;
+    FairClock clock = clocks.get(p);
+    double tokens = (clock.position(tenant) - clock.virtualTime()) * clock.activeWeight(tenant, weight);
+    return (long) (tokens * costs.queuedNanos(p) / charge);
   }
 
   /** Removes every item (close). */
@@ -179,6 +185,7 @@ final class ClassQueues {
       all.addAll(queues.get(p));
       queues.get(p).clear();
       clocks.get(p).reset();
+      queuedCharge[p.ordinal()] = 0;
       oldest[p.ordinal()] = Long.MAX_VALUE;
       oldestStale[p.ordinal()] = false;
     }

@@ -75,6 +75,11 @@ final class CostLedger {
     return expectedWaitNanos(p, untokenisedTexts, queued.get(p.ordinal()));
   }
 
+  /** The compute queued in class {@code p}, in nanoseconds. */
+  long queuedNanos(Priority p) {
+    return queued.get(p.ordinal());
+  }
+
   /**
    * As {@link #expectedWaitNanos(Priority, int)}, with {@code ownClassWork} in place of all of class {@code p}'s queued
    * work: between tenants, only the part served before the caller's ({@link ClassQueues#costAhead}).

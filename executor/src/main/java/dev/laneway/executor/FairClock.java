@@ -26,6 +26,7 @@ final class FairClock {
   private static final class Tenant {
     double lastFinish;
     int queued;
+    double weight = 1;
   }
 
   private final HashMap<String, Tenant> tenants = new HashMap<>();
@@ -43,6 +44,7 @@ final class FairClock {
       idle--;
     }
     t.queued++;
+    t.weight = weight;
     t.lastFinish = Math.max(virtual, t.lastFinish) + charge / weight;
     return t.lastFinish;
   }
@@ -78,12 +80,25 @@ final class FairClock {
   }
 
   /**
-   * Where a new item of {@code tenant} would queue: the tag it would start from, {@code max(V, lastFinish[t])}. The
-   * work queued with smaller tags is served before it (deadline-aware admission estimates a tenant's own wait so).
+   * Where a new item of {@code tenant} would start: {@code max(V, lastFinish[t])}. Every tenant with work queued is
+   * served {@code (position - V) x its weight} tokens before the clock gets there.
    */
   double position(String tenant) {
     Tenant t = tenants.get(tenant);
     return t == null ? virtual : Math.max(virtual, t.lastFinish);
+  }
+
+  /** The weights of the tenants with work queued, and {@code weight} for {@code tenant} when it has none queued. */
+  double activeWeight(String tenant, double weight) {
+    double sum = 0;
+    boolean self = false;
+    for (var e : tenants.entrySet()) {
+      if (e.getValue().queued > 0) {
+        sum += e.getValue().weight;
+        self |= e.getKey().equals(tenant);
+      }
+    }
+    return self ? sum : sum + weight;
   }
 
   /** The virtual clock {@code V}. */

@@ -145,13 +145,13 @@ final class LaneQueue {
   }
 
   /**
-   * The expected wait of a request of {@code tenant} in class {@code p}: as {@link #expectedWaitNanos(Priority)}, but
-   * counting of its own class only the work fair queueing serves before it (read under the lock; with one tenant, or
-   * none, remembered in the class that is all of it, and nothing is scanned).
-   * So under contention a tenant over its share waits, and is refused as unable to meet its deadline, before one
-   * under its share: admission follows the weights, not arrival order.
+   * The expected wait of a request of {@code tenant} (at {@code weight}) in class {@code p}: as
+   * {@link #expectedWaitNanos(Priority)}, but counting of its own class what weighted fair queueing serves before it
+   * ({@link ClassQueues#costAhead}). Read under the lock; with one tenant (or none) in the class, the whole class, as
+   * before. So under contention a tenant over its share is refused as unable to meet its deadline while one under its
+   * share is admitted: the weights hold at admission, not only in the queue.
    */
-  long expectedWaitNanos(Priority p, String tenant) {
+  long expectedWaitNanos(Priority p, String tenant, double weight) {
     int texts = 0;
     for (Priority q : Priority.values()) {
       if (q.compareTo(p) > 0) break;
@@ -160,7 +160,7 @@ final class LaneQueue {
     lock.lock();
     try {
       if (queues.clock(p).tenants() <= 1) return lane.costs().expectedWaitNanos(p, texts);
-      return lane.costs().expectedWaitNanos(p, texts, queues.costAhead(p, tenant));
+      return lane.costs().expectedWaitNanos(p, texts, queues.costAhead(p, tenant, weight));
     } finally {
       lock.unlock();
     }

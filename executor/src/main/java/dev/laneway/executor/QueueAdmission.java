@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused as full. An admitted request goes to the {@link LaneQueue}'s backlog.
  *
  * <p>Between tenants, "the work queued ahead" is what weighted fair queueing serves before this tenant's request
- * ({@link LaneQueue#expectedWaitNanos(Priority, String)}): under contention a tenant over its share is refused as
+ * ({@link LaneQueue#expectedWaitNanos(Priority, String, double)}): under contention a tenant over its share is refused as
  * unable to meet its deadline before one under its share, so admission follows the weights, not arrival order.
  *
  * <p>Threads: {@link #submit} runs on the submitter's thread (the gateway's event loop included) and never waits for
@@ -46,7 +46,7 @@ final class QueueAdmission {
         return CompletableFuture.failedFuture(new ExecutorException.DeadlineExceeded(
             lane.name() + ": the deadline had passed when the request reached the lane"));
       }
-      long wait = queue.expectedWaitNanos(priority, request.tenant());
+      long wait = queue.expectedWaitNanos(priority, request.tenant(), request.weight());
       if (wait > remaining) {
         lane.stats().rejected.addAndGet(n);
         lane.telemetry().dropped(request.modelKey(), null, "would_miss_deadline", n);

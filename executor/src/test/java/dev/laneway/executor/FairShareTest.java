@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -179,6 +180,67 @@ class FairShareTest {
     double ratio = (double) served.get("gold") / served.get("bronze");
     print("weights 3:1", served, ratio, 3);
     assertEquals(3, ratio, 0.3, "gold:bronze served tokens " + served);
+  }
+
+  /**
+   * A deep queue of texts of many lengths (each tenant 400 requests in flight, 4 to 40 words): were a batch filled by
+   * length from anywhere in the queue, tenants would be served by how much they have queued, not by their tags; with
+   * several tenants the batch is filled from the first few batches' worth in tag order, and weights 3:1 hold.
+   */
+  @Test
+  void weightsThreeToOne_holdInADeepQueueOfMixedLengths() {
+    executor = LaneExecutor.start(config(LaneExecutorTest.windows(Duration.ofMillis(2), Duration.ofMillis(5)), 1024,
+        1), CPU, List.of(spec("int8")));
+    flood("gold", 3, Priority.STANDARD, mixedTexts(7), 400);
+    flood("bronze", 1, Priority.STANDARD, mixedTexts(8), 400);
+    Map<String, Long> served = servedWhileBacklogged(2_000, 12_000);
+    double ratio = (double) served.get("gold") / served.get("bronze");
+    print("weights 3:1, deep queue, mixed lengths", served, ratio, 3);
+    assertEquals(3, ratio, 0.3, "gold:bronze served tokens " + served);
+  }
+
+  /**
+   * Overload with deadlines, as a gateway sends it: both tenants offer far more than the lane can serve, each request
+   * with a 300 ms deadline, so most are refused as unable to meet it (or expire). Fair queueing alone would not hold
+   * the weights here (a tenant refused at admission is seldom backlogged, and each request of it that gets in is served
+   * at once); admission estimates each tenant's own wait under fair queueing, so the one over its share is refused.
+   */
+  @Test
+  void weightsThreeToOne_holdUnderOverloadWithDeadlines() throws Exception {
+    executor = LaneExecutor.start(config(LaneExecutorTest.windows(Duration.ofMillis(2), Duration.ofMillis(5)), 2048,
+        1), CPU, List.of(spec("int8")));
+    List<String> gold = texts(9, 12);
+    List<String> bronze = texts(10, 12);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread offer = Thread.ofPlatform().name("offer").start(() -> {
+      for (int i = 0; !stop.get(); i++) { // ~2 x 1000 requests/s each, in bursts of 4 per millisecond
+        long deadline = System.nanoTime() + 300_000_000L;
+        for (int k = 0; k < 2; k++) {
+          executor.submit(new EmbedRequest(INT8, List.of(gold.get((i + k) % gold.size())), deadline,
+              Priority.STANDARD, "gold", 3));
+          executor.submit(new EmbedRequest(INT8, List.of(bronze.get((i + k) % bronze.size())), deadline,
+              Priority.STANDARD, "bronze", 1));
+        }
+        LockSupport.parkNanos(1_000_000);
+      }
+    });
+    try {
+      Map<String, Long> served = servedWhileBacklogged(2_000, 12_000);
+      double ratio = (double) served.get("gold") / served.get("bronze");
+      print("weights 3:1, overload with 300 ms deadlines", served, ratio, 3);
+      assertEquals(3, ratio, 0.3, "gold:bronze served tokens " + served);
+      assertTrue(executor.stats().rejectedCount() > 0, "the overload was refused at admission");
+    } finally {
+      stop.set(true);
+      offer.join();
+    }
+  }
+
+  static List<String> mixedTexts(int seed) {
+    Random r = new Random(seed);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < 64; i++) out.add(texts(seed * 100 + i, 4 + r.nextInt(37)).get(0));
+    return out;
   }
 
   /**
