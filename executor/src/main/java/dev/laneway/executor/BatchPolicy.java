@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param agingAfter anti-starvation between classes: once the batch class's oldest item has waited this long, the
  *     class is served as if it were standard, oldest first against standard's own work (see {@link Batcher});
  *     {@link Duration#ZERO} = strict priority, no aging. {@link #DEFAULT_AGING_AFTER} by default
+ * @param yieldingBatchTokens while work of a more urgent class was dispatched within the last second, a batch holds at
+ *     most this many padded tokens (and {@link #maxBatchTokens}): a batch flood's batches stay short, so a standard or
+ *     interactive request waits less for the one running ahead of it (execution is not preemptible); 0 = off
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -29,7 +32,8 @@ public record BatchPolicy(
     List<Integer> staticBatchSizes,
     List<Integer> staticSequenceLengths,
     int maxBatchTokens,
-    Duration agingAfter) {
+    Duration agingAfter,
+    int yieldingBatchTokens) {
   /**
    * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
    * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
@@ -41,7 +45,15 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER);
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0);
+  }
+
+  /** With aging and no yielding bound. */
+  public BatchPolicy(int maxBatchSize, List<Integer> preferredBatchSizes, Map<Priority, Duration> maxQueueDelay,
+      int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
+      int maxBatchTokens, Duration agingAfter) {
+    this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, 0);
   }
 
   public BatchPolicy {
@@ -67,12 +79,27 @@ public record BatchPolicy(
     }
     Objects.requireNonNull(agingAfter, "agingAfter");
     if (agingAfter.isNegative()) throw new IllegalArgumentException("agingAfter: " + agingAfter + " (expected: >= 0)");
+    if (yieldingBatchTokens < 0) {
+      throw new IllegalArgumentException("yieldingBatchTokens: " + yieldingBatchTokens + " (expected: >= 0)");
+    }
+  }
+
+  /** This policy with another {@link #yieldingBatchTokens}. */
+  public BatchPolicy withYieldingBatchTokens(int tokens) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, tokens);
+  }
+
+  /** The padded tokens a batch may hold: {@link #maxBatchTokens}, or less while more urgent work runs; 0 = no limit. */
+  public int batchTokens(boolean moreUrgentActive) {
+    if (!moreUrgentActive || yieldingBatchTokens == 0) return maxBatchTokens;
+    return maxBatchTokens == 0 ? yieldingBatchTokens : Math.min(maxBatchTokens, yieldingBatchTokens);
   }
 
   /** This policy with another {@link #agingAfter}. */
   public BatchPolicy withAgingAfter(Duration aging) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, aging);
+        staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */

@@ -93,6 +93,14 @@ public final class Batcher {
     }
 
     /**
+     * Whether work of a class more urgent than {@code priority} was dispatched within the last second (then a batch
+     * of {@code priority} is bounded by {@link BatchPolicy#yieldingBatchTokens}). By default false.
+     */
+    default boolean moreUrgentActive(Priority priority) {
+      return false;
+    }
+
+    /**
      * When a batch of class {@code priority} was last dispatched ({@link Long#MIN_VALUE}: never), which bounds how
      * often aging lets the batch class go first (once per {@link BatchPolicy#agingAfter}). By default never.
      */
@@ -188,11 +196,12 @@ public final class Batcher {
       }
     }
     if (chosen == null) return new Wait<>(Long.MAX_VALUE);
-    return decideClass(chosen, view.queued(chosen), chosenOldest, nowNanos, view.flushing(), wakeBy);
+    return decideClass(chosen, view.queued(chosen), policy.batchTokens(view.moreUrgentActive(chosen)), chosenOldest,
+        nowNanos, view.flushing(), wakeBy);
   }
 
   private <T extends Queued> Decision<T> decideClass(
-      Priority p, List<T> q, long oldest, long now, boolean flushing, long wakeBy) {
+      Priority p, List<T> q, int tokenBound, long oldest, long now, boolean flushing, long wakeBy) {
     T head = q.get(0);
     int bucket = bucketOf(head.tokens());
     List<T> candidates = new ArrayList<>();
@@ -213,7 +222,7 @@ public final class Batcher {
     }
     int maxK = maxRows();
     int k = Math.min(maxK, candidates.size());
-    while (k > 1 && !withinTokenLimit(window(candidates, pos, groupEnd, k))) {
+    while (k > 1 && !withinTokenLimit(window(candidates, pos, groupEnd, k), tokenBound)) {
       k--;
     }
     List<T> batch = window(candidates, pos, groupEnd, k);
@@ -274,9 +283,9 @@ public final class Batcher {
     return candidates.subList(from, to + 1);
   }
 
-  private boolean withinTokenLimit(List<? extends Queued> batch) {
-    if (policy.maxBatchTokens() == 0) return true;
-    return (long) rows(batch.size()) * paddedLength(batch.getLast().tokens()) <= policy.maxBatchTokens();
+  private boolean withinTokenLimit(List<? extends Queued> batch, int tokenBound) {
+    if (tokenBound == 0) return true;
+    return (long) rows(batch.size()) * paddedLength(batch.getLast().tokens()) <= tokenBound;
   }
 
   /** The batch members in queue (service) order. */

@@ -32,6 +32,8 @@ final class LaneQueue {
   private final Batcher.QueueView<Item> view;
   /** Per class, when a batch of it was last dispatched (guarded by the lock): aging's minimum share. */
   private final long[] lastDispatch = new long[Priority.values().length];
+  /** How recently more urgent work must have run for a batch to be bounded by the yielding bound. */
+  private static final long URGENT_WINDOW_NANOS = 1_000_000_000L;
   /** Instances waiting for work. Guarded by {@link #lock}. */
   private int idleInstances;
   private volatile boolean accepting = true;
@@ -50,6 +52,17 @@ final class LaneQueue {
       @Override
       public long oldestEnqueuedNanos(Priority priority) {
         return queues.oldestEnqueuedNanos(priority);
+      }
+
+      @Override
+      public boolean moreUrgentActive(Priority priority) {
+        long now = lane.now();
+        for (Priority q : Priority.values()) {
+          if (q.compareTo(priority) >= 0) return false;
+          long last = lastDispatch[q.ordinal()];
+          if (last != Long.MIN_VALUE && now - last < URGENT_WINDOW_NANOS) return true;
+        }
+        return false;
       }
 
       @Override

@@ -44,6 +44,12 @@ class BatcherTest {
     }
 
     final Map<Priority, Long> lastDispatch = new EnumMap<>(Priority.class);
+    boolean moreUrgentActive;
+
+    @Override
+    public boolean moreUrgentActive(Priority p) {
+      return moreUrgentActive;
+    }
 
     @Override
     public long lastDispatchNanos(Priority p) {
@@ -219,6 +225,18 @@ class BatcherTest {
     v.add(Priority.BATCH, 10, 0);
     v.flushing = true;
     assertEquals("flush", dispatch(b.decide(v, 1)).reason());
+  }
+
+  @Test
+  void whileMoreUrgentWorkRuns_batchesStayWithinTheYieldingBound() {
+    Batcher b = new Batcher(dynamic(32, List.of(), 256).withYieldingBatchTokens(64));
+    View v = new View();
+    for (int i = 0; i < 32; i++) v.add(Priority.BATCH, 16, 0);
+    assertEquals("16x16", dispatch(b.decide(v, 0)).paddedShape(), "alone: max_batch_tokens (256) bounds the batch");
+    v.moreUrgentActive = true;
+    assertEquals("4x16", dispatch(b.decide(v, 0)).paddedShape(), "standard work ran lately: 64 tokens at most");
+    Batcher off = new Batcher(dynamic(32, List.of(), 256));
+    assertEquals("16x16", dispatch(off.decide(v, 0)).paddedShape(), "no yielding bound: as before");
   }
 
   @Test

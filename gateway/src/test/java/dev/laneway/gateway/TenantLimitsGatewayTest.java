@@ -139,8 +139,10 @@ class TenantLimitsGatewayTest {
     assertTrue(refused.body().contains("tenant 'metered'"), refused.body());
     assertTrue(refused.headers().firstValue("ratelimit").orElseThrow().startsWith("\"requests\";r=0;"));
     assertEquals(200, rest("key-free", List.of("three")).statusCode(), "another tenant is not limited by it");
-    assertTrue(rest("key-free", List.of("x")).headers().firstValue("ratelimit-policy").isEmpty(),
-        "no limits, no RateLimit headers");
+    HttpResponse<String> free = rest("key-free", List.of("x"));
+    assertTrue(free.headers().firstValue("ratelimit-policy").isEmpty(), "no limits, no RateLimit headers");
+    assertEquals("free", free.headers().firstValue("x-laneway-tenant").orElseThrow());
+    assertEquals("metered", refused.headers().firstValue("x-laneway-tenant").orElseThrow());
   }
 
   @Test

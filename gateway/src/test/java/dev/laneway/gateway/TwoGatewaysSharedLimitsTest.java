@@ -2,24 +2,16 @@ package dev.laneway.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -58,22 +50,18 @@ class TwoGatewaysSharedLimitsTest {
           lanes: [{class: general}]
       """.formatted(BUDGET);
   @TempDir static Path dir;
-  static Process redis;
+  static RedisServer redis;
   static Gateway open;
   static Gateway closed;
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    redis = startRedis(port);
+    redis = RedisServer.start();
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, POLICY);
     GatewayOptions o = GatewayOptions.ephemeral().with("policy", policy.toString())
-        .with("limits-redis", "redis://127.0.0.1:" + port).with("limits-redis-prefix", "two-gateways:");
+        .with("limits-redis", redis.uri()).with("limits-redis-prefix", "two-gateways:");
     open = Gateway.start(o);
     closed = Gateway.start(o.with("limits-fail-mode", "closed"));
   }
@@ -82,36 +70,7 @@ class TwoGatewaysSharedLimitsTest {
   static void stop() throws Exception {
     if (open != null) open.close();
     if (closed != null) closed.close();
-    if (redis != null && redis.isAlive()) {
-      redis.destroyForcibly();
-      redis.waitFor(20, TimeUnit.SECONDS);
-    }
-  }
-
-  static Process startRedis(int port) throws Exception {
-    String exe = null;
-    for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      if (new File(d, "redis-server").canExecute()) exe = new File(d, "redis-server").getPath();
-    }
-    if (exe == null && new File("/usr/bin/redis-server").canExecute()) exe = "/usr/bin/redis-server";
-    if (exe == null) fail("redis-server is not installed (Debian: apt-get install redis-server); this test needs it");
-    Process p = new ProcessBuilder(exe, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no").redirectErrorStream(true).start();
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          if (line.contains("Ready to accept connections")) ready.complete(null);
-        }
-        ready.completeExceptionally(new IllegalStateException("redis-server exited: " + p.waitFor()));
-      } catch (Exception e) {
-        ready.completeExceptionally(e);
-      }
-    }, "redis-server-output");
-    reader.setDaemon(true);
-    reader.start();
-    ready.get(20, TimeUnit.SECONDS);
-    return p;
+    if (redis != null) redis.close();
   }
 
   static HttpResponse<String> infer(Gateway g, String key, String text) throws Exception {
@@ -149,8 +108,7 @@ class TwoGatewaysSharedLimitsTest {
   @Test
   @Order(2)
   void redisKilled_openGoesOnLocally_closedRefusesWith503() throws Exception {
-    redis.destroyForcibly();
-    assertTrue(redis.waitFor(20, TimeUnit.SECONDS));
+    redis.kill();
     // a tenant neither gateway holds a lease for: its first request needs Redis
     HttpResponse<String> c = infer(closed, "key-later", "after redis");
     assertEquals(503, c.statusCode(), c.body());

@@ -83,7 +83,7 @@ public final class LocalLane implements Lane {
     }
     BatchPolicy policy = new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), delays,
         b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens())
-        .withAgingAfter(b.agingAfter());
+        .withAgingAfter(b.agingAfter()).withYieldingBatchTokens(b.yieldingBatchTokens());
     return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
         spec.intraOpThreads(), shares(spec));
   }

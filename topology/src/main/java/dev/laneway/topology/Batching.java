@@ -35,6 +35,9 @@ import java.util.TreeMap;
  * @param agingAfter anti-starvation: once the batch class's oldest text has waited this long, batch ranks as standard
  *     (the older of the two goes first), so a standard flood cannot starve batch work for ever (default 2s; 0: strict
  *     priority)
+ * @param yieldingBatchTokens while more urgent work ran in the last second, a batch holds at most this many padded
+ *     tokens (with {@code max_batch_tokens}), so a batch flood's batches stay short and a standard or interactive
+ *     request waits less behind the one running (default 0: off)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -48,7 +51,8 @@ public record Batching(
     Integer maxBatchTokens,
     Map<String, Duration> defaultTimeoutByClass,
     Map<String, Double> reservedByClass,
-    Duration agingAfter) {
+    Duration agingAfter,
+    Integer yieldingBatchTokens) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -56,7 +60,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -89,12 +93,14 @@ public record Batching(
     reservedByClass = reserved(reservedByClass);
     agingAfter = agingAfter == null ? Duration.ofSeconds(2) : agingAfter;
     nonNegative("aging_after", agingAfter);
+    yieldingBatchTokens = yieldingBatchTokens == null ? 0 : yieldingBatchTokens;
+    Checks.atLeast("yielding_batch_tokens", yieldingBatchTokens, 0);
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */

@@ -183,14 +183,14 @@ public final class OipGrpc {
       inFlight.add(started.answer());
       DoorReplies.complete(started.answer(), Vertx.currentContext(), span, started.intake(), a -> {
         if (!cancelled[0]) {
-          DoorReplies.limitHeaders(started.admission(), false,
+          DoorReplies.tenantHeaders(started.admission(), false,
               (k, v) -> request.response().headers().set(k.toLowerCase(java.util.Locale.ROOT), v));
           request.response().end(OipProto.encode(message.getModelName(), message.getId(), a,
               message.getRawInputContentsCount() > 0));
         }
       }, e -> {
         if (!cancelled[0]) {
-          DoorReplies.limitHeaders(started.admission(), false,
+          DoorReplies.tenantHeaders(started.admission(), false,
               (k, v) -> request.response().headers().set(k.toLowerCase(java.util.Locale.ROOT), v));
           fail(request.response(), e);
         }

@@ -186,10 +186,10 @@ public final class OipRestApi {
     OipJson.InferBody decoded = body;
     TenantAdmission limits = admission;
     DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> {
-      DoorReplies.limitHeaders(limits, false, ctx.response()::putHeader);
+      DoorReplies.tenantHeaders(limits, false, ctx.response()::putHeader);
       respond(ctx, model, decoded, a);
     }, e -> {
-      DoorReplies.limitHeaders(limits, false, ctx.response()::putHeader);
+      DoorReplies.tenantHeaders(limits, false, ctx.response()::putHeader);
       fail(ctx, e);
     });
   }

@@ -134,10 +134,10 @@ public final class OpenAiApi {
     Request decoded = req;
     TenantAdmission limits = admission;
     DoorReplies.complete(answer, ctx.vertx().getOrCreateContext(), span, intake, a -> {
-      DoorReplies.limitHeaders(limits, true, ctx.response()::putHeader);
+      DoorReplies.tenantHeaders(limits, true, ctx.response()::putHeader);
       respond(ctx, decoded, a);
     }, e -> {
-      DoorReplies.limitHeaders(limits, true, ctx.response()::putHeader);
+      DoorReplies.tenantHeaders(limits, true, ctx.response()::putHeader);
       fail(ctx, e);
     });
   }

@@ -83,7 +83,7 @@ public final class Calls {
     Router snapshot = routes.current();
     Tenant tenant = authenticate(snapshot, headers);
     return new InferenceCall(r.door(), r.id(), r.model(), r.version(), r.texts(), latency, region, tenant,
-        System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission());
+        System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission(tenant.id()));
   }
 
   /**

@@ -51,12 +51,14 @@ public final class DoorReplies {
   }
 
   /**
-   * Writes the tenant's rate-limit headers on an answer, success or error, with {@code put}: the IETF ones always,
-   * OpenAI's {@code x-ratelimit-*} too when {@code openAi}. Nothing for a request that never became a call (null).
+   * Writes the tenant headers on an answer, success or error, with {@code put}: {@code x-laneway-tenant}; for a limited
+   * tenant the IETF rate-limit headers, and OpenAI's {@code x-ratelimit-*} too when {@code openAi}. Nothing for a
+   * request that never became a call (null).
    */
-  public static void limitHeaders(TenantAdmission admission, boolean openAi,
+  public static void tenantHeaders(TenantAdmission admission, boolean openAi,
       java.util.function.BiConsumer<String, String> put) {
     if (admission == null) return;
+    put.accept(TenantAdmission.TENANT_HEADER, admission.tenant());
     admission.ietf().forEach(put);
     if (openAi) admission.openAi().forEach(put);
   }

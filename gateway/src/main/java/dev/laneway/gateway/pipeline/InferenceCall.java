@@ -48,7 +48,7 @@ public record InferenceCall(
     if (context == null) context = Context.root();
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(snapshot, "snapshot");
-    if (admission == null) admission = new TenantAdmission();
+    if (admission == null) admission = new TenantAdmission(tenant.id());
   }
 
   /** The same call with other texts (the cache's misses). */

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.laneway.gateway.RedisServer;
 import dev.laneway.gateway.tenants.TenantLimiter.FailMode;
 import dev.laneway.gateway.tenants.Verdict.Reason;
 import dev.laneway.routing.Limits;
@@ -18,15 +18,9 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RedisLimiterTest {
   static int port;
-  static Process redisServer;
+  static RedisServer redis;
   static Vertx vertx1;
   static Vertx vertx2;
   static TenantLimiter replica1;
@@ -52,10 +46,8 @@ class RedisLimiterTest {
 
   @BeforeAll
   static void start() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    startRedis();
+    redis = RedisServer.start();
+    port = redis.port();
     vertx1 = Vertx.vertx();
     vertx2 = Vertx.vertx();
     String uri = "redis://127.0.0.1:" + port;
@@ -65,47 +57,10 @@ class RedisLimiterTest {
     for (TenantLimiter l : new TenantLimiter[] {replica1, replica2, closed}) await(l.ready());
   }
 
-  /** Starts redis-server on {@link #port} and waits for its "Ready to accept connections" line. */
-  static void startRedis() throws Exception {
-    String exe = redisServerPath();
-    redisServer = new ProcessBuilder(exe, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no").redirectErrorStream(true).start();
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    Process p = redisServer;
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          if (line.contains("Ready to accept connections")) ready.complete(null);
-        }
-        ready.completeExceptionally(new IllegalStateException("redis-server exited: " + p.waitFor()));
-      } catch (Exception e) {
-        ready.completeExceptionally(e);
-      }
-    }, "redis-server-output");
-    reader.setDaemon(true);
-    reader.start();
-    ready.get(20, TimeUnit.SECONDS);
-  }
-
-  static String redisServerPath() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      File f = new File(dir, "redis-server");
-      if (f.canExecute()) return f.getPath();
-    }
-    if (new File("/usr/bin/redis-server").canExecute()) return "/usr/bin/redis-server";
-    fail("redis-server is not installed (Debian: apt-get install redis-server); RedisLimiterTest needs it");
-    return null;
-  }
-
-  static void killRedis() throws Exception {
-    redisServer.destroyForcibly();
-    assertTrue(redisServer.waitFor(20, TimeUnit.SECONDS), "redis-server did not exit");
-  }
-
   @AfterAll
   static void stop() throws Exception {
     for (TenantLimiter l : new TenantLimiter[] {replica1, replica2, closed}) if (l != null) l.close();
-    if (redisServer != null) killRedis();
+    if (redis != null) redis.close();
     if (vertx1 != null) vertx1.close().await(20, TimeUnit.SECONDS);
     if (vertx2 != null) vertx2.close().await(20, TimeUnit.SECONDS);
   }
@@ -180,7 +135,7 @@ class RedisLimiterTest {
   @Test
   @Order(3)
   void redisDown_openFallsBackToLocalLimits_closedRefuses_thenBothRecover() throws Exception {
-    killRedis();
+    redis.kill();
     Tenant t = tenant("during-outage", new Limits(new Rate(0.001, 5.0, false), null, null, null, null));
     for (int i = 0; i < 5; i++) {
       Verdict v = await(replica1.admit(t, "m", 1));
@@ -194,7 +149,7 @@ class RedisLimiterTest {
     assertEquals(1, refused.refusal().retryAfterSeconds());
     assertFalse(((RedisLimiter) closed).redisUp());
 
-    startRedis();
+    redis.restart();
     assertTrue(probeUntilUp((RedisLimiter) replica1), "open: recovered");
     assertTrue(probeUntilUp((RedisLimiter) closed), "closed: recovered");
     Tenant after = tenant("after-outage", new Limits(null, null, new Budget(1000L, "day", false), null, null));
