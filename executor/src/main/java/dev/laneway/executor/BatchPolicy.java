@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param yieldingBatchTokens while work of a more urgent class was dispatched within the last second, a batch holds at
  *     most this many padded tokens (and {@link #maxBatchTokens}): a batch flood's batches stay short, so a standard or
  *     interactive request waits less for the one running ahead of it (execution is not preemptible); 0 = off
+ * @param urgentReservedInstances while work more urgent than batch ran within the last second, this many of the lane's
+ *     instances do not take batch-class work (at least one instance always may), so a standard or interactive request
+ *     finds an instance free instead of waiting for a running batch; 0 = off (every instance takes any class)
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -33,7 +36,8 @@ public record BatchPolicy(
     List<Integer> staticSequenceLengths,
     int maxBatchTokens,
     Duration agingAfter,
-    int yieldingBatchTokens) {
+    int yieldingBatchTokens,
+    int urgentReservedInstances) {
   /**
    * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
    * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
@@ -45,7 +49,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0);
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0);
   }
 
   /** With aging and no yielding bound. */
@@ -53,7 +57,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens, Duration agingAfter) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, 0);
+        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0);
   }
 
   public BatchPolicy {
@@ -79,6 +83,9 @@ public record BatchPolicy(
     }
     Objects.requireNonNull(agingAfter, "agingAfter");
     if (agingAfter.isNegative()) throw new IllegalArgumentException("agingAfter: " + agingAfter + " (expected: >= 0)");
+    if (urgentReservedInstances < 0) {
+      throw new IllegalArgumentException("urgentReservedInstances: " + urgentReservedInstances + " (expected: >= 0)");
+    }
     if (yieldingBatchTokens < 0) {
       throw new IllegalArgumentException("yieldingBatchTokens: " + yieldingBatchTokens + " (expected: >= 0)");
     }
@@ -87,7 +94,13 @@ public record BatchPolicy(
   /** This policy with another {@link #yieldingBatchTokens}. */
   public BatchPolicy withYieldingBatchTokens(int tokens) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, tokens);
+        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances);
+  }
+
+  /** This policy with another {@link #urgentReservedInstances}. */
+  public BatchPolicy withUrgentReservedInstances(int n) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n);
   }
 
   /** The padded tokens a batch may hold: {@link #maxBatchTokens}, or less while more urgent work runs; 0 = no limit. */
@@ -99,7 +112,7 @@ public record BatchPolicy(
   /** This policy with another {@link #agingAfter}. */
   public BatchPolicy withAgingAfter(Duration aging) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens);
+        staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens, urgentReservedInstances);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */

@@ -75,6 +75,11 @@ final class CostLedger {
     return expectedWaitNanos(p, untokenisedTexts, queued.get(p.ordinal()));
   }
 
+  /** The lane's instances. */
+  int instances() {
+    return instances;
+  }
+
   /** The compute queued in class {@code p}, in nanoseconds. */
   long queuedNanos(Priority p) {
     return queued.get(p.ordinal());

@@ -30,10 +30,8 @@ final class LaneQueue {
   private final ClassQueues queues;
   private final Backlog backlog = new Backlog();
   private final Batcher.QueueView<Item> view;
-  /** Per class, when a batch of it was last dispatched (guarded by the lock): aging's minimum share. */
-  private final long[] lastDispatch = new long[Priority.values().length];
-  /** How recently more urgent work must have run for a batch to be bounded by the yielding bound. */
-  private static final long URGENT_WINDOW_NANOS = 1_000_000_000L;
+  /** When each class last ran, and instances on batch-class work (guarded by the lock). */
+  private final ClassActivity activity = new ClassActivity();
   /** Instances waiting for work. Guarded by {@link #lock}. */
   private int idleInstances;
   private volatile boolean accepting = true;
@@ -56,18 +54,12 @@ final class LaneQueue {
 
       @Override
       public boolean moreUrgentActive(Priority priority) {
-        long now = lane.now();
-        for (Priority q : Priority.values()) {
-          if (q.compareTo(priority) >= 0) return false;
-          long last = lastDispatch[q.ordinal()];
-          if (last != Long.MIN_VALUE && now - last < URGENT_WINDOW_NANOS) return true;
-        }
-        return false;
+        return activity.moreUrgentActive(priority, lane.now());
       }
 
       @Override
       public long lastDispatchNanos(Priority priority) {
-        return lastDispatch[priority.ordinal()];
+        return activity.lastDispatchNanos(priority);
       }
 
       @Override
@@ -75,7 +67,6 @@ final class LaneQueue {
         return !accepting;
       }
     };
-    java.util.Arrays.fill(lastDispatch, Long.MIN_VALUE);
   }
 
   // ---- admission's side ----------------------------------------------------------------------------------------
@@ -270,12 +261,24 @@ final class LaneQueue {
   Batcher.Decision<Item> next(Consumer<Pending> tokenizeHere) throws InterruptedException {
     lock.lock();
     try {
+      activity.instanceReturned();
       while (!stopped) {
         Batcher.Decision<Item> d = lane.batcher().decide(view, lane.now());
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
+            long hold = activity.holdForUrgent(dispatch.priority(), lane.costs().instances(),
+                lane.config().batching().urgentReservedInstances(), lane.now());
+            if (hold > 0) { // this instance stays free for more urgent work a while longer
+              idleInstances++;
+              try {
+                work.awaitNanos(hold);
+              } finally {
+                idleInstances--;
+              }
+              continue;
+            }
             queues.dispatch(dispatch.priority(), dispatch.items());
-            lastDispatch[dispatch.priority().ordinal()] = lane.now();
+            activity.dispatched(dispatch.priority(), lane.now());
             handOn();
             return d;
           }

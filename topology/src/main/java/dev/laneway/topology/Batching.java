@@ -38,6 +38,8 @@ import java.util.TreeMap;
  * @param yieldingBatchTokens while more urgent work ran in the last second, a batch holds at most this many padded
  *     tokens (with {@code max_batch_tokens}), so a batch flood's batches stay short and a standard or interactive
  *     request waits less behind the one running (default 0: off)
+ * @param urgentReservedInstances while more urgent work ran in the last second, this many of the lane's instances do
+ *     not take batch-class work (one always may), so a standard or interactive request finds one free (default 0: off)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -52,7 +54,8 @@ public record Batching(
     Map<String, Duration> defaultTimeoutByClass,
     Map<String, Double> reservedByClass,
     Duration agingAfter,
-    Integer yieldingBatchTokens) {
+    Integer yieldingBatchTokens,
+    Integer urgentReservedInstances) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -60,7 +63,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -95,12 +98,14 @@ public record Batching(
     nonNegative("aging_after", agingAfter);
     yieldingBatchTokens = yieldingBatchTokens == null ? 0 : yieldingBatchTokens;
     Checks.atLeast("yielding_batch_tokens", yieldingBatchTokens, 0);
+    urgentReservedInstances = urgentReservedInstances == null ? 0 : urgentReservedInstances;
+    Checks.atLeast("urgent_reserved_instances", urgentReservedInstances, 0);
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
