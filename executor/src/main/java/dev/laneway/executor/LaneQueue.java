@@ -264,19 +264,15 @@ final class LaneQueue {
       activity.instanceReturned();
       while (!stopped) {
         Batcher.Decision<Item> d = lane.batcher().decide(view, lane.now());
+        if (d instanceof Batcher.Dispatch<Item> dispatch) {
+          long hold = activity.holdForUrgent(dispatch.priority(), lane.costs().instances(),
+              lane.config().batching().urgentReservedInstances(), lane.now());
+          // this instance stays free for more urgent work a while longer: it waits as if there were nothing to run,
+          // tokenising what arrives meanwhile (an idle instance is the one that does)
+          if (hold > 0) d = new Batcher.Wait<>(hold);
+        }
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
-            long hold = activity.holdForUrgent(dispatch.priority(), lane.costs().instances(),
-                lane.config().batching().urgentReservedInstances(), lane.now());
-            if (hold > 0) { // this instance stays free for more urgent work a while longer
-              idleInstances++;
-              try {
-                work.awaitNanos(hold);
-              } finally {
-                idleInstances--;
-              }
-              continue;
-            }
             queues.dispatch(dispatch.priority(), dispatch.items());
             activity.dispatched(dispatch.priority(), lane.now());
             handOn();
