@@ -1,5 +1,6 @@
 package dev.laneway.gateway.tenants;
 
+import dev.laneway.gateway.tenants.Leases.Lease;
 import dev.laneway.gateway.tenants.Verdict.Charge;
 import dev.laneway.gateway.tenants.Verdict.LimitState;
 import dev.laneway.gateway.tenants.Verdict.Reason;
@@ -17,9 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -78,19 +77,29 @@ final class RedisLimiter extends TenantLimiter {
 
   RedisLimiter(Vertx vertx, String uri, String keyPrefix, String region, FailMode mode, InstantSource wall,
       LongSupplier nanoTime) {
+    this(client(vertx, uri), uri, keyPrefix, region, mode, wall, nanoTime);
+  }
+
+  /** With a given client (tests: one whose calls fail at once, as the real one's may when its connection is gone). */
+  RedisLimiter(Redis redis, String uri, String keyPrefix, String region, FailMode mode, InstantSource wall,
+      LongSupplier nanoTime) {
     super(region, wall, nanoTime);
     this.uri = uri;
     this.prefix = keyPrefix == null ? "" : keyPrefix;
     this.mode = mode == null ? FailMode.OPEN : mode;
     this.fallback = new LocalLimiter(region, wall, nanoTime);
-    RedisOptions options = new RedisOptions().setConnectionString(uri).setMaxPoolSize(8).setMaxPoolWaiting(1024)
-        .setMaxWaitingHandlers(4096);
-    options.getNetClientOptions().setConnectTimeout((int) TIMEOUT_MS);
-    this.redis = Redis.createClient(vertx, options);
+    this.redis = redis;
     lastProbe = nanoTime.getAsLong();
     // connect now (a cold JVM's first connection can take longer than a call may), not on the first request
     this.ready = redis.send(Request.cmd(Command.PING)).timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onFailure(this::down).mapEmpty();
+  }
+
+  private static Redis client(Vertx vertx, String uri) {
+    RedisOptions options = new RedisOptions().setConnectionString(uri).setMaxPoolSize(8).setMaxPoolWaiting(1024)
+        .setMaxWaitingHandlers(4096);
+    options.getNetClientOptions().setConnectTimeout((int) TIMEOUT_MS);
+    return Redis.createClient(vertx, options);
   }
 
   @Override
@@ -218,7 +227,8 @@ final class RedisLimiter extends TenantLimiter {
       if (ar.failed()) down(ar.cause());
       done.complete();
     });
-    return l.inflight;
+    // not l.inflight: a call that fails at once (a closed connection) has completed and cleared it already
+    return done.future();
   }
 
   /** EVALSHA, or EVAL when Redis does not have the script yet (it keeps it then). */
@@ -349,49 +359,5 @@ final class RedisLimiter extends TenantLimiter {
       });
     }
     return out;
-  }
-
-  /** One tenant's leases, by limit name; guarded by its monitor. */
-  static final class Leases {
-    final Map<String, Lease> leases = new HashMap<>(8);
-
-    List<Lease> of(List<LimitSpec> specs, long nowN, Instant now) {
-      List<Lease> out = new ArrayList<>(specs.size());
-      for (LimitSpec s : specs) {
-        Lease l = leases.computeIfAbsent(s.name(), k -> new Lease());
-        l.spec = s;
-        if (s.isRate()) {
-          if (l.avail > 0 && nowN - l.grantedAt > RATE_LEASE_TTL_NANOS) l.avail = 0;
-        } else {
-          String p = s.periodId(now);
-          if (!p.equals(l.period)) {
-            l.period = p;
-            l.avail = 0;
-            l.remoteLeft = -1;
-          }
-        }
-        out.add(l);
-      }
-      return out;
-    }
-
-    void clear() {
-      synchronized (this) {
-        leases.clear();
-      }
-    }
-  }
-
-  /** What this gateway holds of one limit, and what Redis last said about it. */
-  static final class Lease {
-    LimitSpec spec;
-    long avail;
-    String period;
-    long grantedAt;
-    double meanCost;
-    long remoteLeft = -1;
-    long remoteReset;
-    long deniedWait;
-    Future<Void> inflight;
   }
 }

@@ -18,10 +18,14 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -133,7 +137,7 @@ class RedisLimiterTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void redisDown_openFallsBackToLocalLimits_closedRefuses_thenBothRecover() throws Exception {
     redis.kill();
     Tenant t = tenant("during-outage", new Limits(new Rate(0.001, 5.0, false), null, null, null, null));
@@ -161,6 +165,32 @@ class RedisLimiterTest {
     assertNotNull(used, "the budget is counted in Redis again");
     assertTrue(used.toLong() >= 20, "leased " + used);
     raw.close();
+  }
+
+  /**
+   * The client's call can fail at once rather than later (its connection is gone: the CI run that found this got a
+   * 500 from the gateway). The refill then completes before it is returned; admission must still decide by the fail
+   * mode. The client here is the real one, whose {@code send} is made to fail at once once the switch is set.
+   */
+  @Test
+  @Order(3)
+  void aCallThatFailsAtOnce_isTheFailMode_notAnError() throws Exception {
+    AtomicBoolean broken = new AtomicBoolean();
+    Redis real = Redis.createClient(vertx2, "redis://127.0.0.1:" + port);
+    Redis client = (Redis) Proxy.newProxyInstance(Redis.class.getClassLoader(), new Class<?>[] {Redis.class},
+        (proxy, method, args) -> broken.get() && method.getName().equals("send")
+            ? Future.failedFuture(new IOException("connection closed"))
+            : method.invoke(real, args));
+    RedisLimiter l = new RedisLimiter(client, "redis://127.0.0.1:" + port, "test:", "hk", FailMode.CLOSED,
+        InstantSource.system(), System::nanoTime);
+    await(l.ready());
+    broken.set(true);
+    Verdict v = await(l.admit(tenant("fails-at-once", new Limits(null, null, new Budget(1000L, "day", false), null,
+        null)), "m", 10));
+    assertEquals(Reason.LIMITER_UNAVAILABLE, v.reason(), "closed refuses with 503, not an error");
+    assertFalse(l.redisUp());
+    broken.set(false);
+    l.close();
   }
 
   /** Probes (a PING each, at most a second) until Redis answers: the client's pool may hold a dead connection. */
