@@ -59,6 +59,14 @@ public final class BenchContext {
     return g;
   }
 
+  /** What e2e measures: the OIP server of {@code --target}, else a child gateway started now. */
+  Target target() {
+    if (options.target() == null) return Target.of(startGateway());
+    Target t = Target.parse(options.target(), options.targetGrpc());
+    progress.println("[bench] measuring " + t.describe() + " (not started by the bench)");
+    return t;
+  }
+
   /** Request number {@code i}: one text of the corpus. */
   public Request request(long i, String region, String latencyClass) {
     return new Request(options.model(), options.variant(), List.of(corpus.text(i)), region, latencyClass,

@@ -21,10 +21,12 @@ import java.util.List;
  * @param limitMaxBatchTokens padded-token bound of the in-process limit's batches (the lane's {@code max_batch_tokens}; 0:
  *     rows only)
  * @param timeoutMs the OIP {@code timeout} every request carries, so an overloaded gateway answers rather than queues
+ * @param target {@code e2e} only: measure this OIP server ({@code http://HOST:PORT}) instead of starting a gateway; null
+ * @param targetGrpc with {@code target}: its gRPC {@code HOST:PORT}; null: the target's gRPC doors are not measured
  */
 public record BenchOptions(String scenario, Path json, int seconds, boolean smoke, List<String> gatewayArgs,
     String model, String variant, double rate, int limitInstances, int limitBatch, int limitMaxBatchTokens,
-    long timeoutMs) {
+    long timeoutMs, String target, String targetGrpc) {
 
   public static final String HELP =
       """
@@ -42,6 +44,10 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 256; 0: rows only)
         --timeout-ms N         OIP timeout parameter on every request (default 1000)
+        --target URL           e2e only: measure this OIP server (http://HOST:PORT: Triton, a KServe runtime, another
+                               Laneway) instead of starting a gateway; it must serve --model with a BYTES input
+                               "text" (default: none, a child gateway is started)
+        --target-grpc H:P      with --target: its gRPC port, for the gRPC doors (default: none, they are skipped)
         --help                 this text
       """;
 
@@ -55,6 +61,11 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
       throw new IllegalArgumentException("--limit-max-batch-tokens: " + limitMaxBatchTokens + " (expected: >= 0)");
     }
     if (timeoutMs < 0) throw new IllegalArgumentException("--timeout-ms: " + timeoutMs + " (expected: >= 0)");
+    if (target != null && !scenario.equals("e2e")) {
+      throw new IllegalArgumentException("--target: only the e2e scenario measures another server (not " + scenario + ")");
+    }
+    if (targetGrpc != null && target == null) throw new IllegalArgumentException("--target-grpc: needs --target");
+    if (target != null) Target.parse(target, targetGrpc); // a bad URL fails here, as a bad command line
   }
 
   public static BenchOptions parse(String... args) {
@@ -71,6 +82,8 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
     int batch = 32;
     int maxBatchTokens = 256; // hk-general's max_batch_tokens in the embedded default
     long timeoutMs = 1000;
+    String target = null;
+    String targetGrpc = null;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -97,6 +110,8 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
           case "--limit-batch" -> batch = Integer.parseInt(value);
           case "--limit-max-batch-tokens" -> maxBatchTokens = Integer.parseInt(value);
           case "--timeout-ms" -> timeoutMs = Long.parseLong(value);
+          case "--target" -> target = value;
+          case "--target-grpc" -> targetGrpc = value;
           default -> throw new IllegalArgumentException("unknown option " + name + "\n" + HELP);
         }
       } catch (NumberFormatException e) {
@@ -104,7 +119,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
       }
     }
     return new BenchOptions(scenario, json, seconds, smoke, gw, model, variant, rate, instances, batch, maxBatchTokens,
-        timeoutMs);
+        timeoutMs, target, targetGrpc);
   }
 
   /** The JSON file this run writes. */

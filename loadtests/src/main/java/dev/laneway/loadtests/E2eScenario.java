@@ -17,6 +17,11 @@ import java.util.Map;
  * (JIT, both processes); each search step records the CPU per request by thread group in the gateway and in this
  * process ({@code cpu_us_per_request}, from {@code /proc}), which shows where the two cores went. A front door the
  * gateway does not serve is recorded as {@code unavailable} with the reason, not failed.
+ *
+ * <p>With {@code --target}, the same steps and report against any OIP server the bench did not start (as Triton's
+ * {@code perf_analyzer} does): no gateway CPU breakdown (its process is not known here), and no {@code overhead}
+ * unless the server reports Laneway's {@code executor_ms}. The in-process limit is measured all the same: it is this
+ * machine's reference for the model, whoever serves it.
  */
 final class E2eScenario implements Scenario {
   static final double P99_LIMIT_MS = 100;
@@ -35,16 +40,18 @@ final class E2eScenario implements Scenario {
         .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds()))
         .put("sorted_by_length", true)
         .put("unsorted_sps", unsorted == null ? null : BenchContext.round(unsorted.sentencesPerSecond())));
-    try (GatewayProcess g = ctx.startGateway();
-        Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
-        GrpcClients grpc = g.grpcPort() > 0 ? new GrpcClients("127.0.0.1", g.grpcPort(), 30_000) : null) {
-      out.put("gateway_log", g.log().toString());
+    try (Target g = ctx.target();
+        Http http = new Http(g.host(), g.httpPort(), 30_000);
+        GrpcClients grpc = g.grpcPort() > 0 ? new GrpcClients(g.host(), g.grpcPort(), 30_000) : null) {
+      out.put("server", g.describe());
+      if (g.owned() != null) out.put("gateway_log", g.owned().log().toString());
       double start = Double.isNaN(limitSps) ? 50 : Math.max(5, limitSps * 0.3);
       JsonObject transports = new JsonObject();
       out.put("transports", transports);
       double httpMax = measure(ctx, g, new RestJsonClient(http), "http", start, step, transports, out);
       InferClient grpcUnary = grpc == null ? null : grpc.unary();
-      double grpcMax = grpcUnary == null ? unavailable(transports, "grpc", "gateway logged no gRPC port")
+      double grpcMax = grpcUnary == null ? unavailable(transports, "grpc",
+          g.owned() != null ? "gateway logged no gRPC port" : "no --target-grpc")
           : measure(ctx, g, grpcUnary, "grpc", start, step, transports, out);
       out.put("http_max_sps_p99_100ms", BenchContext.round(httpMax));
       out.put("grpc_max_sps_p99_100ms", BenchContext.round(grpcMax));
@@ -78,7 +85,7 @@ final class E2eScenario implements Scenario {
   }
 
   /** Step search, then the 25/50/80% points; fills {@code out} with this front door's fields. */
-  private static double measure(BenchContext ctx, GatewayProcess g, InferClient client, String name, double start,
+  private static double measure(BenchContext ctx, Target g, InferClient client, String name, double start,
       int step, JsonObject transports, JsonObject out) {
     String why = ctx.probe(client);
     if (why != null) return unavailable(transports, name, why);
@@ -158,18 +165,18 @@ final class E2eScenario implements Scenario {
    * two cores went, which decides how close to the in-process limit the gateway can get on a machine it shares with its
    * clients.
    */
-  private static JsonObject step(BenchContext ctx, GatewayProcess g, InferClient client, String label, double rate,
+  private static JsonObject step(BenchContext ctx, Target g, InferClient client, String label, double rate,
       int seconds) {
     long me = ProcessHandle.current().pid();
-    Map<String, Long> gw0 = ThreadCpu.sample(g.pid());
+    Map<String, Long> gw0 = g.pid() > 0 ? ThreadCpu.sample(g.pid()) : null;
     Map<String, Long> me0 = ThreadCpu.sample(me);
     long t0 = System.nanoTime();
     Recording r = ctx.load(client, label, rate, seconds, null, null);
     double elapsed = (System.nanoTime() - t0) / 1e9;
-    JsonObject gw = ThreadCpu.perRequest(gw0, ThreadCpu.sample(g.pid()), r.answered(), elapsed);
+    JsonObject gw = gw0 == null ? null : ThreadCpu.perRequest(gw0, ThreadCpu.sample(g.pid()), r.answered(), elapsed);
     JsonObject lg = ThreadCpu.perRequest(me0, ThreadCpu.sample(me), r.answered(), elapsed);
     return BenchContext.summary(r).put("rate", BenchContext.round(rate)).put("pass", passes(r))
-        .put("cpu_us_per_request", gw == null || lg == null ? null
+        .put("cpu_us_per_request", gw == null && lg == null ? null
             : new JsonObject().put("gateway", gw).put("load_generator", lg));
   }
 

@@ -3,6 +3,7 @@ package dev.laneway.loadtests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,29 @@ class BenchSmokeTest {
       cached.load(in);
     }
     assertFalse(cached.isEmpty(), "a measured cosine in the test's own admission cache");
+  }
+
+  /**
+   * {@code e2e --target}: a second Laneway started by hand (here: a child gateway this test starts and stops), measured
+   * as any OIP server would be, with the same steps and report and without the bench starting a gateway.
+   */
+  @Test
+  void e2e_againstATargetItDidNotStart(@TempDir Path dir) throws IOException {
+    try (GatewayProcess g = GatewayProcess.start(List.of("--admission-cache=" + dir.resolve("admission.properties")),
+        dir.resolve("target.log"), 180)) {
+      BenchOptions o = BenchOptions.parse("e2e", "--smoke", "--json", dir.resolve("e2e.json").toString(), "--target",
+          "http://127.0.0.1:" + g.httpPort(), "--target-grpc", "127.0.0.1:" + g.grpcPort());
+      JsonObject out = Bench.run(o, Scenario.named("e2e"), System.err).json();
+      assertTrue(out.getString("server").startsWith("target http://127.0.0.1:" + g.httpPort()), out.getString("server"));
+      assertNull(out.getValue("gateway_log"), "no gateway of its own");
+      for (String t : new String[] {"http", "grpc"}) {
+        JsonObject first = out.getJsonObject("transports").getJsonObject(t).getJsonArray("steps").getJsonObject(0);
+        assertTrue(first.getLong("succeeded") > 0, t + ": the target answered: " + first);
+        assertEquals(0, first.getLong("lost"), t + ": nothing lost: " + first);
+        assertNull(first.getJsonObject("cpu_us_per_request").getValue("gateway"), "the target's CPU is not sampled");
+      }
+      assertTrue(g.alive(), "the bench leaves the target running");
+    }
   }
 
   @Test
