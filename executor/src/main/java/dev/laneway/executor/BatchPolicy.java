@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param urgentReservedInstances while work more urgent than batch ran within the last second, this many of the lane's
  *     instances do not take batch-class work (at least one instance always may), so a standard or interactive request
  *     finds an instance free instead of waiting for a running batch; 0 = off (every instance takes any class)
+ * @param workConserving a window only gathers work while the lane is busy: when no other instance is computing and no
+ *     request waits to be tokenised, what is queued goes at once ({@link Batcher}); true by default. False keeps every
+ *     window even on an idle lane (Triton's behaviour), e.g. to fill a static-shape batch
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -37,7 +40,8 @@ public record BatchPolicy(
     int maxBatchTokens,
     Duration agingAfter,
     int yieldingBatchTokens,
-    int urgentReservedInstances) {
+    int urgentReservedInstances,
+    boolean workConserving) {
   /**
    * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
    * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
@@ -49,7 +53,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0);
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0, true);
   }
 
   /** With aging and no yielding bound. */
@@ -57,7 +61,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens, Duration agingAfter) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0);
+        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0, true);
   }
 
   public BatchPolicy {
@@ -94,13 +98,19 @@ public record BatchPolicy(
   /** This policy with another {@link #yieldingBatchTokens}. */
   public BatchPolicy withYieldingBatchTokens(int tokens) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances);
+        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances, workConserving);
   }
 
   /** This policy with another {@link #urgentReservedInstances}. */
   public BatchPolicy withUrgentReservedInstances(int n) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n);
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n, workConserving);
+  }
+
+  /** This policy with another {@link #workConserving}. */
+  public BatchPolicy withWorkConserving(boolean on) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances, on);
   }
 
   /** The padded tokens a batch may hold: {@link #maxBatchTokens}, or less while more urgent work runs; 0 = no limit. */
@@ -112,7 +122,8 @@ public record BatchPolicy(
   /** This policy with another {@link #agingAfter}. */
   public BatchPolicy withAgingAfter(Duration aging) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens, urgentReservedInstances);
+        staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens, urgentReservedInstances,
+        workConserving);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */

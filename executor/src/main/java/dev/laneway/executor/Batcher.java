@@ -36,7 +36,11 @@ import java.util.List;
  *       offline batching of a length-sorted corpus would; the head is always in the batch, so nothing starves (each
  *       batch advances the class's fair clock, and a newly queued item is tagged at or after it).
  *   <li>Window: measured from the class's oldest item (not the head, which fair queueing may have put before older
- *       items), so a window still bounds how long any item waits for its batch to form.
+ *       items), so a window still bounds how long any item waits for its batch to form. Work-conserving: a window only
+ *       gathers work while the lane is busy; when no other instance is computing and nothing waits to be tokenised
+ *       ({@link QueueView#idle}), what is queued goes at once (reason {@code idle}), so one client at a time never
+ *       waits out a window. Under load instances are busy and windows apply, so batching's gain stays.
+ *       ({@link BatchPolicy#workConserving} turns this off.)
  *   <li>Shape: dynamic lanes pad to the longest member rounded up to {@code sequence_length_multiple}; static lanes pad
  *       to the nearest static length and add filler rows up to the nearest static batch size.
  *   <li>Cost bound: rows x length stays within {@code max_batch_tokens}, which bounds one batch's execution time and so
@@ -110,6 +114,14 @@ public final class Batcher {
 
     /** True while draining: every window counts as expired. */
     boolean flushing();
+
+    /**
+     * True when no other instance of the lane is computing and no request waits to be tokenised: nothing can join a
+     * batch sooner than the window would end, so the window counts as expired (work-conserving). By default false.
+     */
+    default boolean idle() {
+      return false;
+    }
   }
 
   /** What one free instance should do. */
@@ -119,7 +131,7 @@ public final class Batcher {
    * Run {@code items} (in this order) as one {@code rows x sequenceLength} call.
    *
    * @param reason why now: {@code size} (full), {@code preferred} (largest preferred size), {@code window} (delay
-   *     expired) or {@code flush} (draining)
+   *     expired), {@code flush} (draining) or {@code idle} (the lane was otherwise idle: {@link QueueView#idle})
    */
   public record Dispatch<T extends Queued>(
       List<T> items, Priority priority, int rows, int sequenceLength, String reason) implements Decision<T> {
@@ -197,11 +209,11 @@ public final class Batcher {
     }
     if (chosen == null) return new Wait<>(Long.MAX_VALUE);
     return decideClass(chosen, view.queued(chosen), policy.batchTokens(view.moreUrgentActive(chosen)), chosenOldest,
-        nowNanos, view.flushing(), wakeBy);
+        nowNanos, view.flushing(), policy.workConserving() && view.idle(), wakeBy);
   }
 
   private <T extends Queued> Decision<T> decideClass(
-      Priority p, List<T> q, int tokenBound, long oldest, long now, boolean flushing, long wakeBy) {
+      Priority p, List<T> q, int tokenBound, long oldest, long now, boolean flushing, boolean idle, long wakeBy) {
     T head = q.get(0);
     int bucket = bucketOf(head.tokens());
     List<T> candidates = new ArrayList<>();
@@ -235,6 +247,8 @@ public final class Batcher {
       reason = "window";
     } else if (flushing) {
       reason = "flush";
+    } else if (idle) {
+      reason = "idle";
     }
     if (reason == null) {
       long untilWindow = oldest + policy.maxQueueDelayNanos(p) - now;

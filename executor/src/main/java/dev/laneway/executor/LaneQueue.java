@@ -66,6 +66,11 @@ final class LaneQueue {
       public boolean flushing() {
         return !accepting;
       }
+
+      @Override
+      public boolean idle() { // asked by an instance, which is not counted idle while it decides
+        return idleInstances + 1 >= lane.costs().instances() && backlog.isEmpty();
+      }
     };
   }
 

@@ -60,6 +60,13 @@ class BatcherTest {
     public boolean flushing() {
       return flushing;
     }
+
+    boolean idle;
+
+    @Override
+    public boolean idle() {
+      return idle;
+    }
   }
 
   static BatchPolicy dynamic(int max, List<Integer> preferred, int maxTokens) {
@@ -91,6 +98,20 @@ class BatcherTest {
     assertEquals("window", d.reason());
     assertEquals("2x16", d.paddedShape()); // longest 12, rounded up to a multiple of 8
     assertEquals(22.0 / 32, d.paddingEfficiency(), 1e-9);
+  }
+
+  @Test
+  void workConserving_anIdleLaneDispatchesWhatIsQueuedAtOnce_aBusyOneWaitsOutTheWindow() {
+    View v = new View();
+    v.add(Priority.STANDARD, 10, 0);
+    Batcher b = new Batcher(dynamic(32, List.of(), 0));
+    assertEquals(new Batcher.Wait<Q>(2 * MS), b.decide(v, 0), "another instance busy: the window gathers work");
+    v.idle = true;
+    Batcher.Dispatch<Q> d = dispatch(b.decide(v, 0));
+    assertEquals(1, d.items().size());
+    assertEquals("idle", d.reason(), "nothing else can join sooner: no window");
+    Batcher strict = new Batcher(dynamic(32, List.of(), 0).withWorkConserving(false));
+    assertEquals(new Batcher.Wait<Q>(2 * MS), strict.decide(v, 0), "off: Triton's window, idle or not");
   }
 
   @Test

@@ -54,9 +54,10 @@ class LaneExecutorTest {
     return new ExecutorConfig("test-lane", "hk", policy, maxQueueSize, instances, 1);
   }
 
+  /** Windows that hold even on an idle lane (work-conserving off): the tests keep items queued behind them. */
   static BatchPolicy windows(Duration standard, Duration batch) {
     return new BatchPolicy(16, List.of(), BatchPolicy.delays(Duration.ZERO, standard, batch), 8, List.of(), List.of(),
-        2048);
+        2048).withWorkConserving(false);
   }
 
   @AfterEach
@@ -190,6 +191,17 @@ class LaneExecutorTest {
     assertTrue(held.stream().noneMatch(CompletableFuture::isDone), "batch work still queued behind its window");
     executor.stopAccepting(); // flush: the held items run without waiting out their window
     for (CompletableFuture<EmbedResult> f : held) assertEquals(384, f.get(10, TimeUnit.SECONDS).vectors()[0].length);
+  }
+
+  /** Work-conserving (the default): one request on an idle lane does not wait out its class's 30 s window. */
+  @Test
+  void idleLane_runsALoneRequestAtOnce_notAfterItsWindow() throws Exception {
+    executor = LaneExecutor.start(config(windows(Duration.ofSeconds(30), Duration.ofSeconds(30))
+        .withWorkConserving(true), 64, 2), CPU, List.of(spec("fp32")));
+    EmbedResult r = executor.submit(new EmbedRequest(FP32, List.of("alone on an idle lane"), Long.MAX_VALUE,
+        Priority.STANDARD)).get(10, TimeUnit.SECONDS);
+    assertEquals(384, r.vectors()[0].length);
+    assertEquals(1, executor.stats().executionCount());
   }
 
   @Test
@@ -372,9 +384,10 @@ class LaneExecutorTest {
   void aBatchThatFailsInOnnxRuntime_answersEveryTextWithExecutionFailed_andTheLaneServesOn() throws Exception {
     ExecutorModel poisoned = new ExecutorModel(ModelKey.of("all-minilm-l6-v2", "poisoned"),
         "classpath:all-minilm-l6-v2.onnx", "classpath:poison-tokenizer.json", ExecutorModel.Pooling.MEAN, 256);
-    // two items make a full batch (dispatched at once); a lone standard item would wait out its 30 s window
+    // two items make a full batch (dispatched at once); a lone standard item would wait out its 30 s window, even on
+    // this idle lane (work-conserving off)
     BatchPolicy pairs = new BatchPolicy(2, List.of(), BatchPolicy.delays(Duration.ZERO, Duration.ofSeconds(30),
-        Duration.ofSeconds(30)), 1, List.of(), List.of(), 0);
+        Duration.ofSeconds(30)), 1, List.of(), List.of(), 0).withWorkConserving(false);
     executor = LaneExecutor.start(config(pairs, 64, 1), CPU, List.of(poisoned));
     CompletableFuture<EmbedResult> innocent = executor.submit(
         new EmbedRequest(poisoned.key(), List.of("hello world"), Long.MAX_VALUE, Priority.STANDARD));

@@ -40,6 +40,9 @@ import java.util.TreeMap;
  *     request waits less behind the one running (default 0: off)
  * @param urgentReservedInstances while more urgent work ran in the last second, this many of the lane's instances do
  *     not take batch-class work (one always may), so a standard or interactive request finds one free (default 0: off)
+ * @param workConserving a window only gathers work while the lane is busy: with no other instance computing and nothing
+ *     waiting to be tokenised, what is queued goes at once (default true; false: every window is waited out, as Triton
+ *     does, e.g. to fill a static-shape batch)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -55,7 +58,8 @@ public record Batching(
     Map<String, Double> reservedByClass,
     Duration agingAfter,
     Integer yieldingBatchTokens,
-    Integer urgentReservedInstances) {
+    Integer urgentReservedInstances,
+    Boolean workConserving) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -63,7 +67,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -100,12 +104,13 @@ public record Batching(
     Checks.atLeast("yielding_batch_tokens", yieldingBatchTokens, 0);
     urgentReservedInstances = urgentReservedInstances == null ? 0 : urgentReservedInstances;
     Checks.atLeast("urgent_reserved_instances", urgentReservedInstances, 0);
+    workConserving = workConserving == null || workConserving;
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
