@@ -100,9 +100,9 @@ public final class Pipeline {
       long nanos = System.nanoTime() - t0;
       String reason = e == null ? "ok" : ErrorMapping.toHttp(e).reason();
       if (e == null) {
-        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), nanos / 1e6);
+        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), nanos / 1e9);
       } else {
-        metrics.failed(call.door(), call.model(), reason, nanos / 1e6);
+        metrics.failed(call.door(), call.model(), reason, nanos / 1e9);
       }
       tenantMetrics.answered(call.tenant().id(), call.latencyClass(), reason, nanos / 1e9,
           a == null ? -1 : a.parameters().queueMs() / 1e3);
@@ -143,7 +143,7 @@ public final class Pipeline {
   /** Counts a request that failed before it became a call (a decode error), under {@code door}. */
   public void decodeFailed(String door, String model, Throwable error, long startNanos) {
     metrics.failed(door, model == null ? "" : model, ErrorMapping.toHttp(error).reason(),
-        (System.nanoTime() - startNanos) / 1e6);
+        (System.nanoTime() - startNanos) / 1e9);
   }
 
   public EmbeddingCache cache() {

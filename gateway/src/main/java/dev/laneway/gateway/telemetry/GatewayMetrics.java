@@ -42,7 +42,7 @@ public final class GatewayMetrics {
     models = modelLabels(lanes);
     requests = meter.counterBuilder("laneway.requests")
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
-    requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
+    requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("s")
         .setDescription("Time from decoding a request to its answer, in the gateway").build();
     texts = meter.counterBuilder("laneway.texts").setDescription("Texts embedded for answered requests").build();
 
@@ -61,10 +61,10 @@ public final class GatewayMetrics {
   }
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
-  public void failed(String door, String model, String reason, double durationMs) {
+  public void failed(String door, String model, String reason, double seconds) {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, models.bound(model), OUTCOME, reason);
     requests.add(1, attrs);
-    requestDuration.record(durationMs, attrs);
+    requestDuration.record(seconds, attrs);
   }
 
   // ---- every door's requests and the per-input cache ----------------------------------------------------
@@ -101,10 +101,10 @@ public final class GatewayMetrics {
    * One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok, and its
    * texts ({@code laneway.texts}).
    */
-  public void served(String door, String model, String variant, int texts, double durationMs) {
+  public void served(String door, String model, String variant, int texts, double seconds) {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, modelLabel(model), VARIANT, variant, OUTCOME, "ok");
     requests.add(1, attrs);
-    requestDuration.record(durationMs, attrs);
+    requestDuration.record(seconds, attrs);
     this.texts.add(texts, attrs);
   }
 
