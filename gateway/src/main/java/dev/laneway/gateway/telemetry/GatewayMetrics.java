@@ -50,6 +50,10 @@ public final class GatewayMetrics {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
+      meter.gaugeBuilder("laneway.admission.refused").ofLongs()
+          .setDescription("1 when the lane's admission refused a model variant (specialised lanes), 0 when admitted")
+          .buildWithCallback(m -> lane.health().admission().forEach((key, r) -> m.record(r.admitted() ? 0 : 1,
+              a.toBuilder().put(MODEL, r.model()).put(VARIANT, r.variant()).build())));
       for (DeviceStatus d : lane.devices()) {
         Attributes da = Attributes.builder().putAll(a).put(DEVICE, d.device()).put("kind", d.kind())
             .put("provider", d.provider()).build();
