@@ -57,7 +57,7 @@ public final class SloGuard {
     AttributeKey<String> slo = AttributeKey.stringKey("slo");
     AttributeKey<String> window = AttributeKey.stringKey("window");
     AttributeKey<String> latencyClass = AttributeKey.stringKey("latency_class");
-    meter.gaugeBuilder("laneway.slo.burn_rate").setUnit("1")
+    meter.gaugeBuilder("laneway.slo.burn_rate")
         .setDescription("Error-budget burn rate of an SLO over a window, from this gateway's own counts (1: the "
             + "budget lasts exactly the objective's window)")
         .buildWithCallback(m -> {

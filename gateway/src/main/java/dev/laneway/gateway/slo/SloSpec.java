@@ -55,6 +55,13 @@ public record SloSpec(List<Objective> objectives, List<String> notCounted, Alert
     if (source == null) source = "slo";
   }
 
+  /** This spec with shedding off ({@code --slo-shedding false}). */
+  public SloSpec withoutShedding() {
+    SloSpec.Shedding s = shedding;
+    return new SloSpec(objectives, notCounted, alerting, new Shedding(false, s.protect(), s.window(), s.batchAbove(),
+        s.standardAbove(), s.recoverBelow(), s.hold(), s.minRequests()), source);
+  }
+
   /** The objective named {@code name}. */
   public Objective objective(String name) {
     return objectives.stream().filter(o -> o.name().equals(name)).findFirst()
