@@ -26,6 +26,8 @@ import dev.laneway.gateway.slo.SloApi;
 import dev.laneway.gateway.slo.SloGuard;
 import dev.laneway.gateway.slo.SloLoader;
 import dev.laneway.gateway.slo.SloSpec;
+import dev.laneway.gateway.status.StatusData;
+import dev.laneway.gateway.status.StatusPage;
 import dev.laneway.gateway.tenants.LimiterStage;
 import dev.laneway.gateway.tenants.TenantLimiter;
 import dev.laneway.gateway.telemetry.MetricsServer;
@@ -245,6 +247,7 @@ public final class Gateway implements AutoCloseable {
     AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
     TenantsApi tenantsApi = new TenantsApi(routes, limiter);
     SloApi sloApi = new SloApi(pipeline.slo());
+    StatusPage status = new StatusPage(new StatusData(topology, lanes, pipeline.slo(), metrics, options.traceUrl()));
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.httpPort())
@@ -260,6 +263,7 @@ public final class Gateway implements AutoCloseable {
       admin.mount(router);
       tenantsApi.mount(router);
       sloApi.mount(router);
+      status.mount(router);
       return router;
     }, 1);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());

@@ -118,7 +118,8 @@ public final class Pipeline {
       }
       tenantMetrics.answered(call.tenant().id(), call.latencyClass(), reason, nanos / 1e9,
           a == null ? -1 : a.parameters().queueMs() / 1e3);
-      slo.answered(call.latencyClass(), call.tenant().id(), reason, nanos);
+      var span = io.opentelemetry.api.trace.Span.fromContext(call.context()).getSpanContext();
+      slo.answered(call.latencyClass(), call.tenant().id(), reason, nanos, span.isValid() ? span.getTraceId() : null);
     });
     return answer;
   }

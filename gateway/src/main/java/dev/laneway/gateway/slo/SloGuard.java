@@ -37,6 +37,7 @@ public final class SloGuard {
   private final Set<String> notCounted;
   private final List<SloSpec.Sli> slis = new ArrayList<>();
   private final List<SloSpec.Sli> protectedSlis = new ArrayList<>();
+  private final RecentAnswers recent;
   private volatile Shedder.State state = Shedder.State.NONE;
   private long decidedAt = Long.MIN_VALUE; // guarded by this
 
@@ -49,6 +50,7 @@ public final class SloGuard {
       if (spec.shedding().enabled() && o.name().equals(spec.shedding().protect())) protectedSlis.addAll(o.slis());
     }
     this.rates = new BurnRates(slis, nanos);
+    this.recent = new RecentAnswers(List.of("interactive", "standard", "batch"), nanos);
   }
 
   /** A guard over {@code spec}, its gauges registered on {@code meter}; {@code nanos} is its clock. */
@@ -72,6 +74,11 @@ public final class SloGuard {
         .setDescription("Classes shed while the protected SLO burns: 0 none, 1 batch, 2 batch and standard")
         .buildWithCallback(m -> m.record(g.shedding().level()));
     return g;
+  }
+
+  /** The last answers of each class: the status page's live quantiles and slow requests. */
+  public RecentAnswers recent() {
+    return recent;
   }
 
   public SloSpec spec() {
@@ -103,6 +110,12 @@ public final class SloGuard {
    * @param durationNanos decode to answer
    */
   public void answered(String latencyClass, String tenant, String outcome, long durationNanos) {
+    answered(latencyClass, tenant, outcome, durationNanos, null);
+  }
+
+  /** As {@link #answered(String, String, String, long)}, kept among the recent answers with its trace id. */
+  public void answered(String latencyClass, String tenant, String outcome, long durationNanos, String traceId) {
+    recent.record(latencyClass, durationNanos, outcome, traceId);
     if (notCounted.contains(outcome)) return;
     boolean ok = outcome.equals("ok");
     for (SloSpec.Sli s : slis) {

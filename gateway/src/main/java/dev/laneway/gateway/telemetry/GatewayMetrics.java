@@ -89,8 +89,19 @@ public final class GatewayMetrics {
         .setDescription("Bytes held by the embedding cache").buildWithCallback(m -> m.record(bytes.getAsLong()));
   }
 
+  private final java.util.concurrent.atomic.LongAdder hitCount = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder lookupCount = new java.util.concurrent.atomic.LongAdder();
+
+  /** Texts answered from the cache / texts looked up, since start; NaN before the first look-up (the status page). */
+  public double cacheHitRatio() {
+    long n = lookupCount.sum();
+    return n == 0 ? Double.NaN : (double) hitCount.sum() / n;
+  }
+
   /** One request's look-ups (any thread). */
   public void cacheLookups(String model, String variant, int hits, int misses) {
+    hitCount.add(hits);
+    lookupCount.add(hits + misses);
     if (cacheHits == null) return;
     Attributes a = Attributes.of(MODEL, modelLabel(model), VARIANT, variant);
     if (hits > 0) cacheHits.add(hits, a);
