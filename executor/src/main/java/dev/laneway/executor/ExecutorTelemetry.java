@@ -83,9 +83,9 @@ final class ExecutorTelemetry implements AutoCloseable {
     this.region = region;
     this.tracer = otel.getTracer("dev.laneway.executor");
     Meter meter = otel.getMeter("dev.laneway.executor");
-    queueDuration = meter.histogramBuilder("laneway.queue.duration").setUnit("ms")
+    queueDuration = meter.histogramBuilder("laneway.queue.duration").setUnit("s")
         .setDescription("Time one text waited in a lane queue, from submit to its batch's start").build();
-    computeDuration = meter.histogramBuilder("laneway.compute.duration").setUnit("ms")
+    computeDuration = meter.histogramBuilder("laneway.compute.duration").setUnit("s")
         .setDescription("One batch execution on a device").build();
     batchSize = meter.histogramBuilder("laneway.batch.size").ofLongs().setUnit("{item}")
         .setDescription("Items per batch execution").build();
@@ -103,7 +103,7 @@ final class ExecutorTelemetry implements AutoCloseable {
         .buildWithCallback(m -> m.record(depth.getAsLong(), laneAttrs));
     deviceErrors = meter.counterBuilder("laneway.device.errors").setDescription("Batches that failed on the device")
         .buildWithCallback(m -> m.record(failedBatches.getAsLong(), laneAttrs));
-    loadDuration = meter.histogramBuilder("laneway.model.load.duration").setUnit("ms")
+    loadDuration = meter.histogramBuilder("laneway.model.load.duration").setUnit("s")
         .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
     coldStarts = meter.counterBuilder("laneway.cold_starts")
         .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
@@ -116,7 +116,7 @@ final class ExecutorTelemetry implements AutoCloseable {
   void started(Map<ModelKey, Long> loadNanos, Map<ModelKey, Integer> cold) {
     for (Map.Entry<ModelKey, Long> e : loadNanos.entrySet()) {
       Attributes a = laneAttrs.toBuilder().put(MODEL, e.getKey().model()).put(VARIANT, e.getKey().variant()).build();
-      loadDuration.record(e.getValue() / 1e6, a);
+      loadDuration.record(e.getValue() / 1e9, a);
       coldStarts.add(cold.getOrDefault(e.getKey(), 1), a);
     }
   }
@@ -173,12 +173,12 @@ final class ExecutorTelemetry implements AutoCloseable {
   }
 
   void queued(ModelKey modelKey, String device, Priority p, long queueNanos) {
-    queueDuration.record(queueNanos / 1e6, attrs(modelKey, device).toBuilder().put(CLASS, p.wireName()).build());
+    queueDuration.record(queueNanos / 1e9, attrs(modelKey, device).toBuilder().put(CLASS, p.wireName()).build());
   }
 
   void batch(ModelKey modelKey, String device, int size, long computeNanos, double efficiency) {
     Attributes a = attrs(modelKey, device);
-    computeDuration.record(computeNanos / 1e6, a);
+    computeDuration.record(computeNanos / 1e9, a);
     batchSize.record(size, a);
     paddingEfficiency.record(efficiency, a);
     inferences.add(size, a);

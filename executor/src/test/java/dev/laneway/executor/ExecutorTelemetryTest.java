@@ -111,10 +111,10 @@ class ExecutorTelemetryTest {
             AttributeNames.LANE, "hk-npu", AttributeNames.REGION, "hk");
         HistogramPointData load = byName.get("laneway.model.load.duration").getHistogramData().getPoints()
             .iterator().next();
-        assertEquals("ms", byName.get("laneway.model.load.duration").getUnit());
+        assertEquals("s", byName.get("laneway.model.load.duration").getUnit());
         assertEquals(model, load.getAttributes());
         assertEquals(1, load.getCount(), "one figure per variant: the slowest instance");
-        assertEquals(ex.loadNanos().get(LaneExecutorTest.INT8) / 1e6, load.getSum(), 1e-6);
+        assertEquals(ex.loadNanos().get(LaneExecutorTest.INT8) / 1e9, load.getSum(), 1e-9);
         LongPointData cold = byName.get("laneway.cold_starts").getLongSumData().getPoints().iterator().next();
         assertEquals(model, cold.getAttributes());
         assertEquals(2, cold.getValue(), "one session opened cold per instance");

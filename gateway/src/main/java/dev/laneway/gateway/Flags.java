@@ -75,6 +75,14 @@ final class Flags {
     return e;
   }
 
+  /** A trace-view URL template: an http(s) URL holding {@code {trace_id}}; empty: none. */
+  static String traceUrl(String v) {
+    if (v.isEmpty()) return v;
+    if (!v.contains("{trace_id}")) throw new IllegalArgumentException("an http(s) URL with {trace_id} in it");
+    url(v.replace("{trace_id}", "0"));
+    return v;
+  }
+
   static String url(String v) {
     if (v.isEmpty()) return v;
     try {

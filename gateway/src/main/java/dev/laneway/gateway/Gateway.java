@@ -22,6 +22,12 @@ import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.gateway.admin.TenantsApi;
+import dev.laneway.gateway.slo.SloApi;
+import dev.laneway.gateway.slo.SloGuard;
+import dev.laneway.gateway.slo.SloLoader;
+import dev.laneway.gateway.slo.SloSpec;
+import dev.laneway.gateway.status.StatusData;
+import dev.laneway.gateway.status.StatusPage;
 import dev.laneway.gateway.tenants.LimiterStage;
 import dev.laneway.gateway.tenants.TenantLimiter;
 import dev.laneway.gateway.telemetry.MetricsServer;
@@ -73,7 +79,7 @@ public final class Gateway implements AutoCloseable {
   private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
-      RemoteNodes remoteNodes) {
+      RemoteNodes remoteNodes, java.util.function.LongSupplier sloClock) {
     this.options = options;
     this.remoteNodes = remoteNodes;
     this.topology = topology;
@@ -103,8 +109,10 @@ public final class Gateway implements AutoCloseable {
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
     this.limiter = limiter(options, topology, vertx);
     TenantStage tenants = new TenantStage(lanes::countTokens, new LimiterStage(limiter), tenantMetrics);
+    SloSpec slo = SloLoader.load(options.slo());
     this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
-        otel.getTracer("dev.laneway.gateway"));
+        otel.getTracer("dev.laneway.gateway"), SloGuard.create(options.sloShedding() ? slo : slo.withoutShedding(),
+            otel.getMeter("dev.laneway.gateway"), sloClock));
   }
 
   /**
@@ -142,15 +150,21 @@ public final class Gateway implements AutoCloseable {
    * The gateway owns {@code telemetry} from here on and closes it, also when starting fails.
    */
   public static Gateway start(GatewayOptions options, Telemetry telemetry) {
+    return start(options, telemetry, System::nanoTime);
+  }
+
+  /** As {@link #start(GatewayOptions, Telemetry)}, with the SLO guard's clock (tests move it by hand). */
+  public static Gateway start(GatewayOptions options, Telemetry telemetry, java.util.function.LongSupplier sloClock) {
     try {
-      return startWith(options, telemetry);
+      return startWith(options, telemetry, sloClock);
     } catch (RuntimeException e) {
       telemetry.close();
       throw e;
     }
   }
 
-  private static Gateway startWith(GatewayOptions options, Telemetry telemetry) {
+  private static Gateway startWith(GatewayOptions options, Telemetry telemetry,
+      java.util.function.LongSupplier sloClock) {
     long t0 = System.nanoTime();
     LOG.info(telemetry.startupHint());
     Topology topology =
@@ -206,7 +220,7 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway g;
     try {
-      g = new Gateway(options, topology, policy, lanes, telemetry, remote);
+      g = new Gateway(options, topology, policy, lanes, telemetry, remote, sloClock);
     } catch (RuntimeException e) {
       lanes.close();
       if (remote != null) remote.close();
@@ -232,6 +246,8 @@ public final class Gateway implements AutoCloseable {
     ExplainApi explain = new ExplainApi(pipeline, lanes, reloader, limiter);
     AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
     TenantsApi tenantsApi = new TenantsApi(routes, limiter);
+    SloApi sloApi = new SloApi(pipeline.slo());
+    StatusPage status = new StatusPage(new StatusData(topology, lanes, pipeline.slo(), metrics, options.traceUrl()));
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.httpPort())
@@ -246,6 +262,8 @@ public final class Gateway implements AutoCloseable {
       explain.mount(router, body);
       admin.mount(router);
       tenantsApi.mount(router);
+      sloApi.mount(router);
+      status.mount(router);
       return router;
     }, 1);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());

@@ -38,6 +38,10 @@ import java.util.stream.Collectors;
  *     region's share locally) or {@code closed} (refuse limited tenants with 503)
  * @param limitsRegion the region whose share of each tenant's limits this gateway enforces, or null: the topology's
  *     local region
+ * @param slo the SLO file, or null for the embedded default ({@code laneway/default-slo.yaml})
+ * @param sloShedding whether admission sheds less urgent classes while the protected SLO burns (and the file's
+ *     {@code shedding.enabled} says so too)
+ * @param traceUrl the status page's link to a trace, {@code {trace_id}} replaced; empty: no links
  */
 public record GatewayOptions(
     String host,
@@ -69,7 +73,10 @@ public record GatewayOptions(
     String limitsRedis,
     String limitsRedisPrefix,
     String limitsFailMode,
-    String limitsRegion) {
+    String limitsRegion,
+    Path slo,
+    boolean sloShedding,
+    String traceUrl) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -149,7 +156,15 @@ public record GatewayOptions(
           (b, v) -> b.limitsFailMode = Flags.oneOf(v, "open", "closed"), GatewayOptions::limitsFailMode),
       new Option("limits-region", "R", "", "the region whose share of tenants' limits this gateway enforces "
           + "(empty: the topology's local region)",
-          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion));
+          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion),
+      // operating by SLOs: the objectives, shedding by their burn, the status page's trace links
+      new Option("slo", "FILE", "", "SLO file: objectives per latency class, alerting, shedding (empty: the embedded "
+          + "default)", (b, v) -> b.slo = Flags.path(v), GatewayOptions::slo),
+      new Option("slo-shedding", "B", "true", "shed batch, then standard, while the protected SLO burns (the SLO "
+          + "file's shedding section)", (b, v) -> b.sloShedding = Flags.bool(v), GatewayOptions::sloShedding),
+      new Option("trace-url", "URL", "", "the status page's link per slow request, {trace_id} replaced, e.g. "
+          + "http://localhost:9411/zipkin/traces/{trace_id} (empty: no links)",
+          (b, v) -> b.traceUrl = Flags.traceUrl(v), GatewayOptions::traceUrl));
 
   public static final String HELP = help();
 
@@ -186,12 +201,14 @@ public record GatewayOptions(
   }
 
   /**
-   * For tests: every listener on 127.0.0.1 and a free port, and admission's cache in a file of this JVM's own (under
-   * the system temp directory, removed at exit), never the user's {@code ~/.cache}.
+   * For tests: every listener on 127.0.0.1 and a free port, admission's cache in a file of this JVM's own (under
+   * the system temp directory, removed at exit), never the user's {@code ~/.cache}, and no SLO shedding.
    */
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0")
-        .with("admission-cache", EphemeralCache.FILE.toString());
+        .with("admission-cache", EphemeralCache.FILE.toString())
+        // a loaded test machine misses the default interactive SLO often; a test of shedding turns it on itself
+        .with("slo-shedding", "false");
   }
 
   /** The admission cache of {@link #ephemeral()}: one per JVM, so the gateways of one test run share it. */
@@ -269,6 +286,9 @@ public record GatewayOptions(
     String limitsRedisPrefix;
     String limitsFailMode;
     String limitsRegion;
+    Path slo;
+    boolean sloShedding;
+    String traceUrl;
 
     Builder() {}
 
@@ -303,6 +323,9 @@ public record GatewayOptions(
       limitsRedisPrefix = o.limitsRedisPrefix;
       limitsFailMode = o.limitsFailMode;
       limitsRegion = o.limitsRegion;
+      slo = o.slo;
+      sloShedding = o.sloShedding;
+      traceUrl = o.traceUrl;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -322,7 +345,7 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl);
     }
   }
 

@@ -28,7 +28,8 @@ public final class Main {
       if (!node && options.nodeRegion() != null) {
         throw new IllegalArgumentException("--region is for 'laneway node' (a gateway serves every region)");
       }
-      if (node) options = options.with("cache-max-bytes", "0"); // the gateway caches; a node computes
+      // the gateway caches and sheds by its SLOs; a node computes
+      if (node) options = options.with("cache-max-bytes", "0").with("slo-shedding", "false");
     } catch (IllegalArgumentException e) {
       System.err.println("laneway: " + e.getMessage());
       System.exit(2);

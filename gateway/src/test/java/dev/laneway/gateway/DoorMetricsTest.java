@@ -47,7 +47,7 @@ class DoorMetricsTest {
       assertEquals(1, Samples.delta(before, after, "laneway_texts_total", "door=\"" + door + "\"", MINILM), door);
     }
     assertEquals(1, Samples.delta(before, after, REQUESTS, "door=\"rest\"", "outcome=\"bad_request\""), why);
-    assertEquals(4, Samples.delta(before, after, "laneway_request_duration_milliseconds_count"), why);
+    assertEquals(4, Samples.delta(before, after, "laneway_request_duration_seconds_count"), why);
     assertEquals(1, Samples.delta(before, after, "laneway_cache_misses_total", MINILM, "variant=\"fp32\""), why);
     assertEquals(2, Samples.delta(before, after, "laneway_cache_hits_total", MINILM, "variant=\"fp32\""), why);
     Await.until(() -> Samples.sum(gw.gateway().telemetry().prometheusText(), "laneway_cache_bytes")
@@ -63,7 +63,7 @@ class DoorMetricsTest {
   /** The lines of the samples this test reads, for a failure message. */
   static String grep(String text) {
     return text.lines().filter(l -> l.startsWith("laneway_requests_total") || l.startsWith("laneway_cache_")
-        || l.startsWith("laneway_texts_total") || l.startsWith("laneway_request_duration_milliseconds_count"))
+        || l.startsWith("laneway_texts_total") || l.startsWith("laneway_request_duration_seconds_count"))
         .reduce("", (a, b) -> a + b + "\n");
   }
 }

@@ -52,7 +52,9 @@ public final class BenchContext {
   public GatewayProcess startGateway(List<String> scenarioArgs) {
     Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-gateway.log");
     progress.println("[bench] starting a gateway (log " + log + ") ...");
-    List<String> args = new java.util.ArrayList<>(options.gatewayArgs());
+    // every scenario but slo measures its own mechanism, without the SLO guard's shedding (slo turns it on itself)
+    List<String> args = new java.util.ArrayList<>(List.of("--slo-shedding", "false"));
+    args.addAll(options.gatewayArgs());
     args.addAll(scenarioArgs);
     GatewayProcess g = GatewayProcess.start(args, log, 180);
     progress.println("[bench] gateway ready: " + g.describe());

@@ -14,8 +14,9 @@ public interface Scenario {
       case "overload" -> new OverloadScenario();
       case "regions" -> new RegionsScenario();
       case "tenants" -> new TenantsScenario();
+      case "slo" -> new SloScenario();
       default -> throw new IllegalArgumentException("unknown scenario '" + name
-          + "' (expected: e2e, failover, mixed, overload, regions, tenants)");
+          + "' (expected: e2e, failover, mixed, overload, regions, tenants, slo)");
     };
   }
 }

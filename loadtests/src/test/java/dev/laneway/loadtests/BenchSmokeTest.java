@@ -118,6 +118,22 @@ class BenchSmokeTest {
     assertTrue(Files.readString(dir.resolve("mixed.html")).contains("<svg"));
   }
 
+  /** Both phases run at the same rates and report what the figures are read from (shedding itself is measured). */
+  @Test
+  void slo_smoke(@TempDir Path dir) throws IOException {
+    Bench.run(smoke("slo", dir), Scenario.named("slo"), System.err);
+    JsonObject out = new JsonObject(Files.readString(dir.resolve("slo.json")));
+    for (String phase : new String[] {"shedding_off", "shedding_on"}) {
+      JsonObject p = out.getJsonObject(phase);
+      assertNotNull(p, phase + ": " + out.encode());
+      assertTrue(p.getJsonObject("interactive").getLong("succeeded") > 0, phase + " interactive answered: " + p);
+      assertNotNull(p.getJsonObject("slo_at_end").getString("shedding"), phase + " read /v2/slo: " + p);
+    }
+    assertEquals("none", out.getJsonObject("shedding_off").getJsonObject("slo_at_end").getString("shedding"),
+        "--slo-shedding false sheds nothing");
+    assertNotNull(out.getValue("interactive_p99_ms_on"));
+  }
+
   /**
    * What can fail even at smoke rates: the scenario runs every phase, nothing interactive is lost, and every field the
    * issue's figures are read from is there. The figures themselves (success rate 1.0, no breaker transitions, fewer

@@ -32,13 +32,19 @@ import java.util.Map;
  * always-on sampler, no span exporter unless one is configured (spans still exist, so trace ids reach logs and
  * responses), and metrics read by the SDK's Prometheus reader for the {@code /metrics} endpoint.
  *
- * <p>Latency histograms (unit {@code ms}) get buckets fine enough for p50/p95/p99 between 0.25 ms and 10 s.
+ * <p>Durations are in seconds, the base unit of both OpenTelemetry's semantic conventions and Prometheus (unit
+ * {@code s}, exported as {@code _seconds}). Duration histograms (unit {@code s}, a name ending in {@code duration})
+ * get {@link #LATENCY_BUCKETS_SECONDS}: fine enough for p50/p95/p99 and for SLO thresholds from 0.25 ms to 30 s.
  */
 public final class Telemetry implements AutoCloseable {
-  /** Millisecond buckets for every latency histogram. */
-  public static final List<Double> LATENCY_BUCKETS_MS =
-      List.of(0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0,
-          500.0, 750.0, 1000.0, 2000.0, 5000.0, 10000.0);
+  /**
+   * Buckets in seconds for every duration histogram: sub-millisecond (a cache hit, the door's own cost) to tens of
+   * seconds (a model load, a batch on a slow stand-in). Every SLO latency threshold should be one of these bounds, so
+   * a recording rule reads it exactly ({@code le="0.05"}).
+   */
+  public static final List<Double> LATENCY_BUCKETS_SECONDS =
+      List.of(0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
+          0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0, 30.0);
   /** Buckets for batch sizes. */
   public static final List<Double> BATCH_BUCKETS = List.of(1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0);
 
@@ -89,8 +95,10 @@ public final class Telemetry implements AutoCloseable {
             .addMeterProviderCustomizer((builder, config) -> builder
                 .registerMetricReader(prometheus)
                 .registerView(
-                    InstrumentSelector.builder().setType(InstrumentType.HISTOGRAM).setUnit("ms").build(),
-                    View.builder().setAggregation(Aggregation.explicitBucketHistogram(LATENCY_BUCKETS_MS)).build())
+                    InstrumentSelector.builder().setType(InstrumentType.HISTOGRAM).setUnit("s").setName("*duration")
+                        .build(),
+                    View.builder().setAggregation(Aggregation.explicitBucketHistogram(LATENCY_BUCKETS_SECONDS))
+                        .build())
                 .registerView(
                     InstrumentSelector.builder().setType(InstrumentType.HISTOGRAM).setUnit("{item}").build(),
                     View.builder().setAggregation(Aggregation.explicitBucketHistogram(BATCH_BUCKETS)).build()))

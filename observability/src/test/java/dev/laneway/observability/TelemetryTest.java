@@ -15,18 +15,19 @@ import org.junit.jupiter.api.Test;
 
 class TelemetryTest {
   @Test
-  void metrics_appearInPrometheusTextWithMillisecondBuckets() {
+  void metrics_appearInPrometheusTextWithSecondBuckets() {
     try (Telemetry t = Telemetry.create("test")) {
       LongCounter c = t.openTelemetry().getMeter("t").counterBuilder("laneway.requests").build();
-      DoubleHistogram h = t.openTelemetry().getMeter("t").histogramBuilder("laneway.request.duration").setUnit("ms").build();
+      DoubleHistogram h = t.openTelemetry().getMeter("t").histogramBuilder("laneway.request.duration").setUnit("s").build();
       Attributes a = Attributes.of(AttributeKey.stringKey("lane"), "hk-general");
       c.add(3, a);
-      h.record(4.2, a);
+      h.record(0.0042, a);
       String text = t.prometheusText();
       assertTrue(text.matches("(?s).*laneway_requests_total\\{lane=\"hk-general\"[^}]*} 3(\\.0)?\n.*"), text);
-      assertTrue(text.matches("(?s).*laneway_request_duration_milliseconds_bucket\\{lane=\"hk-general\"[^}]*le=\"3.0\"} 0\n.*"), text);
-      assertTrue(text.matches("(?s).*laneway_request_duration_milliseconds_bucket\\{lane=\"hk-general\"[^}]*le=\"5.0\"} 1\n.*"), text);
-      assertTrue(text.contains("le=\"0.25\""), text);
+      assertTrue(text.matches("(?s).*laneway_request_duration_seconds_bucket\\{lane=\"hk-general\"[^}]*le=\"0.003\"} 0\n.*"), text);
+      assertTrue(text.matches("(?s).*laneway_request_duration_seconds_bucket\\{lane=\"hk-general\"[^}]*le=\"0.005\"} 1\n.*"), text);
+      assertTrue(text.contains("le=\"2.5E-4\"") || text.contains("le=\"0.00025\""), text);
+      assertTrue(text.contains("le=\"30.0\""), text);
     }
   }
 

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as operators write them: {@code 500us}, {@code 2ms}, {@code 1.5s}, {@code 1m}, or ISO-8601. */
+/** Durations as operators write them: {@code 500us}, {@code 2ms}, {@code 1.5s}, {@code 1m}, {@code 28d}, or ISO-8601. */
 public final class Durations {
-  private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|µs|ms|s|m|h)");
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|µs|ms|s|m|h|d)");
 
   private Durations() {}
 
@@ -22,7 +22,8 @@ public final class Durations {
             case "ms" -> v * 1e6;
             case "s" -> v * 1e9;
             case "m" -> v * 60e9;
-            default -> v * 3600e9;
+            case "h" -> v * 3600e9;
+            default -> v * 86400e9;
           };
       return Duration.ofNanos(Math.round(nanos));
     }

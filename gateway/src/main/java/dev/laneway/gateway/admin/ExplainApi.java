@@ -113,6 +113,7 @@ public final class ExplainApi {
               .put("from_ms", round(d.spill().fromMs())).put("to_ms", round(d.spill().toMs())))
           .put("hedging", hedging.hedges(call.latencyClass()))
           .put("tenant_limits", TenantsApi.describe(call.tenant(), limiter))
+          .put("slo", sloShedding(call.latencyClass()))
           .put("policy", new JsonObject().put("source", policy.source()).put("version", reloader.version()));
       ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(out.toBuffer());
     } catch (RuntimeException e) {
@@ -120,5 +121,13 @@ public final class ExplainApi {
       ctx.response().setStatusCode(err.status()).putHeader("content-type", "application/json")
           .end(OipJson.error(err.message()));
     }
+  }
+
+  /** What the SLO guard does to the class now: {@code shed} true when it would be refused ({@code 429 slo_shed}). */
+  private JsonObject sloShedding(String latencyClass) {
+    var guard = pipeline.slo();
+    var state = guard.shedding();
+    return new JsonObject().put("protects", guard.protectedObjective()).put("shedding", state.describe())
+        .put("shed", state.sheds(latencyClass));
   }
 }

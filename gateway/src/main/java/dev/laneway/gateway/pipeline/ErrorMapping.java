@@ -25,6 +25,8 @@ public final class ErrorMapping {
         case GatewayException.BadRequest b -> new HttpError(400, b.getMessage(), 0, "bad_request");
         case GatewayException.Unavailable u -> new HttpError(503, u.getMessage(), 1, "unavailable");
         case GatewayException.Draining d -> new HttpError(503, d.getMessage(), 1, "draining");
+        case GatewayException.Shed s -> new HttpError(429, s.getMessage(), retryAfterSeconds(s.retryAfterNanos()),
+            "slo_shed");
         case GatewayException.Cancelled c -> new HttpError(499, c.getMessage(), 0, "cancelled");
         case GatewayException.RateLimited r -> new HttpError(r.status(), r.getMessage(),
             r.status() == 413 ? 0 : limitRetryAfterSeconds(r.retryAfterNanos()), r.reason());

@@ -86,4 +86,24 @@ public abstract sealed class GatewayException extends RuntimeException {
       super(message);
     }
   }
+
+  /**
+   * Shed by the SLO guard: while the protected objective burns its error budget too fast, the gateway refuses the less
+   * urgent classes (batch first, then standard) before they take capacity from it. 429 with reason {@code slo_shed}
+   * and a Retry-After of the guard's hold (a saturation refusal, counted against the class's own objective); gRPC
+   * RESOURCE_EXHAUSTED.
+   */
+  public static final class Shed extends GatewayException {
+    private static final long serialVersionUID = 1L;
+    private final long retryAfterNanos;
+
+    public Shed(String message, long retryAfterNanos) {
+      super(message);
+      this.retryAfterNanos = retryAfterNanos;
+    }
+
+    public long retryAfterNanos() {
+      return retryAfterNanos;
+    }
+  }
 }

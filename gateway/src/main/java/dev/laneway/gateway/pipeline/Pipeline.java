@@ -5,6 +5,8 @@ import static dev.laneway.base.AttributeNames.CACHE_HITS;
 import static dev.laneway.base.AttributeNames.CACHE_MISSES;
 
 import dev.laneway.gateway.cache.EmbeddingCache;
+import dev.laneway.gateway.slo.Shedder;
+import dev.laneway.gateway.slo.SloGuard;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.lanes.DeviceStatus;
@@ -45,10 +47,12 @@ public final class Pipeline {
   private final Tracer tracer;
   private final TenantStage tenants;
   private final TenantMetrics tenantMetrics;
+  private final SloGuard slo;
 
   public Pipeline(Calls calls, TenantStage tenants, Dispatcher dispatcher, EmbeddingCache cache,
-      GatewayMetrics metrics, TenantMetrics tenantMetrics, Lanes lanes, Tracer tracer) {
+      GatewayMetrics metrics, TenantMetrics tenantMetrics, Lanes lanes, Tracer tracer, SloGuard slo) {
     this.calls = calls;
+    this.slo = slo;
     this.tenants = tenants;
     this.tenantMetrics = tenantMetrics;
     this.dispatcher = dispatcher;
@@ -73,10 +77,18 @@ public final class Pipeline {
     }
   }
 
-  /** Answers a call; counted under its door and its tenant. */
+  /**
+   * Answers a call; counted under its door, its tenant and its class's SLOs. First the SLO guard: a class it sheds
+   * (the protected objective burns) is refused before the tenant is charged ({@link GatewayException.Shed}).
+   */
   public CompletableFuture<Answer> infer(InferenceCall call) {
     long t0 = System.nanoTime();
-    CompletableFuture<Runnable> admitted = tenants.admit(call);
+    Shedder.State shedding = slo.shedding();
+    CompletableFuture<Runnable> admitted = shedding.sheds(call.latencyClass())
+        ? CompletableFuture.failedFuture(new GatewayException.Shed("shedding " + shedding.describe() + " while SLO '"
+            + slo.protectedObjective() + "' burns its error budget too fast; retry later",
+            slo.spec().shedding().hold().toNanos()))
+        : tenants.admit(call);
     CompletableFuture<Answer> answer;
     if (admitted.isDone()) { // the common case: a tenant without limits, or a limiter that answered from its lease
       answer = admitted.isCompletedExceptionally() ? admitted.thenApply(r -> (Answer) null) : admitted(call,
@@ -100,12 +112,14 @@ public final class Pipeline {
       long nanos = System.nanoTime() - t0;
       String reason = e == null ? "ok" : ErrorMapping.toHttp(e).reason();
       if (e == null) {
-        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), nanos / 1e6);
+        metrics.served(call.door(), call.model(), a.variant(), call.texts().size(), nanos / 1e9);
       } else {
-        metrics.failed(call.door(), call.model(), reason, nanos / 1e6);
+        metrics.failed(call.door(), call.model(), reason, nanos / 1e9);
       }
       tenantMetrics.answered(call.tenant().id(), call.latencyClass(), reason, nanos / 1e9,
           a == null ? -1 : a.parameters().queueMs() / 1e3);
+      var span = io.opentelemetry.api.trace.Span.fromContext(call.context()).getSpanContext();
+      slo.answered(call.latencyClass(), call.tenant().id(), reason, nanos, span.isValid() ? span.getTraceId() : null);
     });
     return answer;
   }
@@ -143,11 +157,15 @@ public final class Pipeline {
   /** Counts a request that failed before it became a call (a decode error), under {@code door}. */
   public void decodeFailed(String door, String model, Throwable error, long startNanos) {
     metrics.failed(door, model == null ? "" : model, ErrorMapping.toHttp(error).reason(),
-        (System.nanoTime() - startNanos) / 1e6);
+        (System.nanoTime() - startNanos) / 1e9);
   }
 
   public EmbeddingCache cache() {
     return cache;
+  }
+
+  public SloGuard slo() {
+    return slo;
   }
 
   private CompletableFuture<Answer> bypass(InferenceCall call, Decision decision) {

@@ -42,7 +42,7 @@ public final class GatewayMetrics {
     models = modelLabels(lanes);
     requests = meter.counterBuilder("laneway.requests")
         .setDescription("Inference requests answered, by outcome (ok or the error reason)").build();
-    requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("ms")
+    requestDuration = meter.histogramBuilder("laneway.request.duration").setUnit("s")
         .setDescription("Time from decoding a request to its answer, in the gateway").build();
     texts = meter.counterBuilder("laneway.texts").setDescription("Texts embedded for answered requests").build();
 
@@ -50,6 +50,10 @@ public final class GatewayMetrics {
       Attributes a = Attributes.of(LANE, lane.id(), REGION, lane.spec().region());
       meter.gaugeBuilder("laneway.lane.in_flight").ofLongs().setDescription("Texts accepted by the lane, not yet answered")
           .buildWithCallback(m -> m.record(lane.inFlight(), a));
+      meter.gaugeBuilder("laneway.admission.refused").ofLongs()
+          .setDescription("1 when the lane's admission refused a model variant (specialised lanes), 0 when admitted")
+          .buildWithCallback(m -> lane.health().admission().forEach((key, r) -> m.record(r.admitted() ? 0 : 1,
+              a.toBuilder().put(MODEL, r.model()).put(VARIANT, r.variant()).build())));
       for (DeviceStatus d : lane.devices()) {
         Attributes da = Attributes.builder().putAll(a).put(DEVICE, d.device()).put("kind", d.kind())
             .put("provider", d.provider()).build();
@@ -61,10 +65,10 @@ public final class GatewayMetrics {
   }
 
   /** Records one failed request by its error reason (see {@link ErrorMapping.HttpError#reason()}). */
-  public void failed(String door, String model, String reason, double durationMs) {
+  public void failed(String door, String model, String reason, double seconds) {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, models.bound(model), OUTCOME, reason);
     requests.add(1, attrs);
-    requestDuration.record(durationMs, attrs);
+    requestDuration.record(seconds, attrs);
   }
 
   // ---- every door's requests and the per-input cache ----------------------------------------------------
@@ -85,8 +89,19 @@ public final class GatewayMetrics {
         .setDescription("Bytes held by the embedding cache").buildWithCallback(m -> m.record(bytes.getAsLong()));
   }
 
+  private final java.util.concurrent.atomic.LongAdder hitCount = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder lookupCount = new java.util.concurrent.atomic.LongAdder();
+
+  /** Texts answered from the cache / texts looked up, since start; NaN before the first look-up (the status page). */
+  public double cacheHitRatio() {
+    long n = lookupCount.sum();
+    return n == 0 ? Double.NaN : (double) hitCount.sum() / n;
+  }
+
   /** One request's look-ups (any thread). */
   public void cacheLookups(String model, String variant, int hits, int misses) {
+    hitCount.add(hits);
+    lookupCount.add(hits + misses);
     if (cacheHits == null) return;
     Attributes a = Attributes.of(MODEL, modelLabel(model), VARIANT, variant);
     if (hits > 0) cacheHits.add(hits, a);
@@ -101,10 +116,10 @@ public final class GatewayMetrics {
    * One answered request on any door (any thread): {@code laneway.requests} and its duration, outcome ok, and its
    * texts ({@code laneway.texts}).
    */
-  public void served(String door, String model, String variant, int texts, double durationMs) {
+  public void served(String door, String model, String variant, int texts, double seconds) {
     Attributes attrs = Attributes.of(DOOR, door, MODEL, modelLabel(model), VARIANT, variant, OUTCOME, "ok");
     requests.add(1, attrs);
-    requestDuration.record(durationMs, attrs);
+    requestDuration.record(seconds, attrs);
     this.texts.add(texts, attrs);
   }
 

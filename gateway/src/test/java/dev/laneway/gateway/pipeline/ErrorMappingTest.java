@@ -21,6 +21,7 @@ class ErrorMappingTest {
       new Case(new GatewayException.Unavailable("u"), 503, GrpcStatus.UNAVAILABLE, "unavailable", 1),
       new Case(new GatewayException.Draining(), 503, GrpcStatus.UNAVAILABLE, "draining", 1),
       new Case(new GatewayException.Cancelled("c"), 499, GrpcStatus.CANCELLED, "cancelled", 0),
+      new Case(new GatewayException.Shed("s", 60_000_000_000L), 429, GrpcStatus.RESOURCE_EXHAUSTED, "slo_shed", 60),
       new Case(new CancellationException("gone"), 499, GrpcStatus.CANCELLED, "cancelled", 0),
       new Case(new RoutingException.UnknownModel("m"), 404, GrpcStatus.NOT_FOUND, "unknown_model", 0),
       new Case(new RoutingException.UnknownVersion("v"), 404, GrpcStatus.NOT_FOUND, "unknown_version", 0),

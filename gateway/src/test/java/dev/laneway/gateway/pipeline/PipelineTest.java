@@ -75,7 +75,9 @@ class PipelineTest {
         new TenantStage.Outcome(null, null, 0, List.of(), Map.of(), Map.of(), () -> { })), tenantMetrics);
     pipeline = new Pipeline(calls, tenants, dispatcher, EmbeddingCache.create(0, Duration.ZERO,
         com.github.benmanes.caffeine.cache.Ticker.systemTicker(), Runnable::run, k -> { }),
-        new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes), tenantMetrics, lanes, otel.getTracer("test"));
+        new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes), tenantMetrics, lanes, otel.getTracer("test"),
+        dev.laneway.gateway.slo.SloGuard.create(dev.laneway.gateway.slo.SloLoader.embeddedDefault().withoutShedding(),
+            otel.getMeter("dev.laneway.gateway"), System::nanoTime));
   }
 
   @AfterAll
