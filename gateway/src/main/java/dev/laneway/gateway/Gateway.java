@@ -68,13 +68,15 @@ public final class Gateway implements AutoCloseable {
   private final RemoteNodes remoteNodes;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final TenantLimiter limiter;
+  private final Transport transport;
   private Listener http;
   private Listener grpc;
   private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
-      RemoteNodes remoteNodes) {
+      RemoteNodes remoteNodes, Transport transport) {
     this.options = options;
+    this.transport = transport;
     this.remoteNodes = remoteNodes;
     this.topology = topology;
     this.lanes = lanes;
@@ -88,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     this.dispatcher = new Dispatcher(lanes, otel, routingMetrics);
     this.reloader = r[0] = new Reloader(options.topology(), options.policy(), routes, topology);
     reloader.metrics(routingMetrics);
+    reloader.guard((t, p) -> transport.refusal(t));
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     this.metrics = new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes);
@@ -158,6 +161,7 @@ public final class Gateway implements AutoCloseable {
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
+    Transport transport = Transport.start(options, topology); // a bad certificate or plaintext refused: before lanes
     String nodeRegion = options.nodeRegion();
     if (nodeRegion != null && topology.regions().stream().noneMatch(r -> r.id().equals(nodeRegion))) {
       throw new IllegalArgumentException("--region " + nodeRegion + ": not a region of " + topology.source());
@@ -206,7 +210,7 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway g;
     try {
-      g = new Gateway(options, topology, policy, lanes, telemetry, remote);
+      g = new Gateway(options, topology, policy, lanes, telemetry, remote, transport);
     } catch (RuntimeException e) {
       lanes.close();
       if (remote != null) remote.close();
@@ -237,7 +241,7 @@ public final class Gateway implements AutoCloseable {
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), httpOptions, () -> {
+    http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
       OipRestApi.plumbing(router, options.maxBodyBytes());
@@ -248,10 +252,14 @@ public final class Gateway implements AutoCloseable {
       tenantsApi.mount(router);
       return router;
     }, 1);
-    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
+    transport.serving("HTTP", options.host(), http);
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort(), transport::apply);
+    transport.serving(metricsServer);
     OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
-    grpc = Listener.start(vertx, options.eventLoops(), new HttpServerOptions().setHost(options.host())
-        .setPort(options.grpcPort()).setTcpNoDelay(true), () -> grpcServer(oipGrpc), 2);
+    grpc = Listener.start(vertx, options.eventLoops(), transport.apply(new HttpServerOptions().setHost(options.host())
+        .setPort(options.grpcPort()).setTcpNoDelay(true)), () -> grpcServer(oipGrpc), 2);
+    transport.serving("gRPC", options.host(), grpc);
+    transport.started(telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
   }
 
   /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
@@ -278,6 +286,11 @@ public final class Gateway implements AutoCloseable {
   /** The port of the Prometheus listener ({@code GET /metrics}). */
   public int metricsPort() {
     return metricsServer.port();
+  }
+
+  /** The listeners' certificate ({@link dev.laneway.gateway.tls.ServerTls#NONE} without TLS). */
+  public dev.laneway.gateway.tls.ServerTls tls() {
+    return transport.tls();
   }
 
   public GatewayMetrics metrics() {
@@ -356,6 +369,7 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception ignored) {
       // a watcher that cannot close is stopping anyway
     }
+    transport.close();
     if (http != null) {
       http.close();
     }

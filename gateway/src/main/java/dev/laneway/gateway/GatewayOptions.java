@@ -38,6 +38,7 @@ import java.util.stream.Collectors;
  *     region's share locally) or {@code closed} (refuse limited tenants with 503)
  * @param limitsRegion the region whose share of each tenant's limits this gateway enforces, or null: the topology's
  *     local region
+ * @param tlsCert the listeners' PEM certificate chain, or null: plaintext
  */
 public record GatewayOptions(
     String host,
@@ -69,7 +70,10 @@ public record GatewayOptions(
     String limitsRedis,
     String limitsRedisPrefix,
     String limitsFailMode,
-    String limitsRegion) {
+    String limitsRegion,
+    Path tlsCert,
+    Path tlsKey,
+    boolean tlsRequired) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -149,7 +153,15 @@ public record GatewayOptions(
           (b, v) -> b.limitsFailMode = Flags.oneOf(v, "open", "closed"), GatewayOptions::limitsFailMode),
       new Option("limits-region", "R", "", "the region whose share of tenants' limits this gateway enforces "
           + "(empty: the topology's local region)",
-          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion));
+          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion),
+      // TLS (README "TLS and keys"): one certificate for every listener, reloaded when its files change
+      new Option("tls-cert", "FILE", "", "PEM certificate chain of the listeners (with --tls-key: HTTPS, gRPC over TLS)",
+          (b, v) -> b.tlsCert = Flags.path(v), GatewayOptions::tlsCert),
+      new Option("tls-key", "FILE", "", "PEM (PKCS#8) private key of --tls-cert",
+          (b, v) -> b.tlsKey = Flags.path(v), GatewayOptions::tlsKey),
+      new Option("tls-required", "B", "false", "refuse plaintext listeners and remote lanes without tls, at start "
+          + "and reload (also the topology's tls_required)",
+          (b, v) -> b.tlsRequired = Flags.bool(v), GatewayOptions::tlsRequired));
 
   public static final String HELP = help();
 
@@ -269,6 +281,9 @@ public record GatewayOptions(
     String limitsRedisPrefix;
     String limitsFailMode;
     String limitsRegion;
+    Path tlsCert;
+    Path tlsKey;
+    boolean tlsRequired;
 
     Builder() {}
 
@@ -303,6 +318,9 @@ public record GatewayOptions(
       limitsRedisPrefix = o.limitsRedisPrefix;
       limitsFailMode = o.limitsFailMode;
       limitsRegion = o.limitsRegion;
+      tlsCert = o.tlsCert;
+      tlsKey = o.tlsKey;
+      tlsRequired = o.tlsRequired;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -322,7 +340,7 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired);
     }
   }
 
