@@ -12,6 +12,7 @@ import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.gateway.pipeline.TenantStage;
 import dev.laneway.gateway.pipeline.Routes;
+import dev.laneway.gateway.security.KeyChecks;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
 import dev.laneway.gateway.oip.ModelCatalog;
@@ -90,7 +91,8 @@ public final class Gateway implements AutoCloseable {
     this.dispatcher = new Dispatcher(lanes, otel, routingMetrics);
     this.reloader = r[0] = new Reloader(options.topology(), options.policy(), routes, topology);
     reloader.metrics(routingMetrics);
-    reloader.guard((t, p) -> transport.refusal(t));
+    reloader.guard((t, p) -> KeyChecks.refusal(p, options.allowPlaintextKeys()) != null
+        ? KeyChecks.refusal(p, options.allowPlaintextKeys()) : transport.refusal(t));
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     this.metrics = new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes);
@@ -171,6 +173,7 @@ public final class Gateway implements AutoCloseable {
         : Reloader.initialPolicy(options.policy(), topology);
     LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
         + " tenants");
+    KeyChecks.atStart(policy, options.allowPlaintextKeys());
     if (!policy.requireApiKey()) {
       LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
           + "tenant 'anonymous')");
@@ -288,8 +291,8 @@ public final class Gateway implements AutoCloseable {
     return metricsServer.port();
   }
 
-  /** The listeners' certificate ({@link dev.laneway.gateway.tls.ServerTls#NONE} without TLS). */
-  public dev.laneway.gateway.tls.ServerTls tls() {
+  /** The listeners' certificate ({@link dev.laneway.gateway.security.ServerTls#NONE} without TLS). */
+  public dev.laneway.gateway.security.ServerTls tls() {
     return transport.tls();
   }
 

@@ -73,7 +73,8 @@ public record GatewayOptions(
     String limitsRegion,
     Path tlsCert,
     Path tlsKey,
-    boolean tlsRequired) {
+    boolean tlsRequired,
+    boolean allowPlaintextKeys) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -161,7 +162,10 @@ public record GatewayOptions(
           (b, v) -> b.tlsKey = Flags.path(v), GatewayOptions::tlsKey),
       new Option("tls-required", "B", "false", "refuse plaintext listeners and remote lanes without tls, at start "
           + "and reload (also the topology's tls_required)",
-          (b, v) -> b.tlsRequired = Flags.bool(v), GatewayOptions::tlsRequired));
+          (b, v) -> b.tlsRequired = Flags.bool(v), GatewayOptions::tlsRequired),
+      new Option("allow-plaintext-keys", "B", "false", "accept api_keys in clear text in the policy (with a warning); "
+          + "false: only sha256:<hex> entries load",
+          (b, v) -> b.allowPlaintextKeys = Flags.bool(v), GatewayOptions::allowPlaintextKeys));
 
   public static final String HELP = help();
 
@@ -284,6 +288,7 @@ public record GatewayOptions(
     Path tlsCert;
     Path tlsKey;
     boolean tlsRequired;
+    boolean allowPlaintextKeys;
 
     Builder() {}
 
@@ -321,6 +326,7 @@ public record GatewayOptions(
       tlsCert = o.tlsCert;
       tlsKey = o.tlsKey;
       tlsRequired = o.tlsRequired;
+      allowPlaintextKeys = o.allowPlaintextKeys;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -340,7 +346,7 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired, allowPlaintextKeys);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.laneway.gateway;
 
 import dev.laneway.gateway.admin.ConfigWatcher;
-import dev.laneway.gateway.tls.ServerTls;
-import dev.laneway.gateway.tls.TransportChecks;
+import dev.laneway.gateway.security.ServerTls;
+import dev.laneway.gateway.security.TransportChecks;
 import dev.laneway.gateway.telemetry.MetricsServer;
 import dev.laneway.topology.Topology;
 import io.opentelemetry.api.metrics.Meter;

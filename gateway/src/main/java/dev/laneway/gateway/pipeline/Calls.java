@@ -96,8 +96,8 @@ public final class Calls {
     if (key == null) {
       String auth = headers.get("authorization");
       if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        String bearer = auth.substring(7).trim();
-        if (snapshot.policy().tenants().stream().anyMatch(t -> t.apiKeys().contains(bearer))) key = bearer;
+        Tenant t = snapshot.policy().tenantForKey(auth.substring(7).trim()).orElse(null);
+        if (t != null) return t;
       }
     }
     return snapshot.policy().authenticate(key);

@@ -1,4 +1,4 @@
-package dev.laneway.gateway.tls;
+package dev.laneway.gateway.security;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

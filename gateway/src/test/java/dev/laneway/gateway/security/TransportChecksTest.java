@@ -1,4 +1,4 @@
-package dev.laneway.gateway.tls;
+package dev.laneway.gateway.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package dev.laneway.gateway.tls;
+package dev.laneway.gateway.security;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

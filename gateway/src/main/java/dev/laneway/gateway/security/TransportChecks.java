@@ -1,4 +1,4 @@
-package dev.laneway.gateway.tls;
+package dev.laneway.gateway.security;
 
 import dev.laneway.topology.LaneSpec;
 import dev.laneway.topology.Topology;
