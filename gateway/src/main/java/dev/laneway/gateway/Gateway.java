@@ -12,6 +12,7 @@ import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.gateway.pipeline.TenantStage;
 import dev.laneway.gateway.pipeline.Routes;
+import dev.laneway.gateway.security.AdminDoor;
 import dev.laneway.gateway.security.KeyChecks;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
@@ -72,6 +73,7 @@ public final class Gateway implements AutoCloseable {
   private final Transport transport;
   private Listener http;
   private Listener grpc;
+  private Listener adminListener;
   private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
@@ -106,30 +108,11 @@ public final class Gateway implements AutoCloseable {
     Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
         lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
-    this.limiter = limiter(options, topology, vertx);
+    this.limiter = TenantLimiter.connect(vertx, options.limitsRedis(), options.limitsRedisPrefix(),
+        options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion(), options.limitsFailMode());
     TenantStage tenants = new TenantStage(lanes::countTokens, new LimiterStage(limiter), tenantMetrics);
     this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
         otel.getTracer("dev.laneway.gateway"));
-  }
-
-  /**
-   * Tenants' limiter: this process's own, or shared by the region's gateways through {@code --limits-redis} (connected
-   * here: a gateway that cannot reach Redis at start runs in its fail mode until it can, and says so).
-   */
-  private static TenantLimiter limiter(GatewayOptions options, Topology topology, Vertx vertx) {
-    String region = options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion();
-    if (options.limitsRedis() == null) return TenantLimiter.local(region);
-    TenantLimiter l = TenantLimiter.redis(vertx, options.limitsRedis(), options.limitsRedisPrefix(), region,
-        TenantLimiter.FailMode.parse(options.limitsFailMode()));
-    try {
-      l.ready().await(15, TimeUnit.SECONDS);
-      LOG.info("tenants' limits shared through " + options.limitsRedis() + " (region " + region + ", fail mode "
-          + options.limitsFailMode() + ")");
-    } catch (Exception e) {
-      LOG.warning("tenants' limits: Redis at " + options.limitsRedis() + " not reachable at start (" + e.getMessage()
-          + "); fail mode " + options.limitsFailMode() + " until it is");
-    }
-    return l;
   }
 
   /**
@@ -178,8 +161,8 @@ public final class Gateway implements AutoCloseable {
       LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
           + "tenant 'anonymous')");
     }
-    if (options.adminToken().isEmpty()) {
-      LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
+    if (options.adminToken().isEmpty() && options.adminTokenFile() == null) {
+      LOG.warning("admin API: no --admin-token(-file) set; /v2/admin on --admin-port answers loopback clients only");
     }
     RemoteNodes remote = nodeRegion != null ? null
         : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
@@ -227,7 +210,7 @@ public final class Gateway implements AutoCloseable {
     }
     LOG.info((nodeRegion != null ? "node " + nodeRegion + " " : "") + "ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
         + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
-        + options.host() + ":" + g.metricsPort() + "/metrics");
+        + options.host() + ":" + g.metricsPort() + "/metrics, admin on " + options.adminHost() + ":" + g.adminPort());
     return g;
   }
 
@@ -237,7 +220,8 @@ public final class Gateway implements AutoCloseable {
     OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
     OpenAiApi openAi = new OpenAiApi(pipeline, intake, tracing, routes, options);
     ExplainApi explain = new ExplainApi(pipeline, lanes, reloader, limiter);
-    AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
+    AdminDoor door = AdminDoor.create(options.adminToken(), options.adminTokenFile());
+    AdminApi admin = new AdminApi(lanes, topology, routes, reloader, door.token());
     TenantsApi tenantsApi = new TenantsApi(routes, limiter);
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setHost(options.host())
@@ -251,8 +235,7 @@ public final class Gateway implements AutoCloseable {
       oip.mount(router, body);
       openAi.mount(router);
       explain.mount(router, body);
-      admin.mount(router);
-      tenantsApi.mount(router);
+      door.refuseOn(router);
       return router;
     }, 1);
     transport.serving("HTTP", options.host(), http);
@@ -262,6 +245,15 @@ public final class Gateway implements AutoCloseable {
     grpc = Listener.start(vertx, options.eventLoops(), transport.apply(new HttpServerOptions().setHost(options.host())
         .setPort(options.grpcPort()).setTcpNoDelay(true)), () -> grpcServer(oipGrpc), 2);
     transport.serving("gRPC", options.host(), grpc);
+    adminListener = Listener.start(vertx, 1, transport.apply(new HttpServerOptions().setHost(options.adminHost())
+        .setPort(options.adminPort())), () -> {
+          io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+          door.audit(router);
+          admin.mount(router);
+          tenantsApi.mount(router);
+          return router;
+        }, 3);
+    transport.serving("admin", options.adminHost(), adminListener);
     transport.started(telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
   }
 
@@ -284,6 +276,11 @@ public final class Gateway implements AutoCloseable {
 
   public int grpcPort() {
     return grpc.port();
+  }
+
+  /** The port of the admin listener ({@code /v2/admin}). */
+  public int adminPort() {
+    return adminListener.port();
   }
 
   /** The port of the Prometheus listener ({@code GET /metrics}). */
@@ -379,6 +376,7 @@ public final class Gateway implements AutoCloseable {
     if (grpc != null) {
       grpc.close();
     }
+    if (adminListener != null) adminListener.close();
     if (metricsServer != null) {
       metricsServer.close();
     }

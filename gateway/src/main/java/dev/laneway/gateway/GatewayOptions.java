@@ -74,7 +74,10 @@ public record GatewayOptions(
     Path tlsCert,
     Path tlsKey,
     boolean tlsRequired,
-    boolean allowPlaintextKeys) {
+    boolean allowPlaintextKeys,
+    int adminPort,
+    String adminHost,
+    Path adminTokenFile) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -112,7 +115,7 @@ public record GatewayOptions(
           (b, v) -> b.cacheTtl = Flags.duration(v), GatewayOptions::cacheTtl),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE",
           (b, v) -> b.logLevel = Flags.logLevel(v), GatewayOptions::logLevel),
-      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)",
+      new Option("admin-token", "T", "", "x-admin-token for /v2/admin on --admin-port (empty: loopback clients only)",
           (b, v) -> b.adminToken = v, GatewayOptions::adminToken),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change",
           (b, v) -> b.watch = Flags.bool(v), GatewayOptions::watch),
@@ -165,7 +168,15 @@ public record GatewayOptions(
           (b, v) -> b.tlsRequired = Flags.bool(v), GatewayOptions::tlsRequired),
       new Option("allow-plaintext-keys", "B", "false", "accept api_keys in clear text in the policy (with a warning); "
           + "false: only sha256:<hex> entries load",
-          (b, v) -> b.allowPlaintextKeys = Flags.bool(v), GatewayOptions::allowPlaintextKeys));
+          (b, v) -> b.allowPlaintextKeys = Flags.bool(v), GatewayOptions::allowPlaintextKeys),
+      // the admin door: its own listener, loopback by default (README "TLS and keys")
+      new Option("admin-port", "N", "8003", "the admin API (/v2/admin: lanes, faults, reload, tenants); 0 picks a free port",
+          (b, v) -> b.adminPort = Flags.port(v), GatewayOptions::adminPort),
+      new Option("admin-host", "ADDR", "127.0.0.1", "address the admin listener binds (loopback: this machine only)",
+          (b, v) -> b.adminHost = v, GatewayOptions::adminHost),
+      new Option("admin-token-file", "FILE", "", "a file holding the admin token (x-admin-token); kept out of the "
+          + "process list, unlike --admin-token",
+          (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile));
 
   public static final String HELP = help();
 
@@ -207,7 +218,7 @@ public record GatewayOptions(
    */
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0")
-        .with("admission-cache", EphemeralCache.FILE.toString());
+        .with("admin-port", "0").with("admission-cache", EphemeralCache.FILE.toString());
   }
 
   /** The admission cache of {@link #ephemeral()}: one per JVM, so the gateways of one test run share it. */
@@ -289,6 +300,9 @@ public record GatewayOptions(
     Path tlsKey;
     boolean tlsRequired;
     boolean allowPlaintextKeys;
+    int adminPort;
+    String adminHost;
+    Path adminTokenFile;
 
     Builder() {}
 
@@ -327,6 +341,9 @@ public record GatewayOptions(
       tlsKey = o.tlsKey;
       tlsRequired = o.tlsRequired;
       allowPlaintextKeys = o.allowPlaintextKeys;
+      adminPort = o.adminPort;
+      adminHost = o.adminHost;
+      adminTokenFile = o.adminTokenFile;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -346,7 +363,8 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired, allowPlaintextKeys);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired, allowPlaintextKeys, adminPort,
+          adminHost, adminTokenFile);
     }
   }
 

@@ -34,6 +34,9 @@ public final class Main {
         throw new IllegalArgumentException("--region is for 'laneway node' (a gateway serves every region)");
       }
       if (node) options = options.with("cache-max-bytes", "0"); // the gateway caches; a node computes
+      if (node && java.util.Arrays.stream(args).noneMatch(a -> a.startsWith("--admin-port"))) {
+        options = options.with("admin-port", "0"); // beside a gateway on one machine: no clash on the default port
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("laneway: " + e.getMessage());
       System.exit(2);
