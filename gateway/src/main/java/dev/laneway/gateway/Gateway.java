@@ -13,6 +13,7 @@ import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.gateway.pipeline.TenantStage;
 import dev.laneway.gateway.pipeline.Routes;
 import dev.laneway.gateway.security.AdminDoor;
+import dev.laneway.gateway.security.AuthFailures;
 import dev.laneway.gateway.security.KeyChecks;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
@@ -106,7 +107,8 @@ public final class Gateway implements AutoCloseable {
         key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
     doorMetrics.registerCache(cache::weightedBytes, otel.getMeter("dev.laneway.gateway"));
     Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
-        lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
+        lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()),
+        new AuthFailures(otel.getMeter("dev.laneway.gateway"), System::nanoTime));
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
     this.limiter = TenantLimiter.connect(vertx, options.limitsRedis(), options.limitsRedisPrefix(),
         options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion(), options.limitsFailMode());

@@ -92,6 +92,32 @@ class ApiKeysGatewayTest {
   }
 
   @Test
+  void failedAuthentications_slowTheSourceDown_whateverKeyItSendsNext() throws Exception {
+    // from 127.0.0.2 (still loopback), so the other tests' address is not slowed
+    HttpClient other = HttpClient.newBuilder().localAddress(java.net.InetAddress.getByName("127.0.0.2")).build();
+    java.util.function.Function<String, HttpResponse<String>> from = key -> {
+      try {
+        return other.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort()
+            + "/v2/models/all-minilm-l6-v2/infer")).header("x-api-key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(Doors.oipJson(List.of("k")))).build(),
+            HttpResponse.BodyHandlers.ofString());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    for (int i = 0; i < dev.laneway.gateway.security.AuthFailures.BURST; i++) {
+      assertEquals(401, from.apply("lw_guess-" + i).statusCode());
+    }
+    HttpResponse<String> guess = from.apply("lw_guess-again");
+    HttpResponse<String> right = from.apply(newKey);
+    assertEquals(429, guess.statusCode(), guess.body());
+    assertEquals(429, right.statusCode(), "a right key is not tested either while the source is slowed");
+    assertEquals(guess.body(), right.body());
+    assertTrue(guess.headers().firstValue("retry-after").isPresent(), guess.headers().map().toString());
+    assertEquals(200, infer(newKey).statusCode(), "another address is not slowed");
+  }
+
+  @Test
   void clearTextKeys_refusedAtStart_unlessAllowed() throws Exception {
     Path clear = Files.writeString(dir.resolve("clear.yaml"), """
         tenants: [{id: old-style, api_keys: [my-clear-key]}]
