@@ -230,7 +230,7 @@ public final class Gateway implements AutoCloseable {
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
+    http = Listener.start(vertx, options.eventLoops(), transport.applyMutual(httpOptions), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
       OipRestApi.plumbing(router, options.maxBodyBytes());
@@ -238,14 +238,15 @@ public final class Gateway implements AutoCloseable {
       openAi.mount(router);
       explain.mount(router, body);
       door.refuseOn(router);
-      return router;
+      return transport.guard(router);
     }, 1);
     transport.serving("HTTP", options.host(), http);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort(), transport::apply);
     transport.serving(metricsServer);
     OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
-    grpc = Listener.start(vertx, options.eventLoops(), transport.apply(new HttpServerOptions().setHost(options.host())
-        .setPort(options.grpcPort()).setTcpNoDelay(true)), () -> grpcServer(oipGrpc), 2);
+    grpc = Listener.start(vertx, options.eventLoops(), transport.applyMutual(new HttpServerOptions()
+        .setHost(options.host()).setPort(options.grpcPort()).setTcpNoDelay(true)),
+        () -> transport.guard(grpcServer(oipGrpc)), 2);
     transport.serving("gRPC", options.host(), grpc);
     adminListener = Listener.start(vertx, 1, transport.apply(new HttpServerOptions().setHost(options.adminHost())
         .setPort(options.adminPort())), () -> {

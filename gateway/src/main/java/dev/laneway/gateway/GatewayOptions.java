@@ -77,7 +77,9 @@ public record GatewayOptions(
     boolean allowPlaintextKeys,
     int adminPort,
     String adminHost,
-    Path adminTokenFile) {
+    Path adminTokenFile,
+    Path tlsClientCa,
+    java.util.List<String> tlsClientIdentities) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -176,7 +178,13 @@ public record GatewayOptions(
           (b, v) -> b.adminHost = v, GatewayOptions::adminHost),
       new Option("admin-token-file", "FILE", "", "a file holding the admin token (x-admin-token); kept out of the "
           + "process list, unlike --admin-token",
-          (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile));
+          (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile),
+      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the REST and gRPC listeners require "
+          + "(mutual TLS, e.g. a node trusting its gateways; old and new CA in one file while rotating)",
+          (b, v) -> b.tlsClientCa = Flags.path(v), GatewayOptions::tlsClientCa),
+      new Option("tls-client-identities", "LIST", "", "comma-separated SANs a client certificate must name one of "
+          + "(e.g. spiffe://laneway/gateway/hk); empty: any from --tls-client-ca",
+          (b, v) -> b.tlsClientIdentities = Flags.list(v), GatewayOptions::tlsClientIdentities));
 
   public static final String HELP = help();
 
@@ -303,6 +311,8 @@ public record GatewayOptions(
     int adminPort;
     String adminHost;
     Path adminTokenFile;
+    Path tlsClientCa;
+    java.util.List<String> tlsClientIdentities;
 
     Builder() {}
 
@@ -344,6 +354,8 @@ public record GatewayOptions(
       adminPort = o.adminPort;
       adminHost = o.adminHost;
       adminTokenFile = o.adminTokenFile;
+      tlsClientCa = o.tlsClientCa;
+      tlsClientIdentities = o.tlsClientIdentities;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -364,7 +376,7 @@ public record GatewayOptions(
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
           limitsRedisPrefix, limitsFailMode, limitsRegion, tlsCert, tlsKey, tlsRequired, allowPlaintextKeys, adminPort,
-          adminHost, adminTokenFile);
+          adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities);
     }
   }
 

@@ -1,7 +1,10 @@
 package dev.laneway.gateway;
 
 import dev.laneway.gateway.admin.ConfigWatcher;
+import dev.laneway.gateway.security.ClientCerts;
 import dev.laneway.gateway.security.ServerTls;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import dev.laneway.gateway.security.TransportChecks;
 import dev.laneway.gateway.telemetry.MetricsServer;
 import dev.laneway.topology.Topology;
@@ -33,7 +36,8 @@ final class Transport implements AutoCloseable {
    * required and something would run in clear.
    */
   static Transport start(GatewayOptions options, Topology topology) {
-    ServerTls tls = ServerTls.load(options.tlsCert(), options.tlsKey(), InstantSource.system());
+    ServerTls tls = ServerTls.load(options.tlsCert(), options.tlsKey(),
+        ClientCerts.of(options.tlsClientCa(), options.tlsClientIdentities()), InstantSource.system());
     String refused = TransportChecks.refusal(options.tlsRequired(), tls.enabled(), topology);
     if (refused != null) throw new IllegalArgumentException(refused);
     return new Transport(options, tls);
@@ -53,10 +57,21 @@ final class Transport implements AutoCloseable {
     return tls.apply(o);
   }
 
+  /** {@code o} with TLS, and client certificates required when {@code --tls-client-ca} is set: the REST and gRPC doors. */
+  HttpServerOptions applyMutual(HttpServerOptions o) {
+    return tls.applyMutual(o);
+  }
+
+  /** A door's handler behind the client identity check ({@code --tls-client-identities}); itself when none. */
+  Handler<HttpServerRequest> guard(Handler<HttpServerRequest> handler) {
+    return tls.clients().guard(handler);
+  }
+
   /** A listener now serving: warned about when plaintext beyond loopback, given each rotated certificate. */
   void serving(String what, String host, Listener listener) {
     warnIfPlaintext(what, host);
-    tls.register(listener::updateSsl);
+    if (what.equals("admin")) tls.register(listener::updateSsl);
+    else tls.registerMutual(listener::updateSsl);
   }
 
   void serving(MetricsServer metrics) {

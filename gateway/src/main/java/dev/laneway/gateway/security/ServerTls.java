@@ -46,19 +46,22 @@ public final class ServerTls {
   static final AttributeKey<String> CERTIFICATE = AttributeKey.stringKey("certificate");
 
   /** No certificate: every listener stays plaintext. */
-  public static final ServerTls NONE = new ServerTls(null, null, InstantSource.system(), null);
+  public static final ServerTls NONE = new ServerTls(null, null, InstantSource.system(), null, ClientCerts.NONE);
 
   private final Path certFile;
   private final Path keyFile;
   private final InstantSource clock;
+  private final ClientCerts clients;
   private volatile ServerCertificate current;
   private final List<Function<ServerSSLOptions, Future<Boolean>>> servers = new CopyOnWriteArrayList<>();
+  private final List<Function<ServerSSLOptions, Future<Boolean>>> mutualServers = new CopyOnWriteArrayList<>();
 
-  private ServerTls(Path certFile, Path keyFile, InstantSource clock, ServerCertificate current) {
+  private ServerTls(Path certFile, Path keyFile, InstantSource clock, ServerCertificate current, ClientCerts clients) {
     this.certFile = certFile;
     this.keyFile = keyFile;
     this.clock = clock;
     this.current = current;
+    this.clients = clients;
   }
 
   /**
@@ -66,13 +69,36 @@ public final class ServerTls {
    * line) when the pair is bad or only one file is given: a gateway does not start on a certificate it cannot serve.
    */
   public static ServerTls load(Path certFile, Path keyFile, InstantSource clock) {
-    if (certFile == null && keyFile == null) return NONE;
+    return load(certFile, keyFile, ClientCerts.NONE, clock);
+  }
+
+  /** As {@link #load(Path, Path, InstantSource)}, the inference listeners requiring client certificates as given. */
+  public static ServerTls load(Path certFile, Path keyFile, ClientCerts clients, InstantSource clock) {
+    if (certFile == null && keyFile == null) {
+      if (clients.enabled()) throw new ServerCertificate.Refused("--tls-client-ca needs --tls-cert and --tls-key");
+      return NONE;
+    }
     if (certFile == null || keyFile == null) {
       throw new ServerCertificate.Refused("--tls-cert and --tls-key: give both (a PEM chain and its PKCS#8 key)");
     }
     ServerCertificate c = ServerCertificate.load(certFile, keyFile, clock.instant());
     LOG.info("tls: serving " + c.describe() + " from " + certFile);
-    return new ServerTls(certFile, keyFile, clock, c);
+    return new ServerTls(certFile, keyFile, clock, c, clients);
+  }
+
+  /** The client certificates the inference listeners require ({@link ClientCerts#NONE}: none). */
+  public ClientCerts clients() {
+    return clients;
+  }
+
+  /** {@link #apply}, and client certificates required when {@code --tls-client-ca} is set (mutual TLS). */
+  public HttpServerOptions applyMutual(HttpServerOptions options) {
+    return clients.apply(apply(options));
+  }
+
+  /** Registers a server that requires client certificates (see {@link #applyMutual}). */
+  public void registerMutual(Function<ServerSSLOptions, Future<Boolean>> server) {
+    if (enabled()) mutualServers.add(server);
   }
 
   public boolean enabled() {
@@ -119,6 +145,8 @@ public final class ServerTls {
         .setApplicationLayerProtocols(ALPN).setEnabledSecureTransportProtocols(PROTOCOLS);
     try {
       for (var s : servers) s.apply(ssl).await(30, TimeUnit.SECONDS);
+      ServerSSLOptions mutual = clients.apply(ssl.copy());
+      for (var s : mutualServers) s.apply(mutual).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warning("tls: new certificate not taken (" + trigger + "): " + e.getMessage());
       return false;
