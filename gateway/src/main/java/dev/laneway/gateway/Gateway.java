@@ -230,7 +230,7 @@ public final class Gateway implements AutoCloseable {
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), transport.applyMutual(httpOptions), () -> {
+    http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
       OipRestApi.plumbing(router, options.maxBodyBytes());
@@ -238,7 +238,7 @@ public final class Gateway implements AutoCloseable {
       openAi.mount(router);
       explain.mount(router, body);
       door.refuseOn(router);
-      return transport.guard(router);
+      return router;
     }, 1);
     transport.serving("HTTP", options.host(), http);
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort(), transport::apply);

@@ -179,7 +179,7 @@ public record GatewayOptions(
       new Option("admin-token-file", "FILE", "", "a file holding the admin token (x-admin-token); kept out of the "
           + "process list, unlike --admin-token",
           (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile),
-      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the REST and gRPC listeners require "
+      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the gRPC listener requires "
           + "(mutual TLS, e.g. a node trusting its gateways; old and new CA in one file while rotating)",
           (b, v) -> b.tlsClientCa = Flags.path(v), GatewayOptions::tlsClientCa),
       new Option("tls-client-identities", "LIST", "", "comma-separated SANs a client certificate must name one of "

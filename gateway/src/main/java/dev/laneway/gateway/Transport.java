@@ -57,7 +57,10 @@ final class Transport implements AutoCloseable {
     return tls.apply(o);
   }
 
-  /** {@code o} with TLS, and client certificates required when {@code --tls-client-ca} is set: the REST and gRPC doors. */
+  /**
+   * {@code o} with TLS, and client certificates required when {@code --tls-client-ca} is set: the gRPC door (the link
+   * gateways use to reach a node; REST keeps server TLS only, so health probes need no client certificate).
+   */
   HttpServerOptions applyMutual(HttpServerOptions o) {
     return tls.applyMutual(o);
   }
@@ -70,8 +73,8 @@ final class Transport implements AutoCloseable {
   /** A listener now serving: warned about when plaintext beyond loopback, given each rotated certificate. */
   void serving(String what, String host, Listener listener) {
     warnIfPlaintext(what, host);
-    if (what.equals("admin")) tls.register(listener::updateSsl);
-    else tls.registerMutual(listener::updateSsl);
+    if (what.equals("gRPC")) tls.registerMutual(listener::updateSsl);
+    else tls.register(listener::updateSsl);
   }
 
   void serving(MetricsServer metrics) {

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Client certificates the inference listeners require (a node's, {@code laneway node --tls-client-ca}): signed by a CA
+ * Client certificates the gRPC listener requires (a node's, {@code laneway node --tls-client-ca}): signed by a CA
  * in {@code --tls-client-ca} (a PEM file; during a CA rotation it holds the old and the new CA) and, when
  * {@code --tls-client-identities} names any, carrying one of them as a SAN (a DNS name or a URI such as
  * {@code spiffe://laneway/gateway/hk}). The handshake refuses a certificate from another CA, or none; {@link #guard}

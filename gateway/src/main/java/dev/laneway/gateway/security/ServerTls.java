@@ -72,7 +72,7 @@ public final class ServerTls {
     return load(certFile, keyFile, ClientCerts.NONE, clock);
   }
 
-  /** As {@link #load(Path, Path, InstantSource)}, the inference listeners requiring client certificates as given. */
+  /** As {@link #load(Path, Path, InstantSource)}, the gRPC listener requiring client certificates as given. */
   public static ServerTls load(Path certFile, Path keyFile, ClientCerts clients, InstantSource clock) {
     if (certFile == null && keyFile == null) {
       if (clients.enabled()) throw new ServerCertificate.Refused("--tls-client-ca needs --tls-cert and --tls-key");
@@ -86,7 +86,7 @@ public final class ServerTls {
     return new ServerTls(certFile, keyFile, clock, c, clients);
   }
 
-  /** The client certificates the inference listeners require ({@link ClientCerts#NONE}: none). */
+  /** The client certificates the gRPC listener requires ({@link ClientCerts#NONE}: none). */
   public ClientCerts clients() {
     return clients;
   }
