@@ -38,6 +38,11 @@ final class Flags {
     return Path.of(v);
   }
 
+  /** Comma-separated words, blanks dropped; empty: an empty list. */
+  static java.util.List<String> list(String v) {
+    return java.util.Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+
   static Duration duration(String v) {
     Duration d;
     try {

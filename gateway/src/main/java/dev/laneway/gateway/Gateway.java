@@ -12,6 +12,9 @@ import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.gateway.pipeline.Pipeline;
 import dev.laneway.gateway.pipeline.TenantStage;
 import dev.laneway.gateway.pipeline.Routes;
+import dev.laneway.gateway.security.AdminDoor;
+import dev.laneway.gateway.security.AuthFailures;
+import dev.laneway.gateway.security.KeyChecks;
 import dev.laneway.gateway.admin.AdminApi;
 import dev.laneway.gateway.admin.ExplainApi;
 import dev.laneway.gateway.oip.ModelCatalog;
@@ -74,13 +77,16 @@ public final class Gateway implements AutoCloseable {
   private final RemoteNodes remoteNodes;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final TenantLimiter limiter;
+  private final Transport transport;
   private Listener http;
   private Listener grpc;
+  private Listener adminListener;
   private MetricsServer metricsServer;
 
   private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
-      RemoteNodes remoteNodes, java.util.function.LongSupplier sloClock) {
+      RemoteNodes remoteNodes, Transport transport, java.util.function.LongSupplier sloClock) {
     this.options = options;
+    this.transport = transport;
     this.remoteNodes = remoteNodes;
     this.topology = topology;
     this.lanes = lanes;
@@ -94,6 +100,8 @@ public final class Gateway implements AutoCloseable {
     this.dispatcher = new Dispatcher(lanes, otel, routingMetrics);
     this.reloader = r[0] = new Reloader(options.topology(), options.policy(), routes, topology);
     reloader.metrics(routingMetrics);
+    reloader.guard((t, p) -> KeyChecks.refusal(p, options.allowPlaintextKeys()) != null
+        ? KeyChecks.refusal(p, options.allowPlaintextKeys()) : transport.refusal(t));
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     this.metrics = new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes);
@@ -105,34 +113,16 @@ public final class Gateway implements AutoCloseable {
         key -> doorMetrics.cacheEvicted(key.model(), key.variant()));
     doorMetrics.registerCache(cache::weightedBytes, otel.getMeter("dev.laneway.gateway"));
     Calls calls = new Calls(routes, new ClientRegion(topology), options.defaultTimeout(),
-        lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()));
+        lanes.all().stream().map(Lane::id).collect(java.util.stream.Collectors.toSet()),
+        new AuthFailures(otel.getMeter("dev.laneway.gateway"), System::nanoTime));
     TenantMetrics tenantMetrics = new TenantMetrics(otel.getMeter("dev.laneway.gateway"));
-    this.limiter = limiter(options, topology, vertx);
+    this.limiter = TenantLimiter.connect(vertx, options.limitsRedis(), options.limitsRedisPrefix(),
+        options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion(), options.limitsFailMode());
     TenantStage tenants = new TenantStage(lanes::countTokens, new LimiterStage(limiter), tenantMetrics);
     SloSpec slo = SloLoader.load(options.slo());
     this.pipeline = new Pipeline(calls, tenants, dispatcher, cache, doorMetrics, tenantMetrics, lanes,
         otel.getTracer("dev.laneway.gateway"), SloGuard.create(options.sloShedding() ? slo : slo.withoutShedding(),
             otel.getMeter("dev.laneway.gateway"), sloClock));
-  }
-
-  /**
-   * Tenants' limiter: this process's own, or shared by the region's gateways through {@code --limits-redis} (connected
-   * here: a gateway that cannot reach Redis at start runs in its fail mode until it can, and says so).
-   */
-  private static TenantLimiter limiter(GatewayOptions options, Topology topology, Vertx vertx) {
-    String region = options.limitsRegion() != null ? options.limitsRegion() : topology.localRegion();
-    if (options.limitsRedis() == null) return TenantLimiter.local(region);
-    TenantLimiter l = TenantLimiter.redis(vertx, options.limitsRedis(), options.limitsRedisPrefix(), region,
-        TenantLimiter.FailMode.parse(options.limitsFailMode()));
-    try {
-      l.ready().await(15, TimeUnit.SECONDS);
-      LOG.info("tenants' limits shared through " + options.limitsRedis() + " (region " + region + ", fail mode "
-          + options.limitsFailMode() + ")");
-    } catch (Exception e) {
-      LOG.warning("tenants' limits: Redis at " + options.limitsRedis() + " not reachable at start (" + e.getMessage()
-          + "); fail mode " + options.limitsFailMode() + " until it is");
-    }
-    return l;
   }
 
   /**
@@ -172,6 +162,7 @@ public final class Gateway implements AutoCloseable {
     LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
         + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
         + topology.localRegion());
+    Transport transport = Transport.start(options, topology); // a bad certificate or plaintext refused: before lanes
     String nodeRegion = options.nodeRegion();
     if (nodeRegion != null && topology.regions().stream().noneMatch(r -> r.id().equals(nodeRegion))) {
       throw new IllegalArgumentException("--region " + nodeRegion + ": not a region of " + topology.source());
@@ -181,12 +172,13 @@ public final class Gateway implements AutoCloseable {
         : Reloader.initialPolicy(options.policy(), topology);
     LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
         + " tenants");
+    KeyChecks.atStart(policy, options.allowPlaintextKeys());
     if (!policy.requireApiKey()) {
       LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
           + "tenant 'anonymous')");
     }
-    if (options.adminToken().isEmpty()) {
-      LOG.warning("admin API: no --admin-token set; /v2/admin answers loopback clients only");
+    if (options.adminToken().isEmpty() && options.adminTokenFile() == null) {
+      LOG.warning("admin API: no --admin-token(-file) set; /v2/admin on --admin-port answers loopback clients only");
     }
     RemoteNodes remote = nodeRegion != null ? null
         : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
@@ -220,7 +212,7 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway g;
     try {
-      g = new Gateway(options, topology, policy, lanes, telemetry, remote, sloClock);
+      g = new Gateway(options, topology, policy, lanes, telemetry, remote, transport, sloClock);
     } catch (RuntimeException e) {
       lanes.close();
       if (remote != null) remote.close();
@@ -234,7 +226,7 @@ public final class Gateway implements AutoCloseable {
     }
     LOG.info((nodeRegion != null ? "node " + nodeRegion + " " : "") + "ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
         + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
-        + options.host() + ":" + g.metricsPort() + "/metrics");
+        + options.host() + ":" + g.metricsPort() + "/metrics, admin on " + options.adminHost() + ":" + g.adminPort());
     return g;
   }
 
@@ -244,7 +236,8 @@ public final class Gateway implements AutoCloseable {
     OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
     OpenAiApi openAi = new OpenAiApi(pipeline, intake, tracing, routes, options);
     ExplainApi explain = new ExplainApi(pipeline, lanes, reloader, limiter);
-    AdminApi admin = new AdminApi(lanes, topology, routes, reloader, options.adminToken());
+    AdminDoor door = AdminDoor.create(options.adminToken(), options.adminTokenFile());
+    AdminApi admin = new AdminApi(lanes, topology, routes, reloader, door.token());
     TenantsApi tenantsApi = new TenantsApi(routes, limiter);
     SloApi sloApi = new SloApi(pipeline.slo());
     StatusPage status = new StatusPage(new StatusData(topology, lanes, pipeline.slo(), metrics, options.traceUrl()));
@@ -253,23 +246,36 @@ public final class Gateway implements AutoCloseable {
         .setPort(options.httpPort())
         .setCompressionSupported(false)
         .setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), httpOptions, () -> {
+    http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
       OipRestApi.plumbing(router, options.maxBodyBytes());
       oip.mount(router, body);
       openAi.mount(router);
       explain.mount(router, body);
-      admin.mount(router);
-      tenantsApi.mount(router);
       sloApi.mount(router);
       status.mount(router);
+      door.refuseOn(router);
       return router;
     }, 1);
-    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort());
+    transport.serving("HTTP", options.host(), http);
+    metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort(), transport::apply);
+    transport.serving(metricsServer);
     OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
-    grpc = Listener.start(vertx, options.eventLoops(), new HttpServerOptions().setHost(options.host())
-        .setPort(options.grpcPort()).setTcpNoDelay(true), () -> grpcServer(oipGrpc), 2);
+    grpc = Listener.start(vertx, options.eventLoops(), transport.applyMutual(new HttpServerOptions()
+        .setHost(options.host()).setPort(options.grpcPort()).setTcpNoDelay(true)),
+        () -> transport.guard(grpcServer(oipGrpc)), 2);
+    transport.serving("gRPC", options.host(), grpc);
+    adminListener = Listener.start(vertx, 1, transport.apply(new HttpServerOptions().setHost(options.adminHost())
+        .setPort(options.adminPort())), () -> {
+          io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+          door.audit(router);
+          admin.mount(router);
+          tenantsApi.mount(router);
+          return router;
+        }, 3);
+    transport.serving("admin", options.adminHost(), adminListener);
+    transport.started(telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
   }
 
   /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
@@ -293,9 +299,19 @@ public final class Gateway implements AutoCloseable {
     return grpc.port();
   }
 
+  /** The port of the admin listener ({@code /v2/admin}). */
+  public int adminPort() {
+    return adminListener.port();
+  }
+
   /** The port of the Prometheus listener ({@code GET /metrics}). */
   public int metricsPort() {
     return metricsServer.port();
+  }
+
+  /** The listeners' certificate ({@link dev.laneway.gateway.security.ServerTls#NONE} without TLS). */
+  public dev.laneway.gateway.security.ServerTls tls() {
+    return transport.tls();
   }
 
   public GatewayMetrics metrics() {
@@ -374,12 +390,14 @@ public final class Gateway implements AutoCloseable {
     } catch (Exception ignored) {
       // a watcher that cannot close is stopping anyway
     }
+    transport.close();
     if (http != null) {
       http.close();
     }
     if (grpc != null) {
       grpc.close();
     }
+    if (adminListener != null) adminListener.close();
     if (metricsServer != null) {
       metricsServer.close();
     }

@@ -42,6 +42,7 @@ import java.util.stream.Collectors;
  * @param sloShedding whether admission sheds less urgent classes while the protected SLO burns (and the file's
  *     {@code shedding.enabled} says so too)
  * @param traceUrl the status page's link to a trace, {@code {trace_id}} replaced; empty: no links
+ * @param tlsCert the listeners' PEM certificate chain, or null: plaintext
  */
 public record GatewayOptions(
     String host,
@@ -76,7 +77,16 @@ public record GatewayOptions(
     String limitsRegion,
     Path slo,
     boolean sloShedding,
-    String traceUrl) {
+    String traceUrl,
+    Path tlsCert,
+    Path tlsKey,
+    boolean tlsRequired,
+    boolean allowPlaintextKeys,
+    int adminPort,
+    String adminHost,
+    Path adminTokenFile,
+    Path tlsClientCa,
+    java.util.List<String> tlsClientIdentities) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -114,7 +124,7 @@ public record GatewayOptions(
           (b, v) -> b.cacheTtl = Flags.duration(v), GatewayOptions::cacheTtl),
       new Option("log-level", "L", "INFO", "SEVERE, WARNING, INFO, FINE",
           (b, v) -> b.logLevel = Flags.logLevel(v), GatewayOptions::logLevel),
-      new Option("admin-token", "T", "", "x-admin-token for /v2/admin (empty: loopback clients only)",
+      new Option("admin-token", "T", "", "x-admin-token for /v2/admin on --admin-port (empty: loopback clients only)",
           (b, v) -> b.adminToken = v, GatewayOptions::adminToken),
       new Option("watch", "B", "true", "reload --policy/--topology files when they change",
           (b, v) -> b.watch = Flags.bool(v), GatewayOptions::watch),
@@ -164,7 +174,32 @@ public record GatewayOptions(
           + "file's shedding section)", (b, v) -> b.sloShedding = Flags.bool(v), GatewayOptions::sloShedding),
       new Option("trace-url", "URL", "", "the status page's link per slow request, {trace_id} replaced, e.g. "
           + "http://localhost:9411/zipkin/traces/{trace_id} (empty: no links)",
-          (b, v) -> b.traceUrl = Flags.traceUrl(v), GatewayOptions::traceUrl));
+          (b, v) -> b.traceUrl = Flags.traceUrl(v), GatewayOptions::traceUrl),
+      // TLS (README "TLS and keys"): one certificate for every listener, reloaded when its files change
+      new Option("tls-cert", "FILE", "", "PEM certificate chain of the listeners (with --tls-key: HTTPS, gRPC over TLS)",
+          (b, v) -> b.tlsCert = Flags.path(v), GatewayOptions::tlsCert),
+      new Option("tls-key", "FILE", "", "PEM (PKCS#8) private key of --tls-cert",
+          (b, v) -> b.tlsKey = Flags.path(v), GatewayOptions::tlsKey),
+      new Option("tls-required", "B", "false", "refuse plaintext listeners and remote lanes without tls, at start "
+          + "and reload (also the topology's tls_required)",
+          (b, v) -> b.tlsRequired = Flags.bool(v), GatewayOptions::tlsRequired),
+      new Option("allow-plaintext-keys", "B", "false", "accept api_keys in clear text in the policy (with a warning); "
+          + "false: only sha256:<hex> entries load",
+          (b, v) -> b.allowPlaintextKeys = Flags.bool(v), GatewayOptions::allowPlaintextKeys),
+      // the admin door: its own listener, loopback by default (README "TLS and keys")
+      new Option("admin-port", "N", "8003", "the admin API (/v2/admin: lanes, faults, reload, tenants); 0 picks a free port",
+          (b, v) -> b.adminPort = Flags.port(v), GatewayOptions::adminPort),
+      new Option("admin-host", "ADDR", "127.0.0.1", "address the admin listener binds (loopback: this machine only)",
+          (b, v) -> b.adminHost = v, GatewayOptions::adminHost),
+      new Option("admin-token-file", "FILE", "", "a file holding the admin token (x-admin-token); kept out of the "
+          + "process list, unlike --admin-token",
+          (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile),
+      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the gRPC listener requires "
+          + "(mutual TLS, e.g. a node trusting its gateways; old and new CA in one file while rotating)",
+          (b, v) -> b.tlsClientCa = Flags.path(v), GatewayOptions::tlsClientCa),
+      new Option("tls-client-identities", "LIST", "", "comma-separated SANs a client certificate must name one of "
+          + "(e.g. spiffe://laneway/gateway/hk); empty: any from --tls-client-ca",
+          (b, v) -> b.tlsClientIdentities = Flags.list(v), GatewayOptions::tlsClientIdentities));
 
   public static final String HELP = help();
 
@@ -206,7 +241,7 @@ public record GatewayOptions(
    */
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0")
-        .with("admission-cache", EphemeralCache.FILE.toString())
+        .with("admin-port", "0").with("admission-cache", EphemeralCache.FILE.toString())
         // a loaded test machine misses the default interactive SLO often; a test of shedding turns it on itself
         .with("slo-shedding", "false");
   }
@@ -289,6 +324,15 @@ public record GatewayOptions(
     Path slo;
     boolean sloShedding;
     String traceUrl;
+    Path tlsCert;
+    Path tlsKey;
+    boolean tlsRequired;
+    boolean allowPlaintextKeys;
+    int adminPort;
+    String adminHost;
+    Path adminTokenFile;
+    Path tlsClientCa;
+    java.util.List<String> tlsClientIdentities;
 
     Builder() {}
 
@@ -326,6 +370,15 @@ public record GatewayOptions(
       slo = o.slo;
       sloShedding = o.sloShedding;
       traceUrl = o.traceUrl;
+      tlsCert = o.tlsCert;
+      tlsKey = o.tlsKey;
+      tlsRequired = o.tlsRequired;
+      allowPlaintextKeys = o.allowPlaintextKeys;
+      adminPort = o.adminPort;
+      adminHost = o.adminHost;
+      adminTokenFile = o.adminTokenFile;
+      tlsClientCa = o.tlsClientCa;
+      tlsClientIdentities = o.tlsClientIdentities;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -345,7 +398,8 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
+          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities);
     }
   }
 

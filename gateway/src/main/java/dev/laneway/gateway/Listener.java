@@ -52,6 +52,15 @@ final class Listener {
     return servers.size();
   }
 
+  /**
+   * Gives every server of this listener a new certificate (TLS rotation): new handshakes use it, connections already
+   * open keep theirs. Completes when all have taken it.
+   */
+  io.vertx.core.Future<Boolean> updateSsl(io.vertx.core.net.ServerSSLOptions ssl) {
+    List<io.vertx.core.Future<Boolean>> all = servers.stream().map(s -> s.updateSSLOptions(ssl)).toList();
+    return io.vertx.core.Future.all(all).map(true);
+  }
+
   /** Stops accepting connections and closes those open. */
   void close() {
     for (HttpServer s : servers) s.close().await();

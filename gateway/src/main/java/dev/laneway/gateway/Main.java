@@ -6,12 +6,17 @@ import java.util.logging.Logger;
 
 /**
  * {@code laneway [options]}: starts the gateway; {@code laneway node --region R [options]}: starts an executor node
- * (region R's local lanes over OIP gRPC, no routing of its own). SIGTERM drains either.
+ * (region R's local lanes over OIP gRPC, no routing of its own). SIGTERM drains either. {@code laneway keys new TENANT}:
+ * a new API key and the policy line with its hash.
  */
 public final class Main {
   private Main() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
+    if (args.length > 0 && args[0].equals("keys")) { // laneway keys new TENANT: a key, and its hash for the policy
+      dev.laneway.gateway.security.KeysCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     OneLineLogFormat.keepLogsThroughShutdown();
     GatewayOptions options;
     boolean node = args.length > 0 && args[0].equals("node");
@@ -30,6 +35,9 @@ public final class Main {
       }
       // the gateway caches and sheds by its SLOs; a node computes
       if (node) options = options.with("cache-max-bytes", "0").with("slo-shedding", "false");
+      if (node && java.util.Arrays.stream(args).noneMatch(a -> a.startsWith("--admin-port"))) {
+        options = options.with("admin-port", "0"); // beside a gateway on one machine: no clash on the default port
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("laneway: " + e.getMessage());
       System.exit(2);

@@ -4,7 +4,8 @@
  * flag, parsed and checked; {@link dev.laneway.gateway.Listener} serves one port on several event loops;
  * {@link dev.laneway.gateway.Main} is the command line. What a request goes through is
  * {@code dev.laneway.gateway.pipeline}; the doors are {@code oip} and {@code openai}; operations are {@code admin};
- * metrics and traces {@code telemetry}; the embedding cache {@code cache}.
+ * metrics and traces {@code telemetry}; the embedding cache {@code cache}; TLS, API keys and the admin door
+ * {@code security} (wired into the listeners by {@code Transport}).
  *
  * <pre>{@code
  * Gateway g = Gateway.start(GatewayOptions.defaults().with("http-port", "0").with("grpc-port", "0"));

@@ -30,7 +30,7 @@ class AdminTokenTest {
   }
 
   static HttpResponse<String> lanes(String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/v2/admin/lanes"));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v2/admin/lanes"));
     if (token != null) b.header("x-admin-token", token);
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -43,7 +43,7 @@ class AdminTokenTest {
     assertEquals(200, ok.statusCode(), ok.body());
     assertTrue(ok.body().contains("\"id\":\"hk-cpu\""), ok.body());
     HttpResponse<String> reload = HTTP.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + gateway.httpPort() + "/v2/admin/reload")).header("x-admin-token", "s3cret")
+        URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v2/admin/reload")).header("x-admin-token", "s3cret")
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, reload.statusCode(), reload.body());
   }

@@ -184,6 +184,37 @@ class DeployManifestsTest {
   }
 
   @Test
+  void tls_everyProcessServesTls_fromFilesMountedFromSecrets_andTheLinksAreMutual() {
+    Topology t = topology();
+    assertTrue(t.tlsRequired(), "the topology requires TLS");
+    for (LaneSpec lane : t.lanes()) {
+      assertTrue(lane.remote().tls() && lane.remote().identity() != null && lane.remote().clientCert() != null,
+          lane.id() + ": TLS to its node, the node's identity pinned, a client certificate presented");
+    }
+    for (Deployment d : all(Deployment.class)) {
+      String name = d.getMetadata().getName();
+      var pod = d.getSpec().getTemplate().getSpec();
+      Container c = pod.getContainers().get(0);
+      List<String> args = new ArrayList<>(c.getArgs());
+      boolean node = args.get(0).equals("node");
+      if (node) args.remove(0);
+      GatewayOptions o = GatewayOptions.parse(args.toArray(String[]::new));
+      List<Path> secretFiles = new ArrayList<>(Stream.of(o.tlsCert(), o.tlsKey(), o.tlsClientCa(), o.adminTokenFile())
+          .filter(p -> p != null).toList());
+      assertTrue(o.tlsCert() != null && o.tlsKey() != null, name + ": --tls-cert and --tls-key");
+      if (node) assertTrue(o.tlsClientCa() != null && !o.tlsClientIdentities().isEmpty(), name + ": gRPC is mutual");
+      else t.lanes().forEach(l -> secretFiles.add(Path.of(l.remote().clientCert())));
+      for (Path file : secretFiles) {
+        VolumeMount m = c.getVolumeMounts().stream().filter(v -> file.startsWith(v.getMountPath())).findFirst()
+            .orElseThrow(() -> new AssertionError(name + ": " + file + " is not under a volume mount"));
+        Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+        assertNotNull(v.getSecret(), name + ": " + file + " comes from a Secret");
+      }
+      assertEquals("HTTPS", c.getReadinessProbe().getHttpGet().getScheme(), name + ": probes speak TLS");
+    }
+  }
+
+  @Test
   void remoteLanes_reachTheirRegionsNode_throughADeclaredService_andGpuNodesAskForGpus() {
     Topology t = topology();
     for (LaneSpec lane : t.lanes()) {

@@ -63,7 +63,7 @@ class DrainTest {
     String base = "http://127.0.0.1:" + g.httpPort();
     URI infer = URI.create(base + "/v2/models/all-minilm-l6-v2/infer");
     try {
-      HttpResponse<String> fault = send(HttpRequest.newBuilder(URI.create(base + "/v2/admin/devices/cpu0/fault"))
+      HttpResponse<String> fault = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + "/v2/admin/devices/cpu0/fault"))
           .POST(HttpRequest.BodyPublishers.ofString("{\"latency\":\"2s\"}")).build());
       assertEquals(200, fault.statusCode(), fault.body());
 

@@ -36,9 +36,9 @@ class NoisyNeighbourTest {
   static final String POLICY = """
       tenants:
         - id: a
-          api_keys: [key-a]
+          api_keys: [sha256:f10f781241e2246678b6b45c857069208152a53863e47fac33f607ab405006f4]  # sha256 of key-a
         - id: b
-          api_keys: [key-b]
+          api_keys: [sha256:a30534a53b23547377ddccbd1ac85a8a84c13db43493c16e55a6abc7b0eba634]  # sha256 of key-b
       rules:
         - name: one-lane
           lanes: [{lane: hk-general}]

@@ -105,7 +105,8 @@ class RoutingGatewayTest {
   }
 
   static HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path))
+    int port = path.startsWith("/v2/admin/") ? gateway.adminPort() : gateway.httpPort(); // the admin door apart
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
         .timeout(Duration.ofSeconds(30));
     headers.forEach(b::header);
@@ -114,7 +115,7 @@ class RoutingGatewayTest {
 
   static JsonArray lanes() throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + gateway.httpPort() + "/v2/admin/lanes")).GET().build(),
+        URI.create("http://127.0.0.1:" + gateway.adminPort() + "/v2/admin/lanes")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return new JsonObject(r.body()).getJsonArray("lanes");

@@ -120,6 +120,7 @@ class SloSheddingTest {
   }
 
   static URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + gateway.httpPort() + path);
+    int port = path.startsWith("/v2/admin/") ? gateway.adminPort() : gateway.httpPort(); // the admin door apart
+    return URI.create("http://127.0.0.1:" + port + path);
   }
 }

@@ -153,7 +153,8 @@ class StatusPageBrowserTest {
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path))
+    int port = path.startsWith("/v2/admin/") ? gateway.adminPort() : gateway.httpPort(); // the admin door apart
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
         .header("cache-control", "no-cache").timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -41,13 +41,13 @@ class TenantAdmissionBench {
   static final String POLICY = """
       tenants:
         - id: free
-          api_keys: [k-free]
+          api_keys: [sha256:c4f70b1101dea73e1b79695d2e062ed8e5716f8065aec280483351589cc360c9]  # sha256 of k-free
         - id: requests
-          api_keys: [k-requests]
+          api_keys: [sha256:b417831ef236319976d51278a4a485fa063eb7c377d6bdb6d164407942d7e5ea]  # sha256 of k-requests
           limits:
             requests: {per_second: 1000000000, burst: 1000000000}
         - id: tokens
-          api_keys: [k-tokens]
+          api_keys: [sha256:54a5cfd9a6522b3c3be71fbac592f80af88011bfdbe92d1e21b4c1ab805e3ad5]  # sha256 of k-tokens
           limits:
             tokens: {per_second: 1000000000000, burst: 1000000000000}
             budget: {tokens: 1000000000000000, period: month}

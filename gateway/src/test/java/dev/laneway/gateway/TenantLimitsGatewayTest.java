@@ -50,24 +50,24 @@ class TenantLimitsGatewayTest {
   static final String POLICY = """
       tenants:
         - id: metered
-          api_keys: [key-metered]
+          api_keys: [sha256:eae70dbe29a0e742d7261b2df4d04a3c6ec58a8df2d0a1b7e9a1fb1b5ba44614]  # sha256 of key-metered
           limits:
             requests: {per_second: 0.01, burst: 2}
         - id: openai-user
-          api_keys: [key-openai]
+          api_keys: [sha256:b5092d448b3f8f9551188d0ee4605d74aebebaf79c175146ba50531dce69c7d0]  # sha256 of key-openai
           limits:
             requests: {per_second: 0.01, burst: 1}
             tokens: {per_second: 0.01, burst: 1000}
         - id: budgeted
-          api_keys: [key-budget]
+          api_keys: [sha256:3838b5e3056fafe1da87e2684fc16eefde5016779383d70f535a90c4e3a5b25d]  # sha256 of key-budget
           limits:
             budget: {tokens: 40, period: day}
         - id: trial
-          api_keys: [key-trial]
+          api_keys: [sha256:efa928a8b832a86862991bd6259ec33c372293d7091105e1b00b235287e8f04a]  # sha256 of key-trial
           limits:
             requests: {per_second: 0.01, burst: 1, shadow: true}
         - id: free
-          api_keys: [key-free]
+          api_keys: [sha256:cdf2950a5edad453e6e2c0b6ca11e26839a861ac088ca7f937b655782129ee3d]  # sha256 of key-free
       rules:
         - name: any
           lanes: [{class: general}]
@@ -100,7 +100,8 @@ class TenantLimitsGatewayTest {
   }
 
   static URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + gateway.httpPort() + path);
+    int port = path.startsWith("/v2/admin/") ? gateway.adminPort() : gateway.httpPort(); // the admin door apart
+    return URI.create("http://127.0.0.1:" + port + path);
   }
 
   @Test

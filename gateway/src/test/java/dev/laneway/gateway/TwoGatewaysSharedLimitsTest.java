@@ -36,15 +36,15 @@ class TwoGatewaysSharedLimitsTest {
   static final String POLICY = """
       tenants:
         - id: shared
-          api_keys: [key-shared]
+          api_keys: [sha256:159306884f395b60cc39cbd7396413c2d2240d3b0b4557a23f5819dce99d1326]  # sha256 of key-shared
           limits:
             budget: {tokens: %d, period: day}
         - id: later
-          api_keys: [key-later]
+          api_keys: [sha256:015904eb19638c93acfc0859eed6ed95376aa19cf77a416a0dbee1c6e399ecb9]  # sha256 of key-later
           limits:
             budget: {tokens: 100000, period: day}
         - id: free
-          api_keys: [key-free]
+          api_keys: [sha256:cdf2950a5edad453e6e2c0b6ca11e26839a861ac088ca7f937b655782129ee3d]  # sha256 of key-free
       rules:
         - name: any
           lanes: [{class: general}]

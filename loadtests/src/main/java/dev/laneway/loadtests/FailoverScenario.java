@@ -29,7 +29,8 @@ final class FailoverScenario implements Scenario {
     int total = Math.max(3, o.seconds(30, 9));
     JsonObject out = new JsonObject().put("scenario", "failover").put("model", o.model()).put("variant", o.variant())
         .put("device", DEVICE).put("seconds", total);
-    try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
+    try (GatewayProcess g = ctx.startGateway(); Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
+        Http adminHttp = new Http("127.0.0.1", g.adminPort(), 30_000)) {
       out.put("gateway_log", g.log().toString());
       RestJsonClient client = new RestJsonClient(http);
       ctx.requireProbe(client, "REST JSON");
@@ -45,10 +46,10 @@ final class FailoverScenario implements Scenario {
         try {
           sleepUntil(t0 + third);
           offlineAt.set(System.nanoTime());
-          admin.put("offline", call(http, g, "offline"));
+          admin.put("offline", call(adminHttp, g, "offline"));
           sleepUntil(t0 + 2 * third);
           onlineAt.set(System.nanoTime());
-          admin.put("online", call(http, g, "online"));
+          admin.put("online", call(adminHttp, g, "online"));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }

@@ -29,6 +29,8 @@ public final class GatewayProcess implements AutoCloseable {
   private static final Pattern GRPC_PORT = Pattern.compile("\\b(?:gRPC|GRPC)\\b[^\\n]*?" + ADDRESS);
   // "..., metrics on 127.0.0.1:40122/metrics"
   private static final Pattern METRICS_PORT = Pattern.compile("\\bmetrics on " + ADDRESS);
+  // "..., admin on 127.0.0.1:40123": the admin listener (--admin-port)
+  private static final Pattern ADMIN_PORT = Pattern.compile("\\badmin on " + ADDRESS);
   private static final String MAIN = "dev.laneway.gateway.Main";
 
   private final Process process;
@@ -38,6 +40,7 @@ public final class GatewayProcess implements AutoCloseable {
   private final int metricsPort;
   private final String adminToken;
   private final Thread hook;
+  private int adminPort = -1;
 
   private GatewayProcess(Process process, Path log, int httpPort, int grpcPort, int metricsPort, String adminToken,
       Thread hook) {
@@ -88,6 +91,7 @@ public final class GatewayProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC",
         "-cp", cp, MAIN, "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
+        "--admin-port", "0",
         "--drain-timeout", "3s"));
     // the bench measures compute: the per-text cache would answer the corpus's repeated sentences without it, so it is
     // off unless the caller asks for it (--gateway-arg --cache-max-bytes --gateway-arg N)
@@ -141,7 +145,9 @@ public final class GatewayProcess implements AutoCloseable {
         sleep(200); // the gRPC line may follow the HTTP one
         text = read(logFile);
         if (grpc < 0) grpc = port(GRPC_PORT, text);
-        return new GatewayProcess(p, logFile, http, grpc, port(METRICS_PORT, text), token, hook);
+        GatewayProcess g = new GatewayProcess(p, logFile, http, grpc, port(METRICS_PORT, text), token, hook);
+        g.adminPort = port(ADMIN_PORT, text);
+        return g;
       }
       sleep(200);
     }
@@ -242,6 +248,16 @@ public final class GatewayProcess implements AutoCloseable {
   /** The metrics port in a gateway log, or -1; for tests. */
   static int metricsPort(String log) {
     return port(METRICS_PORT, log);
+  }
+
+  /** The admin listener's port ({@code /v2/admin}); the HTTP port for a gateway that logged none (one port for all). */
+  public int adminPort() {
+    return adminPort > 0 ? adminPort : httpPort;
+  }
+
+  /** The admin port in a gateway log, or -1; for tests. */
+  static int adminPort(String log) {
+    return port(ADMIN_PORT, log);
   }
 
   /** The admin token the gateway was started with, or null when it has no {@code --admin-token} option. */

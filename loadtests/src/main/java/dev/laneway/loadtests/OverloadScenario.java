@@ -88,7 +88,7 @@ final class OverloadScenario implements Scenario {
     JsonObject detail = new JsonObject().put("policy_file", policy.file().toString()).put("loadavg_start", loadavg());
     try (GatewayProcess g = ctx.startGateway(List.of("--policy", policy.file().toString()));
         Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
-        Http adminHttp = new Http("127.0.0.1", g.httpPort(), 30_000, 4)) {
+        Http adminHttp = new Http("127.0.0.1", g.adminPort(), 30_000, 4)) {
       detail.put("gateway_log", g.log().toString());
       AdminClient admin = new AdminClient(adminHttp, g.adminToken());
       RestJsonClient client = new RestJsonClient(http);

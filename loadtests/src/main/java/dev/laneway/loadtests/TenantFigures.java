@@ -46,8 +46,18 @@ final class TenantFigures {
     return b.toString();
   }
 
+  /** A key as the gateway's policy holds it: {@code sha256:} and the hex SHA-256 (the gateway refuses clear text). */
+  static String hashed(String key) {
+    try {
+      return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String tenant(String id, double weight, boolean limited) {
-    String t = String.format(Locale.ROOT, "  - id: %s\n    api_keys: [%s]\n    weight: %s\n", id, key(id),
+    String t = String.format(Locale.ROOT, "  - id: %s\n    api_keys: [%s]\n    weight: %s\n", id, hashed(key(id)),
         weight == Math.rint(weight) ? String.valueOf((long) weight) : String.valueOf(weight));
     if (!limited) return t;
     return t + """

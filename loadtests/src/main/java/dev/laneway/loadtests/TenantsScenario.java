@@ -63,7 +63,7 @@ final class TenantsScenario implements Scenario {
         .put("loadavg_start", OverloadScenario.loadavg());
     try (GatewayProcess g = ctx.startGateway(List.of("--policy", policy.file().toString()));
         Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
-        Http adminHttp = new Http("127.0.0.1", g.httpPort(), 30_000, 4)) {
+        Http adminHttp = new Http("127.0.0.1", g.adminPort(), 30_000, 4)) {
       setup.put("gateway_log", g.log().toString());
       AdminClient admin = new AdminClient(adminHttp, g.adminToken());
       JsonObject reload = policy.applyTenants(TenantFigures.tenants(1, 1), TenantFigures.rules(), "", admin);

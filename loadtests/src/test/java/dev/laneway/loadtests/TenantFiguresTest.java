@@ -40,8 +40,8 @@ class TenantFiguresTest {
   @Test
   void tenantsBlock_namesEveryKey_andLimitsOnlyB() {
     String t = TenantFigures.tenants(3, 1);
-    assertTrue(t.contains("  - id: c\n    api_keys: [bench-key-c]\n    weight: 3\n"), t);
-    assertTrue(t.contains("  - id: b\n    api_keys: [bench-key-b]\n    weight: 1\n    limits:\n      requests:"), t);
+    assertTrue(t.contains("  - id: c\n    api_keys: [" + TenantFigures.hashed("bench-key-c") + "]\n    weight: 3\n"), t);
+    assertTrue(t.contains("  - id: b\n    api_keys: [" + TenantFigures.hashed("bench-key-b") + "]\n    weight: 1\n    limits:\n      requests:"), t);
     assertEquals(1, t.split("limits:", -1).length - 1, t);
   }
 

@@ -49,5 +49,10 @@ class WireTest {
     assertEquals(-1, GatewayProcess.httpPort("INFO OIP gRPC (HTTP/2) listening at 127.0.0.1:40121"));
     assertEquals(8000, GatewayProcess.httpPort("INFO REST listening: localhost:8000"));
     assertEquals(-1, GatewayProcess.httpPort("INFO Prometheus metrics at 127.0.0.1:9464/metrics"));
+    String ready = "ready in 812 ms: HTTP on 127.0.0.1:41234, gRPC on 127.0.0.1:40121, metrics on 127.0.0.1:40122/metrics, "
+        + "admin on 127.0.0.1:40123";
+    assertEquals(41234, GatewayProcess.httpPort(ready));
+    assertEquals(40123, GatewayProcess.adminPort(ready));
+    assertEquals(-1, GatewayProcess.adminPort(log));
   }
 }

@@ -60,7 +60,7 @@ public record RoutingPolicy(
       Tenant t = tenants.get(i);
       if (!ids.add(t.id())) throw new IllegalArgumentException("tenants[" + i + "].id: '" + t.id() + "' declared twice");
       for (String k : t.apiKeys()) {
-        if (!keys.add(k)) throw new IllegalArgumentException("tenants[" + i + "].api_keys: a key is given to two tenants");
+        if (!keys.add(java.util.HexFormat.of().formatHex(ApiKeys.entryDigest(k)))) throw new IllegalArgumentException("tenants[" + i + "].api_keys: a key is given to two tenants");
       }
       for (String c : t.classes()) {
         if (!LATENCY_CLASSES.contains(c)) {
@@ -156,10 +156,20 @@ public record RoutingPolicy(
       if (requireApiKey) throw new RoutingException.Unauthorized("missing x-api-key (the policy requires an API key)");
       return Tenant.ANONYMOUS.effective(tenantDefaults);
     }
-    for (Tenant t : tenants) {
-      if (t.apiKeys().contains(apiKey)) return t;
-    }
-    throw new RoutingException.Unauthorized("unknown x-api-key");
+    Tenant t = ApiKeys.find(tenants, apiKey);
+    if (t == null) throw new RoutingException.Unauthorized("unknown x-api-key");
+    return t;
+  }
+
+  /** The tenant whose keys hold {@code apiKey} (compared in constant time, {@link ApiKeys#find}), if any. */
+  public Optional<Tenant> tenantForKey(String apiKey) {
+    return Optional.ofNullable(ApiKeys.find(tenants, apiKey));
+  }
+
+  /** The ids of the tenants with a key in clear text (not {@code sha256:}) in this policy. */
+  public List<String> plaintextKeyTenants() {
+    return tenants.stream().filter(t -> t.apiKeys().stream().anyMatch(k -> !ApiKeys.hashed(k))).map(Tenant::id)
+        .toList();
   }
 
   /** The anonymous tenant with the defaults' weight and limits (what a request without a key gets when allowed). */

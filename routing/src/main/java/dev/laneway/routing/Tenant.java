@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * A caller, known by its API keys.
  *
- * @param apiKeys keys sent in the {@code x-api-key} header (plain text in the policy file: keep the file private)
+ * @param apiKeys its keys as the policy holds them: {@code sha256:<hex>} of each key sent in {@code x-api-key} (or
+ *     {@code Authorization: Bearer}), or the key in clear text (refused by the gateway unless
+ *     {@code --allow-plaintext-keys}); two may be live while a tenant rotates ({@link ApiKeys})
  * @param residency a region its traffic never leaves, or null for none
  * @param models models it may call; empty: every model
  * @param classes latency classes it may send (a tenant on a batch plan: {@code [batch]}); empty: every class
@@ -20,6 +22,13 @@ public record Tenant(String id, List<String> apiKeys, String residency, List<Str
   public Tenant {
     if (id == null || id.isBlank()) throw new IllegalArgumentException("id: missing (expected: a tenant id)");
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+    for (int i = 0; i < apiKeys.size(); i++) {
+      try {
+        ApiKeys.check(apiKeys.get(i));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("api_keys[" + i + "]: " + e.getMessage());
+      }
+    }
     models = models == null ? List.of() : List.copyOf(models);
     classes = classes == null ? List.of() : List.copyOf(classes);
     if (weight != null && (!(weight > 0) || weight.isInfinite())) {

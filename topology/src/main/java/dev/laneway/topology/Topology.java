@@ -11,6 +11,8 @@ import java.util.Set;
  *
  * @param localRegion the region this process is in (the client region when nothing else says)
  * @param source where it came from, for messages ({@code embedded default} or a file path)
+ * @param tlsRequired {@code tls_required: true}: the gateway refuses to run with plaintext listeners or a remote lane
+ *     without {@code tls} (as {@code --tls-required} does); default false
  */
 public record Topology(
     String localRegion,
@@ -19,7 +21,14 @@ public record Topology(
     List<Device> devices,
     List<LaneSpec> lanes,
     List<ModelSpec> models,
-    String source) {
+    String source,
+    boolean tlsRequired) {
+  /** Without {@code tls_required}. */
+  public Topology(String localRegion, List<Region> regions, List<Link> links, List<Device> devices,
+      List<LaneSpec> lanes, List<ModelSpec> models, String source) {
+    this(localRegion, regions, links, devices, lanes, models, source, false);
+  }
+
   public Topology {
     regions = Checks.list(regions);
     links = Checks.list(links);

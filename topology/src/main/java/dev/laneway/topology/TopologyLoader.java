@@ -80,7 +80,8 @@ public final class TopologyLoader {
       if (t == null) {
         throw new TopologyException(source + ": empty file", null);
       }
-      return new Topology(t.localRegion(), t.regions(), t.links(), t.devices(), t.lanes(), t.models(), source);
+      return new Topology(t.localRegion(), t.regions(), t.links(), t.devices(), t.lanes(), t.models(), source,
+          t.tlsRequired());
     } catch (JsonProcessingException e) {
       throw new TopologyException(describe(source, e), e);
     } catch (IOException e) {

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * Watches the policy and topology files ({@code --watch true}, the default) with a {@link WatchService} on their
+ * Watches the policy and topology files ({@code --watch true}, the default), and the TLS certificate files, with a {@link WatchService} on their
  * parent directories (editors replace files by rename, which a watch on the file itself would miss) and calls the
- * reloader once the directory has been quiet for {@link #DEBOUNCE_MS}. Owns one daemon thread; {@link #close} stops it.
+ * reloader (or what {@link #watch} was given) once the directory has been quiet for {@link #DEBOUNCE_MS}. Owns one daemon thread; {@link #close} stops it.
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ConfigWatcher.class.getName());
@@ -26,11 +26,11 @@ public final class ConfigWatcher implements AutoCloseable {
 
   private final WatchService watch;
   private final Set<Path> files = new HashSet<>();
-  private final Reloader reloader;
+  private final Runnable onChange;
   private final Thread thread;
 
-  private ConfigWatcher(List<Path> given, Reloader reloader) throws IOException {
-    this.reloader = reloader;
+  private ConfigWatcher(List<Path> given, Runnable onChange) throws IOException {
+    this.onChange = onChange;
     this.watch = FileSystems.getDefault().newWatchService();
     Set<Path> dirs = new HashSet<>();
     for (Path p : given) {
@@ -48,11 +48,19 @@ public final class ConfigWatcher implements AutoCloseable {
   /** Starts watching the given files (nulls ignored); a null object when there is nothing to watch. */
   public static AutoCloseable start(Path topology, Path policy, Reloader reloader) {
     List<Path> given = java.util.stream.Stream.of(topology, policy).filter(Objects::nonNull).toList();
-    if (given.isEmpty()) return () -> { };
+    return watch(given, () -> reloader.reload("file watch"), "reload with POST /v2/admin/reload");
+  }
+
+  /**
+   * Watches {@code files} and runs {@code onChange} (on the watcher's thread) once their directories are quiet after
+   * a change; a null object when there is nothing to watch or watching fails ({@code otherwise} says what to do then).
+   */
+  public static AutoCloseable watch(List<Path> files, Runnable onChange, String otherwise) {
+    if (files.isEmpty()) return () -> { };
     try {
-      return new ConfigWatcher(given, reloader);
+      return new ConfigWatcher(files, onChange);
     } catch (IOException e) {
-      LOG.warning("cannot watch " + given + ": " + e.getMessage() + "; reload with POST /v2/admin/reload");
+      LOG.warning("cannot watch " + files + ": " + e.getMessage() + "; " + otherwise);
       return () -> { };
     }
   }
@@ -65,7 +73,7 @@ public final class ConfigWatcher implements AutoCloseable {
         // debounce: wait until the directory is quiet
         WatchKey more;
         while ((more = watch.poll(DEBOUNCE_MS, TimeUnit.MILLISECONDS)) != null) relevant |= poll(more);
-        if (relevant) reloader.reload("file watch");
+        if (relevant) onChange.run();
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // closed: stop
@@ -76,7 +84,9 @@ public final class ConfigWatcher implements AutoCloseable {
     boolean relevant = false;
     Path dir = (Path) key.watchable();
     for (WatchEvent<?> e : key.pollEvents()) {
-      if (e.context() instanceof Path name && files.contains(dir.resolve(name).toAbsolutePath().normalize())) {
+      // "..data": a Kubernetes Secret or ConfigMap volume swaps this symlink, not the files that point through it
+      if (e.context() instanceof Path name && (files.contains(dir.resolve(name).toAbsolutePath().normalize())
+          || name.toString().equals("..data"))) {
         relevant = true;
       }
     }

@@ -39,6 +39,7 @@ public final class Reloader {
   private final Topology running;
   private final AtomicLong version = new AtomicLong(1);
   private RoutingMetrics metrics;
+  private java.util.function.BiFunction<Topology, RoutingPolicy, String> guard = (t, p) -> null;
 
   public Reloader(Path topologyFile, Path policyFile, Routes routes, Topology running) {
     this.topologyFile = topologyFile;
@@ -49,6 +50,14 @@ public final class Reloader {
 
   public void metrics(RoutingMetrics metrics) {
     this.metrics = metrics;
+  }
+
+  /**
+   * A check every reload must pass besides the loaders' own (plaintext refused when TLS is required, clear-text API
+   * keys): it returns why a topology and policy may not serve, or null. Set once, at start.
+   */
+  public void guard(java.util.function.BiFunction<Topology, RoutingPolicy, String> guard) {
+    this.guard = guard;
   }
 
   public long version() {
@@ -81,6 +90,8 @@ public final class Reloader {
       } else {
         p = PolicyLoader.load(policyFile, t);
       }
+      String refused = guard.apply(t, p);
+      if (refused != null) throw new IllegalArgumentException(refused);
       routes.swap(Router.create(t, p));
       long v = version.incrementAndGet();
       if (metrics != null) metrics.reloaded(true);

@@ -1,5 +1,6 @@
 package dev.laneway.gateway.pipeline;
 
+import dev.laneway.gateway.security.AuthFailures;
 import dev.laneway.routing.Router;
 import dev.laneway.routing.Tenant;
 import java.time.Duration;
@@ -26,9 +27,18 @@ public final class Calls {
   private final ClientRegion clientRegion;
   private final Duration defaultTimeout;
   private final Set<String> lanes;
+  private final AuthFailures failures;
 
   /** @param lanes the lanes this process serves, which a node's {@code lane} parameter may name */
   public Calls(Routes routes, ClientRegion clientRegion, Duration defaultTimeout, Set<String> lanes) {
+    this(routes, clientRegion, defaultTimeout, lanes,
+        new AuthFailures(io.opentelemetry.api.OpenTelemetry.noop().getMeter("calls"), System::nanoTime));
+  }
+
+  /** @param failures failed authentications per source, which slow that source down */
+  public Calls(Routes routes, ClientRegion clientRegion, Duration defaultTimeout, Set<String> lanes,
+      AuthFailures failures) {
+    this.failures = failures;
     this.routes = routes;
     this.clientRegion = clientRegion;
     this.defaultTimeout = defaultTimeout;
@@ -81,7 +91,7 @@ public final class Calls {
     }
     boolean noCache = headers.getOrDefault("cache-control", "").toLowerCase(Locale.ROOT).contains("no-cache");
     Router snapshot = routes.current();
-    Tenant tenant = authenticate(snapshot, headers);
+    Tenant tenant = authenticate(snapshot, headers, r.remoteAddress());
     return new InferenceCall(r.door(), r.id(), r.model(), r.version(), r.texts(), latency, region, tenant,
         System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission(tenant.id()));
   }
@@ -89,15 +99,30 @@ public final class Calls {
   /**
    * The caller's tenant: {@code x-api-key}, else OpenAI clients' {@code Authorization: Bearer KEY}. A bearer token that
    * names no tenant counts as no key (OpenAI clients must send one, often a placeholder, to a gateway that runs open);
-   * an unknown {@code x-api-key} is refused.
+   * an unknown {@code x-api-key} is refused, and counted against the source address ({@link AuthFailures}: too many
+ * and the source is refused every request for a while, 429).
    */
+  private Tenant authenticate(Router snapshot, Map<String, String> headers, String source) {
+    long wait = failures.waitNanos(source);
+    if (wait > 0) {
+      throw new GatewayException.RateLimited("auth_failures", "too many failed authentications from this address",
+          wait);
+    }
+    try {
+      return authenticate(snapshot, headers);
+    } catch (dev.laneway.routing.RoutingException.Unauthorized e) {
+      failures.failed(source);
+      throw e;
+    }
+  }
+
   private static Tenant authenticate(Router snapshot, Map<String, String> headers) {
     String key = headers.get(API_KEY_HEADER);
     if (key == null) {
       String auth = headers.get("authorization");
       if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        String bearer = auth.substring(7).trim();
-        if (snapshot.policy().tenants().stream().anyMatch(t -> t.apiKeys().contains(bearer))) key = bearer;
+        Tenant t = snapshot.policy().tenantForKey(auth.substring(7).trim()).orElse(null);
+        if (t != null) return t;
       }
     }
     return snapshot.policy().authenticate(key);

@@ -12,10 +12,11 @@ public abstract sealed class GatewayException extends RuntimeException {
    * The tenant's limits refuse the request ({@code gateway.tenants}): a request or token rate (429 with Retry-After from
    * the limiter's state), its token budget for the period (429, reason {@code budget_exhausted}, Retry-After at the
    * next period), a request larger than a rate's burst can ever admit (413), or the shared limiter unreachable with
-   * {@code --limits-fail-mode closed} (503).
+   * {@code --limits-fail-mode closed} (503); or, before any tenant is known, too many failed authentications from the
+   * caller's address (429, reason {@code auth_failures}, {@code security.AuthFailures}).
    *
-   * @param reason {@code request_rate}, {@code token_rate}, {@code budget_exhausted}, {@code too_large} or
-   *     {@code limiter_unavailable}
+   * @param reason {@code request_rate}, {@code token_rate}, {@code budget_exhausted}, {@code too_large},
+   *     {@code limiter_unavailable} or {@code auth_failures}
    */
   public static final class RateLimited extends GatewayException {
     private static final long serialVersionUID = 1L;

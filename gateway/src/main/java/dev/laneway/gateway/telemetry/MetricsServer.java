@@ -33,8 +33,14 @@ public final class MetricsServer {
 
   /** Binds {@code host:port} (0 picks a free port); blocks the calling (non event-loop) thread until bound. */
   public static MetricsServer start(Vertx vertx, Telemetry telemetry, String host, int port) {
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-        .setCompressionSupported(false).setTcpNoDelay(true));
+    return start(vertx, telemetry, host, port, o -> o);
+  }
+
+  /** As {@link #start(Vertx, Telemetry, String, int)}, with {@code tls} applied to the server's options. */
+  public static MetricsServer start(Vertx vertx, Telemetry telemetry, String host, int port,
+      java.util.function.UnaryOperator<HttpServerOptions> tls) {
+    HttpServer server = vertx.createHttpServer(tls.apply(new HttpServerOptions().setHost(host).setPort(port)
+        .setCompressionSupported(false).setTcpNoDelay(true)));
     MetricsServer m = new MetricsServer(telemetry, server);
     server.requestHandler(m::handle).listen().await();
     return m;
@@ -65,6 +71,11 @@ public final class MetricsServer {
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** Gives the server a new certificate (TLS rotation); open connections keep theirs. */
+  public Future<Boolean> updateSsl(io.vertx.core.net.ServerSSLOptions ssl) {
+    return server.updateSSLOptions(ssl);
   }
 
   /** Blocks until closed; call from a non event-loop thread. */

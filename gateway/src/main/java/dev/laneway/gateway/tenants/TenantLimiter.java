@@ -87,6 +87,25 @@ public abstract class TenantLimiter implements AutoCloseable {
     return new LocalLimiter(region, wall, nanoTime);
   }
 
+  /**
+   * The gateway's limiter: this process's own when {@code redisUri} is null, else shared by the region's gateways
+   * through Redis (connected here, up to 15 s: a gateway that cannot reach Redis at start runs in its fail mode until
+   * it can, and says so).
+   */
+  public static TenantLimiter connect(Vertx vertx, String redisUri, String keyPrefix, String region, String failMode) {
+    if (redisUri == null) return local(region);
+    TenantLimiter l = redis(vertx, redisUri, keyPrefix, region, FailMode.parse(failMode));
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(TenantLimiter.class.getName());
+    try {
+      l.ready().await(15, java.util.concurrent.TimeUnit.SECONDS);
+      log.info("tenants' limits shared through " + redisUri + " (region " + region + ", fail mode " + failMode + ")");
+    } catch (Exception e) {
+      log.warning("tenants' limits: Redis at " + redisUri + " not reachable at start (" + e.getMessage()
+          + "); fail mode " + failMode + " until it is");
+    }
+    return l;
+  }
+
   /** A limiter shared through Redis, on the system clocks. */
   public static TenantLimiter redis(Vertx vertx, String uri, String keyPrefix, String region, FailMode mode) {
     return redis(vertx, uri, keyPrefix, region, mode, InstantSource.system(), System::nanoTime);

@@ -94,6 +94,9 @@ final class RemoteLane implements Lane {
   /** EWMA of the node-reported queue time alone, nanos. */
   private final AtomicLong nodeQueueNanos = new AtomicLong();
   private volatile boolean closed;
+  /** The last TLS failure logged, so a lane that keeps failing the same way logs it once. */
+  private volatile String lastTlsFailure;
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RemoteLane.class.getName());
 
   RemoteLane(LaneSpec spec, Topology topology, Vertx vertx, GrpcClient client, OpenTelemetry otel) {
     RemoteSpec r = spec.remote();
@@ -208,7 +211,9 @@ final class RemoteLane implements Lane {
     });
     client.request(address, MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
-        result.completeExceptionally(unavailable("cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
+        String tls = tlsFailure(ar.cause());
+        result.completeExceptionally(unavailable(tls != null ? "TLS: " + tls
+            : "cannot reach the node: " + ar.cause().getMessage(), ar.cause()));
         return;
       }
       GrpcClientRequest<ModelInferRequest, ModelInferResponse> request = ar.result();
@@ -253,11 +258,26 @@ final class RemoteLane implements Lane {
         } else {
           Throwable e = done.cause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
               : done.cause();
+          String tls = e instanceof LaneException ? null : tlsFailure(e);
           result.completeExceptionally(e instanceof LaneException ? e
-              : unavailable("call failed: " + e.getMessage(), e));
+              : unavailable(tls != null ? "TLS: " + tls : "call failed: " + e.getMessage(), e));
         }
       });
     });
+  }
+
+  /**
+   * Why a call failed at TLS ({@link NodeTls#reason}), or null; logged once per new reason (a TLS 1.3 server refuses
+   * a client certificate after the client's handshake is done, so it can show on the call rather than the connect).
+   */
+  private String tlsFailure(Throwable e) {
+    String tls = NodeTls.reason(e);
+    if (tls != null && !tls.equals(lastTlsFailure)) {
+      LOG.warning("lane " + id() + ": TLS with node " + spec.remote().address() + " failed: " + tls
+          + " (the lane is unavailable; calls fall back)");
+    }
+    lastTlsFailure = tls;
+    return tls;
   }
 
   private LaneException unavailable(String what, Throwable cause) {

@@ -60,6 +60,9 @@ public final class RemoteNodes implements AutoCloseable {
   /** The remote lanes built here, by lane id: the ones to probe. */
   private final Map<String, RemoteLane> built = new ConcurrentHashMap<>();
   private final List<Long> timers = new CopyOnWriteArrayList<>();
+  /** Clients of links with their own TLS (pinned CAs, identity, client certificate), by lane id. */
+  private final Map<String, GrpcClient> pinned = new ConcurrentHashMap<>();
+  private final GrpcClientOptions grpcOptions = new GrpcClientOptions().setScheduleDeadlineAutomatically(false);
 
   private RemoteNodes(Topology topology, OpenTelemetry otel, Duration probeInterval) {
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(2));
@@ -87,6 +90,10 @@ public final class RemoteNodes implements AutoCloseable {
   }
 
   private GrpcClient client(LaneSpec spec) {
+    if (spec.remote().tls() && NodeTls.custom(spec.remote())) {
+      return pinned.computeIfAbsent(spec.id(), id -> GrpcClient.client(vertx, grpcOptions,
+          NodeTls.clientOptions(spec.remote())));
+    }
     return spec.remote().tls() ? tls : plain;
   }
 
@@ -111,7 +118,9 @@ public final class RemoteNodes implements AutoCloseable {
         .compose(resp -> resp.last())
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result().getReady()) return;
-          String why = ar.succeeded() ? "not ready" : String.valueOf(ar.cause().getMessage());
+          String tlsWhy = ar.succeeded() ? null : NodeTls.reason(ar.cause());
+          String why = ar.succeeded() ? "not ready" : tlsWhy != null ? "TLS: " + tlsWhy
+              : String.valueOf(ar.cause().getMessage());
           lane.health().eject("probe of node " + r.spec().remote().address() + " failed (" + why + ")");
         });
   }
@@ -121,6 +130,7 @@ public final class RemoteNodes implements AutoCloseable {
     timers.forEach(vertx::cancelTimer);
     plain.close().await();
     tls.close().await();
+    pinned.values().forEach(c -> c.close().await());
     vertx.close().await();
   }
 }
