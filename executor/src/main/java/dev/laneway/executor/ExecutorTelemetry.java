@@ -68,6 +68,7 @@ final class ExecutorTelemetry implements AutoCloseable {
   private final ObservableLongCounter deviceErrors;
   private final DoubleHistogram loadDuration;
   private final LongCounter coldStarts;
+  private final LongCounter oomSplits;
   private final Attributes laneAttrs;
   private final Map<Series, Attributes> attributes = new ConcurrentHashMap<>();
 
@@ -107,6 +108,13 @@ final class ExecutorTelemetry implements AutoCloseable {
         .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
     coldStarts = meter.counterBuilder("laneway.cold_starts")
         .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+    oomSplits = meter.counterBuilder("laneway.oom.splits")
+        .setDescription("Batches split in two and retried after failing to allocate on the device").build();
+  }
+
+  /** A batch failed to allocate on the device and was split in two. */
+  void split(ModelKey modelKey, String device) {
+    oomSplits.add(1, attrs(modelKey, device));
   }
 
   /**

@@ -38,6 +38,10 @@ import java.util.stream.Collectors;
  *     region's share locally) or {@code closed} (refuse limited tenants with 503)
  * @param limitsRegion the region whose share of each tenant's limits this gateway enforces, or null: the topology's
  *     local region
+ * @param driftShadowRate the share of a non-reference variant's answers recomputed on the reference (shadow checks)
+ * @param driftShadowPerMinute at most this many shadow checks a minute
+ * @param driftWindow shadow checks (and answers, for the output check's rate) in a lane's drift window
+ * @param driftSanityRate the share of a window's answers that may fail the output check before the lane is demoted
  */
 public record GatewayOptions(
     String host,
@@ -69,7 +73,11 @@ public record GatewayOptions(
     String limitsRedis,
     String limitsRedisPrefix,
     String limitsFailMode,
-    String limitsRegion) {
+    String limitsRegion,
+    double driftShadowRate,
+    int driftShadowPerMinute,
+    int driftWindow,
+    double driftSanityRate) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -149,9 +157,27 @@ public record GatewayOptions(
           (b, v) -> b.limitsFailMode = Flags.oneOf(v, "open", "closed"), GatewayOptions::limitsFailMode),
       new Option("limits-region", "R", "", "the region whose share of tenants' limits this gateway enforces "
           + "(empty: the topology's local region)",
-          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion));
+          (b, v) -> b.limitsRegion = v.isEmpty() ? null : v, GatewayOptions::limitsRegion),
+      // drift (issue 18): shadow checks against the reference variant, demotion and re-admission
+      new Option("drift-shadow-rate", "X", "0.01", "share of a non-reference variant's answers recomputed on the "
+          + "reference variant in spare capacity (0: no shadow checks)",
+          (b, v) -> b.driftShadowRate = Flags.ratio(v), GatewayOptions::driftShadowRate),
+      new Option("drift-shadow-per-minute", "N", "60", "at most this many shadow checks a minute",
+          (b, v) -> b.driftShadowPerMinute = (int) Flags.atLeast(v, 0), GatewayOptions::driftShadowPerMinute),
+      new Option("drift-window", "N", "50", "shadow checks (and answers) in a lane's drift window: demoted when a full "
+          + "window's mean cosine is below the lane's admission min_cosine, re-admitted after a full window recovers",
+          (b, v) -> b.driftWindow = (int) Flags.atLeast(v, 1), GatewayOptions::driftWindow),
+      new Option("drift-sanity-rate", "X", "0.05", "share of a window's answers that may fail the output check "
+          + "(non-finite, norm off) before the lane is demoted for the variant",
+          (b, v) -> b.driftSanityRate = Flags.ratio(v), GatewayOptions::driftSanityRate));
 
   public static final String HELP = help();
+
+  /** The drift watch's options, from the {@code --drift-*} flags. */
+  public dev.laneway.lanes.DriftWatch.Options driftOptions() {
+    return new dev.laneway.lanes.DriftWatch.Options(driftShadowRate, driftShadowPerMinute, driftWindow,
+        driftSanityRate);
+  }
 
   /** Event loops per listener: {@code --event-loops}, or one per core when 0. */
   @Override
@@ -269,6 +295,10 @@ public record GatewayOptions(
     String limitsRedisPrefix;
     String limitsFailMode;
     String limitsRegion;
+    double driftShadowRate;
+    int driftShadowPerMinute;
+    int driftWindow;
+    double driftSanityRate;
 
     Builder() {}
 
@@ -303,6 +333,10 @@ public record GatewayOptions(
       limitsRedisPrefix = o.limitsRedisPrefix;
       limitsFailMode = o.limitsFailMode;
       limitsRegion = o.limitsRegion;
+      driftShadowRate = o.driftShadowRate;
+      driftShadowPerMinute = o.driftShadowPerMinute;
+      driftWindow = o.driftWindow;
+      driftSanityRate = o.driftSanityRate;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -322,7 +356,8 @@ public record GatewayOptions(
           defaultTimeout, drainTimeout, eventLoops, cacheMaxBytes, cacheTtl, logLevel, adminToken, watch,
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
-          limitsRedisPrefix, limitsFailMode, limitsRegion);
+          limitsRedisPrefix, limitsFailMode, limitsRegion, driftShadowRate, driftShadowPerMinute, driftWindow,
+          driftSanityRate);
     }
   }
 
