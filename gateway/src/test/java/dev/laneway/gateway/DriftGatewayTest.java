@@ -162,6 +162,31 @@ class DriftGatewayTest {
     assertEquals(0, Samples.delta(before, after, "laneway_output_sanity_failures_total"), "no attempt failed");
   }
 
+  @Test
+  @Order(5)
+  void admin_pinsTheDriftState_andRefusesBadFaultsWithTheirReason() throws Exception {
+    HttpResponse<String> pinned = post("/v2/admin/lanes/hk-npu/drift",
+        "{\"model\":\"all-minilm-l6-v2\",\"variant\":\"int8\",\"state\":\"demoted\"}");
+    assertEquals(200, pinned.statusCode(), pinned.body());
+    assertEquals("demoted", new JsonObject(pinned.body()).getString("pin"));
+    assertTrue(explain().getJsonArray("skipped").encode().contains("drift: demoted by an operator"));
+    assertEquals("hk-general", infer("pinned away").getJsonObject("parameters").getString("lane"));
+    assertEquals(404, post("/v2/admin/lanes/hk-tpu/drift",
+        "{\"model\":\"all-minilm-l6-v2\",\"variant\":\"int8\",\"state\":\"auto\"}").statusCode());
+    assertEquals(400, post("/v2/admin/lanes/hk-npu/drift",
+        "{\"model\":\"all-minilm-l6-v2\",\"variant\":\"int8\",\"state\":\"maybe\"}").statusCode());
+
+    HttpResponse<String> throttle = post("/v2/admin/devices/hk-npu0/fault", "{\"throttle_per_in_flight\":\"5ms\"}");
+    assertEquals(200, throttle.statusCode(), throttle.body());
+    assertEquals(5.0, new JsonObject(throttle.body()).getDouble("throttle_per_in_flight_ms"));
+    for (String bad : List.of("{\"nan_rate\":2}", "{\"corrupt\":-1}", "{\"oom_above\":\"8\"}",
+        "{\"throttle_per_in_flight\":\"soon\"}", "{\"melt\":1}")) {
+      HttpResponse<String> r = post("/v2/admin/devices/hk-npu0/fault", bad);
+      assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+      assertTrue(new JsonObject(r.body()).getString("error") != null, r.body());
+    }
+  }
+
   /** One interactive int8 request; waits until the drift state of {@code checked} counted its shadow check. */
   static String servedAndChecked(String expectedLane, String checked) throws Exception {
     long before = drift(checked).getLong("checks");
