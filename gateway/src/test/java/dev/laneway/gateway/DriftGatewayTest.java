@@ -187,6 +187,21 @@ class DriftGatewayTest {
     }
   }
 
+  @Test
+  @Order(6)
+  void cpuFallbackRatio_isOneOnTheStandIns_inMetadataAndMetrics() throws Exception {
+    HttpResponse<String> r = get("/v2/models/all-minilm-l6-v2/versions/int8");
+    assertEquals(200, r.statusCode(), r.body());
+    // OIP parameters are scalars: the lanes come as one JSON string
+    JsonArray lanes = new JsonArray(new JsonObject(r.body()).getJsonObject("parameters").getString("lanes"));
+    JsonObject npu = lanes.stream().map(o -> (JsonObject) o).filter(l -> l.getString("lane").equals("hk-npu"))
+        .findFirst().orElseThrow();
+    assertEquals(1.0, npu.getDouble("cpu_fallback_ratio"), npu.encode());
+    assertTrue(npu.getString("cpu_fallback").startsWith("stand-in"), npu.encode());
+    assertEquals(1.0, Samples.sum(gateway.telemetry().prometheusText(), "laneway_cpu_fallback_ratio",
+        "lane=\"hk-npu\"", "variant=\"int8\"", "model=\"all-minilm-l6-v2\""));
+  }
+
   /** One interactive int8 request; waits until the drift state of {@code checked} counted its shadow check. */
   static String servedAndChecked(String expectedLane, String checked) throws Exception {
     long before = drift(checked).getLong("checks");
