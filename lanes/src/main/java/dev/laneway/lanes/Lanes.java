@@ -76,7 +76,8 @@ public final class Lanes implements AutoCloseable {
       starting.add(CompletableFuture.supplyAsync(() -> {
         LocalLane local = LocalLane.start(spec, topology, otel);
         local.limitRows(faults::maxRows); // the oom fault: batches above it are split
-        return GuardedLane.create(local, faults, Admission.check(spec, topology), 0, drift);
+        return GuardedLane.create(local, faults,
+            Admission.pinned(spec, topology, Admission.check(spec, topology), local.models()), 0, drift);
       }, loaders));
     }
     loaders.shutdown();
