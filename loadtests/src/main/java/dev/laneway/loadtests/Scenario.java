@@ -10,12 +10,13 @@ public interface Scenario {
     return switch (name) {
       case "e2e" -> new E2eScenario();
       case "failover" -> new FailoverScenario();
+      case "drift" -> new DriftScenario();
       case "mixed" -> new MixedScenario();
       case "overload" -> new OverloadScenario();
       case "regions" -> new RegionsScenario();
       case "tenants" -> new TenantsScenario();
       default -> throw new IllegalArgumentException("unknown scenario '" + name
-          + "' (expected: e2e, failover, mixed, overload, regions, tenants)");
+          + "' (expected: drift, e2e, failover, mixed, overload, regions, tenants)");
     };
   }
 }
