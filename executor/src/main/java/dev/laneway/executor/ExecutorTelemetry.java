@@ -48,7 +48,8 @@ import java.util.function.LongSupplier;
  * would_miss_deadline, shed, device_error); per lane ({@code lane}, {@code region}) the observable
  * {@code laneway.queue.depth} and {@code laneway.device.errors} (failed batches); once, when the lane is ready, per
  * model variant ({@code model}, {@code variant}, {@code lane}, {@code region}) {@code laneway.model.load.duration} (ms:
- * session open + warm-up batch, the slowest instance) and {@code laneway.cold_starts} (sessions opened cold).
+ * session open + warm-up batch, the slowest instance) and {@code laneway.cold_starts} (sessions opened cold); and
+ * {@code laneway.oom.splits} (a batch split in two after failing to allocate on its device, see {@link DeviceMemory}).
  *
  * <p>Thread-safe; called from submitters, the tokenizer thread, instance threads and the watchdog.
  */
