@@ -9,7 +9,7 @@ import java.util.function.LongSupplier;
  * learned. Built once by {@link LaneExecutor}; every field is thread-safe.
  */
 record ExecutorContext(ExecutorConfig config, Batcher batcher, LongSupplier clock, Slots slots, ExecutorStats stats,
-    ExecutorTelemetry telemetry, CostLedger costs) {
+    ExecutorTelemetry telemetry, CostLedger costs, DeviceMemory memory) {
   String name() {
     return config.name();
   }

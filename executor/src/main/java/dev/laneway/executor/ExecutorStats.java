@@ -17,6 +17,7 @@ public final class ExecutorStats {
   final AtomicLong cancelled = new AtomicLong();
   final AtomicLong shed = new AtomicLong();
   final AtomicLong failedBatches = new AtomicLong();
+  final AtomicLong oomSplits = new AtomicLong();
   final AtomicLong maxExecNanos = new AtomicLong();
   final AtomicLong realTokens = new AtomicLong();
   final AtomicLong paddedTokens = new AtomicLong();
@@ -94,6 +95,11 @@ public final class ExecutorStats {
   /** Items dropped from the queue to admit more urgent work. */
   public long shedCount() {
     return shed.get();
+  }
+
+  /** Batches split in two after failing to allocate on their device ({@link DeviceMemory}). */
+  public long oomSplitCount() {
+    return oomSplits.get();
   }
 
   public long failedBatchCount() {

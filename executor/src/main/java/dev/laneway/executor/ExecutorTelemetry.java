@@ -48,7 +48,8 @@ import java.util.function.LongSupplier;
  * would_miss_deadline, shed, device_error); per lane ({@code lane}, {@code region}) the observable
  * {@code laneway.queue.depth} and {@code laneway.device.errors} (failed batches); once, when the lane is ready, per
  * model variant ({@code model}, {@code variant}, {@code lane}, {@code region}) {@code laneway.model.load.duration} (ms:
- * session open + warm-up batch, the slowest instance) and {@code laneway.cold_starts} (sessions opened cold).
+ * session open + warm-up batch, the slowest instance) and {@code laneway.cold_starts} (sessions opened cold); and
+ * {@code laneway.oom.splits} (a batch split in two after failing to allocate on its device, see {@link DeviceMemory}).
  *
  * <p>Thread-safe; called from submitters, the tokenizer thread, instance threads and the watchdog.
  */
@@ -68,6 +69,7 @@ final class ExecutorTelemetry implements AutoCloseable {
   private final ObservableLongCounter deviceErrors;
   private final DoubleHistogram loadDuration;
   private final LongCounter coldStarts;
+  private final LongCounter oomSplits;
   private final Attributes laneAttrs;
   private final Map<Series, Attributes> attributes = new ConcurrentHashMap<>();
 
@@ -107,6 +109,13 @@ final class ExecutorTelemetry implements AutoCloseable {
         .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
     coldStarts = meter.counterBuilder("laneway.cold_starts")
         .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+    oomSplits = meter.counterBuilder("laneway.oom.splits")
+        .setDescription("Batches split in two and retried after failing to allocate on the device").build();
+  }
+
+  /** A batch failed to allocate on the device and was split in two. */
+  void split(ModelKey modelKey, String device) {
+    oomSplits.add(1, attrs(modelKey, device));
   }
 
   /**

@@ -205,7 +205,12 @@ final class Instance {
     running = new Running(live, start, expected);
     float[][] vectors;
     try {
-      vectors = sessions.get(key).embed(tokens, batch.rows(), batch.sequenceLength());
+      // a batch that fails to allocate is split and its halves retried (DeviceMemory)
+      vectors = lane.memory().embed(sessions.get(key), device, tokens, batch.rows(), batch.sequenceLength(),
+          lane.batcher()::rows, () -> {
+            lane.stats().oomSplits.incrementAndGet();
+            lane.telemetry().split(key, device);
+          });
     } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
       running = null;
       lane.costs().stopRunning(expected);

@@ -69,7 +69,7 @@ public final class LaneExecutor implements AutoCloseable {
     ExecutorTelemetry telemetry = new ExecutorTelemetry(otel, config.name(), config.region(), slots::held,
         stats.failedBatches::get);
     this.lane = new ExecutorContext(config, new Batcher(config.batching()), clock, slots, stats, telemetry,
-        new CostLedger(keys, instanceCount));
+        new CostLedger(keys, instanceCount), new DeviceMemory());
     this.queue = new LaneQueue(lane);
     this.admission = new QueueAdmission(lane, queue);
     try {
@@ -121,6 +121,14 @@ public final class LaneExecutor implements AutoCloseable {
     ex.tokenizer.start();
     ex.instances.forEach(Instance::start);
     return ex;
+  }
+
+  /**
+   * The most rows one execution may allocate on each device ({@link Integer#MAX_VALUE}: no limit): a batch above it
+   * fails to allocate, and the instance splits it and retries the halves (the {@code oom} fault). Any thread.
+   */
+  public void limitRows(java.util.function.ToIntFunction<String> maxRowsByDevice) {
+    lane.memory().limitRows(maxRowsByDevice);
   }
 
   /**

@@ -144,6 +144,16 @@ final class Flags {
     }
   }
 
+  static double ratio(String v) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      if (!(d >= 0 && d <= 1)) throw new NumberFormatException();
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("a ratio 0..1");
+    }
+  }
+
   static String logLevel(String v) {
     try {
       java.util.logging.Level.parse(v);

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.TenantMetrics;
+import dev.laneway.gateway.admin.DriftApi;
 import dev.laneway.gateway.admin.TenantsApi;
 import dev.laneway.gateway.slo.SloApi;
 import dev.laneway.gateway.slo.SloGuard;
@@ -39,6 +40,7 @@ import dev.laneway.gateway.telemetry.Tracing;
 import dev.laneway.lanes.Admission;
 import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.DriftWatch;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.remote.RemoteNodes;
 import dev.laneway.observability.Telemetry;
@@ -186,8 +188,10 @@ public final class Gateway implements AutoCloseable {
     Lanes lanes; // executors record batch spans and lane metrics
     try {
       lanes = nodeRegion != null
-          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null)
-          : Lanes.start(topology, telemetry.openTelemetry(), l -> true, remote == null ? null : remote::lane);
+          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null,
+              DriftWatch.create(options.driftOptions(), telemetry.openTelemetry()))
+          : Lanes.start(topology, telemetry.openTelemetry(), l -> true, remote == null ? null : remote::lane,
+              DriftWatch.create(options.driftOptions(), telemetry.openTelemetry()));
     } catch (RuntimeException e) {
       if (remote != null) remote.close();
       throw e;
@@ -272,6 +276,7 @@ public final class Gateway implements AutoCloseable {
           door.audit(router);
           admin.mount(router);
           tenantsApi.mount(router);
+          new DriftApi(lanes.drift()).mount(router);
           return router;
         }, 3);
     transport.serving("admin", options.adminHost(), adminListener);

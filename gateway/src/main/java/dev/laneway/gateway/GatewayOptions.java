@@ -44,6 +44,10 @@ import java.util.stream.Collectors;
  *     {@code shedding.enabled} says so too)
  * @param traceUrl the status page's link to a trace, {@code {trace_id}} replaced; empty: no links
  * @param tlsCert the listeners' PEM certificate chain, or null: plaintext
+ * @param driftShadowRate the share of a non-reference variant's answers recomputed on the reference (shadow checks)
+ * @param driftShadowPerMinute at most this many shadow checks a minute
+ * @param driftWindow shadow checks (and answers, for the output check's rate) in a lane's drift window
+ * @param driftSanityRate the share of a window's answers that may fail the output check before the lane is demoted
  */
 public record GatewayOptions(
     String host,
@@ -87,7 +91,11 @@ public record GatewayOptions(
     String adminHost,
     Path adminTokenFile,
     Path tlsClientCa,
-    java.util.List<String> tlsClientIdentities) {
+    java.util.List<String> tlsClientIdentities,
+    double driftShadowRate,
+    int driftShadowPerMinute,
+    int driftWindow,
+    double driftSanityRate) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -101,6 +109,12 @@ public record GatewayOptions(
   static final List<Option> OPTIONS = OptionTable.OPTIONS;
 
   public static final String HELP = help();
+
+  /** The drift watch's options, from the {@code --drift-*} flags. */
+  public dev.laneway.lanes.DriftWatch.Options driftOptions() {
+    return new dev.laneway.lanes.DriftWatch.Options(driftShadowRate, driftShadowPerMinute, driftWindow,
+        driftSanityRate);
+  }
 
   /** {@code --event-loops} as given (0: one per core). */
   int eventLoopsGiven() {
@@ -237,6 +251,10 @@ public record GatewayOptions(
     Path adminTokenFile;
     Path tlsClientCa;
     java.util.List<String> tlsClientIdentities;
+    double driftShadowRate;
+    int driftShadowPerMinute;
+    int driftWindow;
+    double driftSanityRate;
 
     Builder() {}
 
@@ -283,6 +301,10 @@ public record GatewayOptions(
       adminTokenFile = o.adminTokenFile;
       tlsClientCa = o.tlsClientCa;
       tlsClientIdentities = o.tlsClientIdentities;
+      driftShadowRate = o.driftShadowRate;
+      driftShadowPerMinute = o.driftShadowPerMinute;
+      driftWindow = o.driftWindow;
+      driftSanityRate = o.driftSanityRate;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -303,7 +325,8 @@ public record GatewayOptions(
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
-          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities);
+          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, driftShadowRate,
+          driftShadowPerMinute, driftWindow, driftSanityRate);
     }
   }
 

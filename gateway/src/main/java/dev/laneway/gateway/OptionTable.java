@@ -113,5 +113,17 @@ final class OptionTable {
           (b, v) -> b.tlsClientCa = Flags.path(v), GatewayOptions::tlsClientCa),
       new Option("tls-client-identities", "LIST", "", "comma-separated SANs a client certificate must name one of "
           + "(e.g. spiffe://laneway/gateway/hk); empty: any from --tls-client-ca",
-          (b, v) -> b.tlsClientIdentities = Flags.list(v), GatewayOptions::tlsClientIdentities));
+          (b, v) -> b.tlsClientIdentities = Flags.list(v), GatewayOptions::tlsClientIdentities),
+      // drift (issue 18): shadow checks against the reference variant, demotion and re-admission
+      new Option("drift-shadow-rate", "X", "0.01", "share of a non-reference variant's answers recomputed on the "
+          + "reference variant in spare capacity (0: no shadow checks)",
+          (b, v) -> b.driftShadowRate = Flags.ratio(v), GatewayOptions::driftShadowRate),
+      new Option("drift-shadow-per-minute", "N", "60", "at most this many shadow checks a minute",
+          (b, v) -> b.driftShadowPerMinute = (int) Flags.atLeast(v, 0), GatewayOptions::driftShadowPerMinute),
+      new Option("drift-window", "N", "50", "shadow checks (and answers) in a lane's drift window: demoted when a full "
+          + "window's mean cosine is below the lane's admission min_cosine, re-admitted after a full window recovers",
+          (b, v) -> b.driftWindow = (int) Flags.atLeast(v, 1), GatewayOptions::driftWindow),
+      new Option("drift-sanity-rate", "X", "0.05", "share of a window's answers that may fail the output check "
+          + "(non-finite, norm off) before the lane is demoted for the variant",
+          (b, v) -> b.driftSanityRate = Flags.ratio(v), GatewayOptions::driftSanityRate));
 }

@@ -68,6 +68,34 @@ public final class Admission {
     return out;
   }
 
+  /**
+   * The verdicts with the lane's device version pins applied: when a device of the lane pins a
+   * {@code runtime_version} the running ONNX Runtime does not match, every variant the lane loads is refused with the
+   * reason (the NPU article's F6, M15), on general lanes too, so routing skips the lane as not admitted.
+   */
+  public static Map<ModelKey, Result> pinned(LaneSpec lane, Topology topology, Map<ModelKey, Result> verdicts,
+      Set<ModelKey> loaded) {
+    String running = ModelFiles.runtimeVersion();
+    List<String> mismatches = new ArrayList<>();
+    for (String id : lane.devices()) {
+      String pin = topology.device(id).runtimeVersion();
+      if (pin != null && !pin.equals(running)) {
+        mismatches.add("runtime version mismatch: device " + id + " pins onnxruntime " + pin + ", this process runs "
+            + running);
+      }
+    }
+    if (mismatches.isEmpty()) return verdicts;
+    Map<ModelKey, Result> out = new LinkedHashMap<>(verdicts);
+    for (ModelKey k : loaded) {
+      Result r = out.get(k);
+      List<String> reasons = new ArrayList<>(r == null ? List.of() : r.reasons());
+      reasons.addAll(mismatches);
+      out.put(k, new Result(k.model(), k.variant(), false, reasons, r == null ? 0 : r.meanCosine()));
+    }
+    LOG.warning("lane " + lane.id() + " takes no traffic: " + String.join("; ", mismatches));
+    return out;
+  }
+
   /** One variant on one specialised lane. */
   public static Result check(LaneSpec lane, ModelSpec model, VariantSpec variant) {
     return verdict(lane, model, variant).result();

@@ -58,10 +58,18 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
   private final Ewma latency;
   private final LatencyWindow[] recent = new LatencyWindow[Priority.values().length];
   private final java.util.Deque<String> transitions = new java.util.concurrent.ConcurrentLinkedDeque<>();
+  private final DriftWatch drift;
 
   /** {@code clock}: what the breaker reads for its wait in open ({@link Clock#systemUTC()} outside tests). */
   GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs, Clock clock) {
+    this(inner, faults, admission, priorMs, clock, DriftWatch.off());
+  }
+
+  /** {@code drift}: where output checks and answers are reported (shadow checks, demotion). */
+  GuardedLane(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission, double priorMs, Clock clock,
+      DriftWatch drift) {
     super(inner);
+    this.drift = drift;
     this.latency = new Ewma(priorMs);
     this.faults = faults;
     this.admission = Map.copyOf(admission);
@@ -87,6 +95,12 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
   public static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission,
       double priorMs) {
     return new GuardedLane(inner, faults, admission, priorMs, Clock.systemUTC());
+  }
+
+  /** As {@link #create(Lane, DeviceFaults, Map, double)}, reporting output checks and answers to {@code drift}. */
+  static GuardedLane create(Lane inner, DeviceFaults faults, Map<ModelKey, Admission.Result> admission,
+      double priorMs, DriftWatch drift) {
+    return new GuardedLane(inner, faults, admission, priorMs, Clock.systemUTC(), drift);
   }
 
   static CircuitBreakerConfig breakerConfig(BreakerSpec b, Clock clock) {
@@ -144,7 +158,13 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<LaneResult> attempt = f;
+    CompletableFuture<LaneResult> raw = f;
+    // the device's answer as its injected output faults make it, then the output check: a bad vector fails the attempt
+    CompletableFuture<LaneResult> attempt = raw.thenApply(r -> checked(call, r));
+    attempt.whenComplete((r, e) -> {
+      if (attempt.isCancelled()) raw.cancel(false);
+    });
+    boolean shadow = call.tenant().equals(DriftWatch.TENANT);
     CompletableFuture<LaneResult> answer = new CompletableFuture<>();
     attempt.whenComplete((r, error) -> {
       permit.release();
@@ -155,9 +175,12 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
         // the breaker sees the execution, never the queue: slow exactly when it overran (BreakerSpec.overran)
         long seen = b.overran(compute, r.expectedComputeNanos()) ? compute : Math.min(compute, b.slowCall().toNanos());
         breaker.onSuccess(seen, TimeUnit.NANOSECONDS);
-        latency.update(took / 1e6);
-        recent[priority.ordinal()].record(took);
+        if (!shadow) { // a shadow check is not client traffic: the estimates routing and hedging read ignore it
+          latency.update(took / 1e6);
+          recent[priority.ordinal()].record(took);
+        }
         answer.complete(r);
+        drift.answered(this, call, r);
       } else {
         breaker.onError(took, TimeUnit.NANOSECONDS, unwrap(error));
         answer.completeExceptionally(unwrap(error));
@@ -180,6 +203,18 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
     return answer;
   }
 
+  /** The answer after the devices' output faults, if it passes {@link OutputSanity}; else a device failure. */
+  private LaneResult checked(LaneCall call, LaneResult r) {
+    LaneResult out = faults.perturb(spec().devices(), r);
+    String problem = OutputSanity.problem(out.vectors(), call.model().dimension());
+    drift.sanity(this, ModelKey.of(call.model().name(), call.variant().name()), problem);
+    if (problem != null) {
+      throw new CompletionException(new LaneException.DeviceFailed(id(), id() + ": output check failed: " + problem,
+          null));
+    }
+    return out;
+  }
+
   /**
    * Applies injected faults (offline, failure rate, latency) of the lane's devices, then calls the real lane;
    * {@code injected[0]} gets the latency added, which counts as the device's time.
@@ -197,7 +232,8 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
         return CompletableFuture.failedFuture(new LaneException.DeviceFailed(id, id + ": device " + d
             + " failed (injected fault)", null));
       }
-      Duration now = faults.get(d).latencyNow();
+      // thermal throttling: latency that grows with the requests inside the lane
+      Duration now = faults.get(d).latencyNow().plus(faults.output(d).throttlePerInFlight().multipliedBy(gate.held()));
       if (now.compareTo(delay) > 0) delay = now;
     }
     if (delay.isZero()) return inner.infer(call);
@@ -248,6 +284,12 @@ public final class GuardedLane extends ForwardingLane implements LaneHealth {
   public String notAdmitted(String model, String variant) {
     Admission.Result r = admission.get(ModelKey.of(model, variant));
     return r == null || r.admitted() ? null : r.reason();
+  }
+
+  /** Why routing skips the variant on this lane for drift (shadow checks or output checks), or null. */
+  @Override
+  public String drift(String model, String variant) {
+    return drift.demotedReason(id(), model, variant);
   }
 
   @Override

@@ -28,6 +28,14 @@ public interface LaneHealth {
   /** Why admission refused the variant on this lane, or null when admitted (or never checked: general lanes). */
   String notAdmitted(String model, String variant);
 
+  /**
+   * Why the variant is demoted on this lane for drift (its shadow checks' mean cosine fell below its admission bound,
+   * or too many answers failed the output check), or null when it is not; a lane without a guard never is.
+   */
+  default String drift(String model, String variant) {
+    return null;
+  }
+
   /** The admission verdicts by {@code model:variant}; empty when none were checked. */
   Map<ModelKey, Admission.Result> admission();
 

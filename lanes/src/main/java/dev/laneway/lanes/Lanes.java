@@ -16,10 +16,12 @@ import java.util.concurrent.CompletionException;
 public final class Lanes implements AutoCloseable {
   private final Map<String, Lane> lanes;
   private final DeviceFaults faults;
+  private final DriftWatch drift;
 
-  private Lanes(Map<String, Lane> lanes, DeviceFaults faults) {
+  private Lanes(Map<String, Lane> lanes, DeviceFaults faults, DriftWatch drift) {
     this.lanes = lanes;
     this.faults = faults;
+    this.drift = drift;
   }
 
   /**
@@ -45,6 +47,14 @@ public final class Lanes implements AutoCloseable {
    */
   public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
       java.util.function.Function<LaneSpec, Lane> remote) {
+    return start(topology, otel, include, remote, DriftWatch.create(DriftWatch.Options.DEFAULT, otel));
+  }
+
+  /** As {@link #start(Topology, OpenTelemetry, java.util.function.Predicate, java.util.function.Function)}; every
+   * lane's output checks and answers go to {@code drift} (shadow checks, demotion), which gets the lanes once started.
+   */
+  public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
+      java.util.function.Function<LaneSpec, Lane> remote, DriftWatch drift) {
     DeviceFaults faults = new DeviceFaults();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     List<LaneSpec> specs = topology.lanes().stream().filter(include).toList();
@@ -55,7 +65,7 @@ public final class Lanes implements AutoCloseable {
       if (spec.isRemote() && remote != null) {
         double prior = topology.rtt(topology.localRegion(), spec.region()).toNanos() / 1e6;
         starting.add(CompletableFuture.supplyAsync(
-            () -> GuardedLane.create(remote.apply(spec), faults, Map.of(), prior), loaders));
+            () -> GuardedLane.create(remote.apply(spec), faults, Map.of(), prior, drift), loaders));
         continue;
       }
       if (spec.devices().isEmpty()) {
@@ -63,9 +73,12 @@ public final class Lanes implements AutoCloseable {
         throw new IllegalArgumentException("lane " + spec.id() + ": remote with no devices; it can only be reached "
             + "from a gateway, not served in this process");
       }
-      starting.add(CompletableFuture.supplyAsync(
-          () -> GuardedLane.create(LocalLane.start(spec, topology, otel), faults, Admission.check(spec, topology)),
-          loaders));
+      starting.add(CompletableFuture.supplyAsync(() -> {
+        LocalLane local = LocalLane.start(spec, topology, otel);
+        local.limitRows(faults::maxRows); // the oom fault: batches above it are split
+        return GuardedLane.create(local, faults,
+            Admission.pinned(spec, topology, Admission.check(spec, topology), local.models()), 0, drift);
+      }, loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();
@@ -84,19 +97,25 @@ public final class Lanes implements AutoCloseable {
       started.values().forEach(Lane::close);
       throw failure;
     }
-    return new Lanes(java.util.Collections.unmodifiableMap(started), faults);
+    drift.bind(started.values());
+    return new Lanes(java.util.Collections.unmodifiableMap(started), faults, drift);
   }
 
   /** For tests: lanes built elsewhere. */
   public static Lanes of(Collection<Lane> lanes) {
     Map<String, Lane> m = new LinkedHashMap<>();
     for (Lane l : lanes) m.put(l.id(), l);
-    return new Lanes(m, new DeviceFaults());
+    return new Lanes(m, new DeviceFaults(), DriftWatch.off());
   }
 
   /** The injected device faults every lane of this set consults (the admin API writes them). */
   public DeviceFaults faults() {
     return faults;
+  }
+
+  /** Shadow checks, output checks and drift demotion over these lanes (the admin API pins and reads it). */
+  public DriftWatch drift() {
+    return drift;
   }
 
   public Optional<Lane> find(String id) {

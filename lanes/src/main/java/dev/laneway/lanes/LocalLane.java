@@ -74,6 +74,11 @@ public final class LocalLane implements Lane {
     return new LocalLane(spec, executor, devices);
   }
 
+  /** Bounds the rows one execution may allocate on each device (the {@code oom} fault); larger batches are split. */
+  void limitRows(java.util.function.ToIntFunction<String> maxRowsByDevice) {
+    executor.limitRows(maxRowsByDevice);
+  }
+
   /** The executor's view of a lane's batching profile. */
   public static ExecutorConfig executorConfig(LaneSpec spec) {
     Batching b = spec.batching();

@@ -313,7 +313,7 @@ class GuardedLaneTest {
     Scripted inner = new Scripted(spec);
     GuardedLane lane = GuardedLane.create(inner, new DeviceFaults(), Map.of());
     // answers that waited long in the queue (queueNanos 5 s) but computed as expected: fine
-    inner.next = () -> CompletableFuture.completedFuture(new LaneResult(new float[][] {{1}}, new int[] {1}, "l", "hk",
+    inner.next = () -> CompletableFuture.completedFuture(new LaneResult(new float[][] {{1, 0, 0, 0}}, new int[] {1}, "l", "hk",
         "d0", "cpu", true, "int8", Duration.ofSeconds(5).toNanos(), Duration.ofMillis(20).toNanos(),
         Duration.ofMillis(20).toNanos()));
     for (int i = 0; i < 20; i++) assertNull(outcome(lane));

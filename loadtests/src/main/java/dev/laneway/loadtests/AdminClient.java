@@ -38,8 +38,17 @@ final class AdminClient {
 
   /** {@code GET /v2/admin/lanes}: its body, or null when it did not answer 200. */
   JsonObject lanes() {
+    return get("/v2/admin/lanes");
+  }
+
+  /** {@code GET /v2/admin/drift}: its body, or null when it did not answer 200 (a gateway without drift checks). */
+  JsonObject drift() {
+    return get("/v2/admin/drift");
+  }
+
+  private JsonObject get(String uri) {
     try {
-      Http.Response r = http.send(HttpMethod.GET, "/v2/admin/lanes", headers(), null).get(10, TimeUnit.SECONDS);
+      Http.Response r = http.send(HttpMethod.GET, uri, headers(), null).get(10, TimeUnit.SECONDS);
       return r.status() == 200 ? r.json() : null;
     } catch (Exception e) {
       return null;

@@ -10,13 +10,14 @@ public interface Scenario {
     return switch (name) {
       case "e2e" -> new E2eScenario();
       case "failover" -> new FailoverScenario();
+      case "drift" -> new DriftScenario();
       case "mixed" -> new MixedScenario();
       case "overload" -> new OverloadScenario();
       case "regions" -> new RegionsScenario();
       case "tenants" -> new TenantsScenario();
       case "slo" -> new SloScenario();
       default -> throw new IllegalArgumentException("unknown scenario '" + name
-          + "' (expected: e2e, failover, mixed, overload, regions, tenants, slo)");
+          + "' (expected: drift, e2e, failover, mixed, overload, regions, slo, tenants)");
     };
   }
 }

@@ -104,6 +104,19 @@ class BenchSmokeTest {
   }
 
   @Test
+  void drift_smoke(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("drift.json");
+    Bench.run(smoke("drift", dir), Scenario.named("drift"), System.err);
+    JsonObject out = new JsonObject(Files.readString(json));
+    assertTrue(out.getLong("succeeded") > 0, "succeeded: " + out.getValue("succeeded"));
+    assertEquals(0, out.getLong("lost"), "lost must be 0: " + out.encode());
+    assertEquals(out.getLong("sent"), out.getLong("succeeded") + out.getLong("failed_total") + out.getLong("lost"));
+    assertNotNull(out.getJsonObject("drift"), "the drift state at the end");
+    String html = Files.readString(dir.resolve("drift.html"));
+    assertTrue(html.contains("hk-npu0 corrupt") && html.contains("<svg"), "the fault is marked on the timeline");
+  }
+
+  @Test
   void mixed_smoke(@TempDir Path dir) throws IOException {
     Path json = dir.resolve("mixed.json");
     Bench.run(smoke("mixed", dir), Scenario.named("mixed"), System.err);

@@ -25,6 +25,11 @@ public final class ExecutionProviders {
 
   private ExecutionProviders() {}
 
+  /** The loaded ONNX Runtime's version ({@code 1.28.0}). */
+  public static String runtimeVersion() {
+    return OrtEnvironment.getEnvironment().getVersion();
+  }
+
   /** Providers compiled into the loaded ONNX Runtime, by our names. */
   public static Set<String> available() {
     EnumSet<OrtProvider> providers = OrtEnvironment.getAvailableProviders();

@@ -17,6 +17,14 @@ public interface LaneHealth {
     return null;
   }
 
+  /**
+   * Why the lane is demoted for this variant (drift: its shadow checks' mean cosine fell below its bound, or its
+   * answers failed the output check too often), or null when it is not.
+   */
+  default String drift(String lane, String model, String variant) {
+    return null;
+  }
+
   /** The lane's observed latency (EWMA), in milliseconds; 0 when unknown. */
   default double expectedLatencyMs(String lane) {
     return 0;

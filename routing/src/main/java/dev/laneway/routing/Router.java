@@ -162,6 +162,12 @@ public final class Router {
         skipped.add(new Skip(id, Skip.Kind.NOT_ADMITTED, "not admitted: " + refused));
         continue;
       }
+      String drifted = health.drift(id, model.name(), variant.name());
+      if (drifted != null) {
+        skipped.add(new Skip(id, Skip.Kind.DRIFT, "drift: " + drifted));
+        betterLaneDown = true;
+        continue;
+      }
       String down = health.unavailableReason(id);
       if (down != null) {
         skipped.add(new Skip(id, Skip.Kind.UNAVAILABLE, down));

@@ -17,6 +17,11 @@ public record Skip(String lane, Kind kind, String reason) {
     NOT_ADMITTED,
     /** The tenant's residency keeps its traffic out of the lane's region: hard. */
     RESIDENCY,
+    /**
+     * The lane is demoted for the variant: its answers drifted from the reference variant's (shadow checks) or failed
+     * the output check too often; re-admitted when a full window of checks recovers.
+     */
+    DRIFT,
     /** The lane cannot take work now (breaker open, not ready). */
     UNAVAILABLE,
     /** The matched rule did not select it. */

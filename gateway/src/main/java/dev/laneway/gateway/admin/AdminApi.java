@@ -30,7 +30,11 @@ import java.util.logging.Logger;
  *                                           admission
  * POST /v2/admin/devices/{device}/offline   the device's calls fail as if it were gone
  * POST /v2/admin/devices/{device}/online
- * POST /v2/admin/devices/{device}/fault     {"latency":"200ms","latency_rate":0.05,"failure_rate":0.3}; {} clears
+ * POST /v2/admin/devices/{device}/fault     {"latency":"200ms","latency_rate":0.05,"failure_rate":0.3}; {} clears;
+ *                                           output and memory faults: {"corrupt":0.5} (noise on every vector),
+ *                                           {"nan_rate":0.01,"seed":7} (a non-finite value in that share of answers),
+ *                                           {"throttle_per_in_flight":"5ms"} (latency growing with load),
+ *                                           {"oom_above":8} (batches of more rows fail to allocate: split)
  * POST /v2/admin/reload                     re-read --topology/--policy; 422 with file:line:col errors
  * </pre>
  */
@@ -91,6 +95,7 @@ public final class AdminApi {
             .put("stand_in", d.standIn()).put("offline", f.offline())
             .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
             .put("failure_rate", f.failureRate()));
+        output(devices.getJsonObject(devices.size() - 1), faults.output(d.device()));
       }
       JsonObject l = new JsonObject().put("id", lane.id()).put("region", lane.spec().region())
           .put("class", lane.spec().laneClass().name().toLowerCase(Locale.ROOT))
@@ -152,11 +157,11 @@ public final class AdminApi {
     }
     try {
       for (String k : body.fieldNames()) {
-        if (!k.equals("latency") && !k.equals("failure_rate") && !k.equals("latency_rate")) {
-          throw new IllegalArgumentException("unknown key '" + k
-              + "' (expected one of: failure_rate, latency, latency_rate)");
+        if (!FAULT_KEYS.contains(k)) {
+          throw new IllegalArgumentException("unknown key '" + k + "' (expected one of: " + FAULT_KEYS + ")");
         }
       }
+      DeviceFaults.OutputFault output = outputFault(body);
       Duration latency = body.containsKey("latency") ? Durations.parse(String.valueOf(body.getValue("latency"))) : null;
       if (latency != null && latency.isNegative()) throw new IllegalArgumentException("latency: expected >= 0");
       Double rate = null;
@@ -178,16 +183,45 @@ public final class AdminApi {
         }
       }
       lanes.faults().setFault(device, latency, rate, latencyRate, true);
+      lanes.faults().setOutput(device, output);
+      if (body.getValue("seed") instanceof Number seed) lanes.faults().seed(seed.longValue());
     } catch (IllegalArgumentException e) {
       json(ctx, 400, error(e.getMessage()));
       return;
     }
     DeviceFaults.Fault f = lanes.faults().get(device);
+    DeviceFaults.OutputFault o = lanes.faults().output(device);
     LOG.info("admin: device " + device + " fault latency " + Durations.format(f.latency()) + " on "
-        + f.latencyRate() + " of calls, failure rate " + f.failureRate());
-    json(ctx, 200, new JsonObject().put("device", device).put("offline", f.offline())
+        + f.latencyRate() + " of calls, failure rate " + f.failureRate() + ", corrupt " + o.corrupt() + ", nan rate "
+        + o.nanRate() + ", throttle " + Durations.format(o.throttlePerInFlight()) + " per request in flight, oom above "
+        + o.oomAbove() + " rows");
+    json(ctx, 200, output(new JsonObject().put("device", device).put("offline", f.offline())
         .put("latency_ms", f.latency().toNanos() / 1e6).put("latency_rate", f.latencyRate())
-        .put("failure_rate", f.failureRate()));
+        .put("failure_rate", f.failureRate()), o));
+  }
+
+  private static final java.util.Set<String> FAULT_KEYS = new java.util.TreeSet<>(java.util.List.of("corrupt",
+      "failure_rate", "latency", "latency_rate", "nan_rate", "oom_above", "seed", "throttle_per_in_flight"));
+
+  /** The output and memory faults of a fault body (absent keys: none); the record checks the ranges. */
+  private static DeviceFaults.OutputFault outputFault(JsonObject body) {
+    Duration throttle = body.containsKey("throttle_per_in_flight")
+        ? Durations.parse(String.valueOf(body.getValue("throttle_per_in_flight"))) : Duration.ZERO;
+    long oom = (long) number(body, "oom_above", 0);
+    if (oom != (int) oom) throw new IllegalArgumentException("oom_above: " + oom + " (expected: a row count)");
+    if (body.containsKey("seed")) number(body, "seed", 0);
+    return new DeviceFaults.OutputFault(number(body, "corrupt", 0), number(body, "nan_rate", 0), throttle, (int) oom);
+  }
+
+  private static double number(JsonObject body, String key, double absent) {
+    if (!body.containsKey(key)) return absent;
+    if (!(body.getValue(key) instanceof Number n)) throw new IllegalArgumentException(key + ": expected a number");
+    return n.doubleValue();
+  }
+
+  private static JsonObject output(JsonObject device, DeviceFaults.OutputFault o) {
+    return device.put("corrupt", o.corrupt()).put("nan_rate", o.nanRate())
+        .put("throttle_per_in_flight_ms", o.throttlePerInFlight().toNanos() / 1e6).put("oom_above", o.oomAbove());
   }
 
   private void reload(RoutingContext ctx) {

@@ -23,7 +23,16 @@ public final class ModelCatalog {
 
   /** One lane and device that serves a variant: the metadata's {@code lanes} parameter. */
   public record Serving(String lane, String region, String laneClass, String variant, String device, String deviceKind,
-      String provider, boolean standIn) {}
+      String provider, boolean standIn) {
+    /** The share of the variant's graph nodes on the CPU provider here (M6): see {@code DeviceStatus#cpuFallbackRatio}. */
+    public double cpuFallbackRatio() {
+      return dev.laneway.lanes.DeviceStatus.cpuFallbackRatio(deviceKind, standIn);
+    }
+
+    public String cpuFallbackReason() {
+      return dev.laneway.lanes.DeviceStatus.cpuFallbackReason(deviceKind, standIn, provider);
+    }
+  }
 
   public ModelCatalog(Routes routes, Lanes lanes, Intake intake) {
     this.routes = routes;

@@ -117,7 +117,9 @@ public final class OipRestApi {
       for (ModelCatalog.Serving s : catalog.serving(m, version == null ? null : v)) {
         lanes.add(new JsonObject().put("lane", s.lane()).put("region", s.region()).put("class", s.laneClass())
             .put("variant", s.variant()).put("device", s.device()).put("device_kind", s.deviceKind())
-            .put("provider", s.provider()).put("stand_in", s.standIn()));
+            .put("provider", s.provider()).put("stand_in", s.standIn())
+            .put("cpu_fallback_ratio", Double.isNaN(s.cpuFallbackRatio()) ? null : s.cpuFallbackRatio())
+            .put("cpu_fallback", s.cpuFallbackReason()));
       }
       JsonObject md = new JsonObject()
           .put("name", m.name())

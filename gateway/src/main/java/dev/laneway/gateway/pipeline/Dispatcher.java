@@ -93,6 +93,12 @@ public final class Dispatcher {
       route.setAttribute(ROUTING_RULE, decision.rule());
       route.setAttribute(ROUTING_TENANT, decision.tenant());
       route.setAttribute(ROUTING_CANDIDATES, decision.candidates().stream().map(Candidate::lane).toList());
+      for (Skip s : decision.skipped()) {
+        if (s.kind() == Skip.Kind.DRIFT) {
+          route.addEvent("drift", io.opentelemetry.api.common.Attributes.of(
+              dev.laneway.base.AttributeNames.LANE, s.lane(), dev.laneway.base.AttributeNames.REASON, s.reason()));
+        }
+      }
       spill.record(decision, call.latencyClass());
       if (decision.spill() != null) {
         route.setAttribute(ROUTING_SPILLED_FROM, decision.spill().from());

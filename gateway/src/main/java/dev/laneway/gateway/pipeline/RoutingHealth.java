@@ -35,6 +35,12 @@ final class RoutingHealth implements LaneHealth {
   }
 
   @Override
+  public String drift(String id, String model, String variant) {
+    Lane l = lanes.find(id).orElse(null);
+    return l == null ? null : l.health().drift(model, variant);
+  }
+
+  @Override
   public double expectedLatencyMs(String id) {
     return lanes.find(id).map(l -> l.health().ewmaMs()).orElse(0.0);
   }

@@ -60,6 +60,14 @@ public final class GatewayMetrics {
         meter.gaugeBuilder("laneway.device.stand_in").ofLongs()
             .setDescription("1 when the device runs on the CPU provider in place of its accelerator")
             .buildWithCallback(m -> m.record(d.standIn() ? 1 : 0, da));
+        if (Double.isNaN(d.cpuFallbackRatio())) continue; // an accelerator's provider: placement not exposed
+        for (dev.laneway.base.ModelKey k : lane.models()) {
+          Attributes ka = Attributes.builder().putAll(a).put(DEVICE, d.device()).put("model", k.model())
+              .put("variant", k.variant()).build();
+          meter.gaugeBuilder("laneway.cpu_fallback.ratio").setUnit("1")
+              .setDescription("Share of the variant's graph nodes on the CPU provider (M6): 1 on a stand-in")
+              .buildWithCallback(m -> m.record(d.cpuFallbackRatio(), ka));
+        }
       }
     }
   }
