@@ -234,7 +234,7 @@ public final class Gateway implements AutoCloseable {
     return g;
   }
 
-  /** Opens the listeners: REST (OIP, OpenAI, explain, admin on one router per event loop), metrics, gRPC. */
+  /** Opens the listeners: REST (OIP, OpenAI, explain, SLO, status: a router per event loop), metrics, gRPC, admin. */
   private void listen() {
     ModelCatalog catalog = new ModelCatalog(routes, lanes, intake);
     OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
@@ -245,11 +245,8 @@ public final class Gateway implements AutoCloseable {
     TenantsApi tenantsApi = new TenantsApi(routes, limiter);
     SloApi sloApi = new SloApi(pipeline.slo());
     StatusPage status = new StatusPage(new StatusData(topology, lanes, pipeline.slo(), metrics, options.traceUrl()));
-    HttpServerOptions httpOptions = new HttpServerOptions()
-        .setHost(options.host())
-        .setPort(options.httpPort())
-        .setCompressionSupported(false)
-        .setTcpNoDelay(true);
+    HttpServerOptions httpOptions = new HttpServerOptions().setHost(options.host()).setPort(options.httpPort())
+        .setCompressionSupported(false).setTcpNoDelay(true);
     http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
@@ -268,7 +265,7 @@ public final class Gateway implements AutoCloseable {
     OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
     grpc = Listener.start(vertx, options.eventLoops(), transport.applyMutual(new HttpServerOptions()
         .setHost(options.host()).setPort(options.grpcPort()).setTcpNoDelay(true)),
-        () -> transport.guard(grpcServer(oipGrpc)), 2);
+        () -> transport.guard(oipGrpc.server(vertx, options.maxBodyBytes(), this::ready)), 2);
     transport.serving("gRPC", options.host(), grpc);
     adminListener = Listener.start(vertx, 1, transport.apply(new HttpServerOptions().setHost(options.adminHost())
         .setPort(options.adminPort())), () -> {
@@ -281,19 +278,6 @@ public final class Gateway implements AutoCloseable {
         }, 3);
     transport.serving("admin", options.adminHost(), adminListener);
     transport.started(telemetry.openTelemetry().getMeter("dev.laneway.gateway"));
-  }
-
-  /** OIP gRPC, grpc.health.v1 (the OIP service and "" follow readiness) and server reflection, on one server. */
-  private io.vertx.grpc.server.GrpcServer grpcServer(OipGrpc oip) {
-    io.vertx.grpc.server.GrpcServer server = io.vertx.grpc.server.GrpcServer.server(vertx,
-        new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(options.maxBodyBytes()));
-    server.addService(oip.service());
-    io.vertx.grpc.health.HealthService health = io.vertx.grpc.health.HealthService.create(vertx);
-    health.register(OipGrpc.SERVICE, () -> io.vertx.core.Future.succeededFuture(ready()));
-    health.register("", () -> io.vertx.core.Future.succeededFuture(ready()));
-    server.addService(health);
-    server.addService(io.vertx.grpc.reflection.ReflectionService.v1());
-    return server;
   }
 
   public int httpPort() {

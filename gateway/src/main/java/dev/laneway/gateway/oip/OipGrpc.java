@@ -84,6 +84,22 @@ public final class OipGrpc {
     this.maxTexts = maxTexts;
   }
 
+  /**
+   * The gRPC server of the gateway's gRPC port: this OIP service, grpc.health.v1 (the OIP service and "" follow
+   * {@code ready}) and server reflection.
+   */
+  public io.vertx.grpc.server.GrpcServer server(Vertx vertx, long maxMessageBytes, java.util.function.BooleanSupplier ready) {
+    io.vertx.grpc.server.GrpcServer server = io.vertx.grpc.server.GrpcServer.server(vertx,
+        new io.vertx.grpc.server.GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
+    server.addService(service());
+    io.vertx.grpc.health.HealthService health = io.vertx.grpc.health.HealthService.create(vertx);
+    health.register(SERVICE, () -> io.vertx.core.Future.succeededFuture(ready.getAsBoolean()));
+    health.register("", () -> io.vertx.core.Future.succeededFuture(ready.getAsBoolean()));
+    server.addService(health);
+    server.addService(io.vertx.grpc.reflection.ReflectionService.v1());
+    return server;
+  }
+
   public Service service() {
     return Service.service(SERVICE, GrpcService.getDescriptor().findServiceByName(Oip.SERVICE_NAME))
         .bind(method(Oip.SERVER_LIVE, ServerLiveRequest.getDefaultInstance()),
