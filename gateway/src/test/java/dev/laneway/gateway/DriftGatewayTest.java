@@ -264,14 +264,20 @@ class DriftGatewayTest {
   }
 
   static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path)).GET()
+    return HTTP.send(HttpRequest.newBuilder(uri(path)).GET()
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path))
+    return HTTP.send(HttpRequest.newBuilder(uri(path))
         .POST(HttpRequest.BodyPublishers.ofString(body)).header("content-type", "application/json")
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+
+  /** The admin door apart: /v2/admin on the admin port, the rest on the HTTP port. */
+  static URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + (path.startsWith("/v2/admin/") ? gateway.adminPort() : gateway.httpPort())
+        + path);
+  }
 }

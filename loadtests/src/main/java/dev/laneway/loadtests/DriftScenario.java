@@ -37,7 +37,7 @@ final class DriftScenario implements Scenario {
     List<String> args = List.of("--drift-shadow-rate", SHADOW_RATE, "--drift-shadow-per-minute", "100000",
         "--drift-window", String.valueOf(WINDOW), "--policy", policy(o).toString());
     try (GatewayProcess g = ctx.startGateway(args); Http http = new Http("127.0.0.1", g.httpPort(), 30_000);
-        Http adminHttp = new Http("127.0.0.1", g.httpPort(), 10_000)) {
+        Http adminHttp = new Http("127.0.0.1", g.adminPort(), 10_000)) {
       out.put("gateway_log", g.log().toString());
       AdminClient admin = new AdminClient(adminHttp, g.adminToken());
       RestJsonClient client = new RestJsonClient(http);
