@@ -20,7 +20,10 @@ import java.util.function.LongFunction;
  *   <li><b>Noisy neighbour.</b> Tenant B sends {@code standard} at 10% of capacity alone; then tenant A floods
  *       {@code batch} at 3x capacity while B goes on. B's p50/p99 alone and under the flood, every non-200 of B's by
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
- *       (the target: at most 1.5).
+ *       (the target: at most 1.5). Between the two, B alone again beside one core kept busy by a process outside
+ *       the gateway ({@link BusyCore}): {@code b_p99_ratio_busy_core} is what the machine alone does to B's p99 when
+ *       one of its cores is taken, the bound under which scheduling inside the gateway cannot bring the flood's ratio
+ *       while A's admitted work keeps a core busy (work-conserving: the lane B leaves free is A's).
  *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane at 1.5x capacity each. Equal
  *       weights, C one sentence per request and D three sentences in one text at a third of C's request rate (so both
  *       offer about the same tokens: the fair share is charged in tokens, not requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the
@@ -90,6 +93,8 @@ final class TenantsScenario implements Scenario {
           .put("b_p50_ms_alone", bAlone.getValue("p50_ms")).put("b_p99_ms_alone", bAlone.getValue("p99_ms"))
           .put("b_p50_ms_flood", bFlood.getValue("p50_ms")).put("b_p99_ms_flood", bFlood.getValue("p99_ms"))
           .put("b_p99_ratio", noisy.getValue("b_p99_ratio"))
+          .put("b_p99_ms_busy_core", noisy.getJsonObject("b_busy_core").getValue("p99_ms"))
+          .put("b_p99_ratio_busy_core", noisy.getValue("b_p99_ratio_busy_core"))
           .put("b_failures_alone", bAlone.getValue("not_ok")).put("b_failures_flood", bFlood.getValue("not_ok"))
           .put("a_succeeded", noisy.getJsonObject("a_flood").getValue("succeeded"))
           .put("a_refused", noisy.getJsonObject("a_flood").getValue("not_ok"))
@@ -117,6 +122,13 @@ final class TenantsScenario implements Scenario {
     Recording alone = ctx.load("B " + CLASS + " alone", bRate, seconds, sendB);
     ctx.report().mark(alone, 0, "B alone");
     BenchContext.pause(1000);
+    ctx.progress().println("[bench] noisy neighbour: B again, beside one core kept busy outside the gateway");
+    Recording busy;
+    try (BusyCore core = new BusyCore()) {
+      busy = ctx.load("B " + CLASS + " beside a busy core", bRate, seconds, sendB);
+    }
+    ctx.report().mark(busy, 0, "one core busy outside the gateway");
+    BenchContext.pause(1000);
     ctx.progress().println("[bench] noisy neighbour: B again, and A floods " + FLOOD_CLASS + " at "
         + BenchContext.fmt(aRate) + "/s");
     List<Recording> rs;
@@ -129,14 +141,19 @@ final class TenantsScenario implements Scenario {
     for (Recording r : rs) ctx.report().mark(r, 0, "A floods " + FLOOD_CLASS + " at " + BenchContext.fmt(aRate) + "/s");
     JsonObject bAlone = tenant(alone);
     JsonObject bFlood = tenant(rs.get(0));
+    JsonObject bBusy = tenant(busy);
     Double p99Alone = bAlone.getDouble("p99_ms");
-    Double p99Flood = bFlood.getDouble("p99_ms");
     BenchContext.pause(2000); // the flood's queues empty before the next phase
     return new JsonObject().put("b_rate_sps", BenchContext.round(bRate)).put("a_rate_sps", BenchContext.round(aRate))
         .put("a_pool", pool)
-        .put("b_p99_ratio", p99Alone == null || p99Flood == null || p99Alone <= 0 ? null
-            : Math.round(p99Flood / p99Alone * 100) / 100.0)
-        .put("b_alone", bAlone).put("b_flood", bFlood).put("a_flood", tenant(rs.get(1)));
+        .put("b_p99_ratio", ratio(bFlood, p99Alone)).put("b_p99_ratio_busy_core", ratio(bBusy, p99Alone))
+        .put("b_alone", bAlone).put("b_busy_core", bBusy).put("b_flood", bFlood).put("a_flood", tenant(rs.get(1)));
+  }
+
+  /** {@code phase}'s p99 over {@code p99Alone}, two decimals; null when either is missing. */
+  private static Double ratio(JsonObject phase, Double p99Alone) {
+    Double p99 = phase.getDouble("p99_ms");
+    return p99Alone == null || p99 == null || p99Alone <= 0 ? null : Math.round(p99 / p99Alone * 100) / 100.0;
   }
 
   /** Phase 3: C and D over capacity, equal weights (D's texts three times as long), then 3:1. */

@@ -209,7 +209,7 @@ class BenchSmokeTest {
     Bench.run(smoke("tenants", dir), Scenario.named("tenants"), System.err);
     JsonObject out = new JsonObject(Files.readString(json));
     for (String f : new String[] {"capacity_sps", "b_p50_ms_alone", "b_p99_ms_alone", "b_p50_ms_flood",
-        "b_p99_ms_flood", "b_p99_ratio", "b_failures_alone", "b_failures_flood", "a_succeeded", "a_refused",
+        "b_p99_ms_flood", "b_p99_ratio", "b_p99_ms_busy_core", "b_p99_ratio_busy_core", "b_failures_alone", "b_failures_flood", "a_succeeded", "a_refused",
         "fair_equal_share_c", "fair_equal_share_d", "fair_equal_jain", "fair_weighted_ratio", "fair_weighted_jain",
         "admission_us_limited", "admission_us_unlimited", "targets_met"}) {
       assertTrue(out.containsKey(f), "field " + f + ": " + out.fieldNames());
@@ -222,6 +222,8 @@ class BenchSmokeTest {
         "B's rule sends it to hk-general only: " + alone);
     assertTrue(alone.getLong("sent") > 0, "B sent: " + alone);
     assertEquals(alone.getLong("sent"), alone.getLong("succeeded"), "B alone: every request a 200: " + alone);
+    JsonObject busy = noisy.getJsonObject("b_busy_core");
+    assertEquals(busy.getLong("sent"), busy.getLong("succeeded"), "B beside a busy core: every request a 200: " + busy);
     JsonObject flood = noisy.getJsonObject("b_flood");
     assertTrue(flood.getLong("sent") > 0, "B sent during the flood: " + flood);
     assertEquals(flood.getLong("sent"), flood.getLong("answered"), "B during the flood: all answered: " + flood);
@@ -237,6 +239,6 @@ class BenchSmokeTest {
     assertTrue(out.getJsonObject("admission").containsKey("limited")
         || out.getJsonObject("admission").containsKey("unavailable"), "admission measured or said why");
     String html = Files.readString(dir.resolve("tenants.html"));
-    assertTrue(html.contains("A floods batch") && html.contains("fairness weighted (3:1)"), "phases marked");
+    assertTrue(html.contains("A floods batch") && html.contains("one core busy outside") && html.contains("fairness weighted (3:1)"), "phases marked");
   }
 }
