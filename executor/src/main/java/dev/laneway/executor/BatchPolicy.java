@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param workConserving a window only gathers work while the lane is busy: when no other instance is computing and no
  *     request waits to be tokenised, what is queued goes at once ({@link Batcher}); true by default. False keeps every
  *     window even on an idle lane (Triton's behaviour), e.g. to fill a static-shape batch
+ * @param batchNice the nice value (1..19) at which an instance computes the least urgent class's batches
+ *     ({@link NicedRunner}), so on a shared CPU they yield the cores to more urgent work; 0 = off
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -41,7 +43,8 @@ public record BatchPolicy(
     Duration agingAfter,
     int yieldingBatchTokens,
     int urgentReservedInstances,
-    boolean workConserving) {
+    boolean workConserving,
+    int batchNice) {
   /**
    * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
    * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
@@ -53,7 +56,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0, true);
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0, true, 0);
   }
 
   /** With aging and no yielding bound. */
@@ -61,7 +64,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens, Duration agingAfter) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0, true);
+        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0, true, 0);
   }
 
   public BatchPolicy {
@@ -93,24 +96,34 @@ public record BatchPolicy(
     if (yieldingBatchTokens < 0) {
       throw new IllegalArgumentException("yieldingBatchTokens: " + yieldingBatchTokens + " (expected: >= 0)");
     }
+    if (batchNice < 0 || batchNice > 19) {
+      throw new IllegalArgumentException("batchNice: " + batchNice + " (expected: 0 to 19)");
+    }
   }
 
   /** This policy with another {@link #yieldingBatchTokens}. */
   public BatchPolicy withYieldingBatchTokens(int tokens) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances, workConserving);
+        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances, workConserving, batchNice);
   }
 
   /** This policy with another {@link #urgentReservedInstances}. */
   public BatchPolicy withUrgentReservedInstances(int n) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n, workConserving);
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n, workConserving, batchNice);
+  }
+
+  /** This policy with another {@link #batchNice}. */
+  public BatchPolicy withBatchNice(int nice) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances,
+        workConserving, nice);
   }
 
   /** This policy with another {@link #workConserving}. */
   public BatchPolicy withWorkConserving(boolean on) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances, on);
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances, on, batchNice);
   }
 
   /** The padded tokens a batch may hold: {@link #maxBatchTokens}, or less while more urgent work runs; 0 = no limit. */
@@ -123,7 +136,7 @@ public record BatchPolicy(
   public BatchPolicy withAgingAfter(Duration aging) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
         staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens, urgentReservedInstances,
-        workConserving);
+        workConserving, batchNice);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,6 +44,8 @@ final class Instance {
   private final Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
   final DeviceProvider provider;
   final Thread thread;
+  /** Runs the least urgent class's batches at a lower OS priority; null when the lane does not ask for it. */
+  private final NicedRunner niced;
   /** The batch this instance is computing, or null; read by the watchdog. */
   private volatile Running running;
 
@@ -77,8 +80,11 @@ final class Instance {
       throw e;
     }
     this.provider = chosen;
+    String name = "laneway-" + lane.name() + "-" + placement.device() + "-i" + perDevice;
+    int nice = lane.config().batching().batchNice();
+    this.niced = nice > 0 ? new NicedRunner(name + "-batch", nice) : null;
     this.thread = Thread.ofPlatform()
-        .name("laneway-" + lane.name() + "-" + placement.device() + "-i" + perDevice)
+        .name(name)
         .daemon(true)
         .unstarted(this::run);
   }
@@ -206,11 +212,13 @@ final class Instance {
     float[][] vectors;
     try {
       // a batch that fails to allocate is split and its halves retried (DeviceMemory)
-      vectors = lane.memory().embed(sessions.get(key), device, tokens, batch.rows(), batch.sequenceLength(),
-          lane.batcher()::rows, () -> {
+      Batcher.Dispatch<Item> b = batch;
+      Supplier<float[][]> compute = () -> lane.memory().embed(sessions.get(key), device, tokens,
+          b.rows(), b.sequenceLength(), lane.batcher()::rows, () -> {
             lane.stats().oomSplits.incrementAndGet();
             lane.telemetry().split(key, device);
           });
+      vectors = niced != null && batch.priority() == Priority.lowest() ? niced.run(compute) : compute.get();
     } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
       running = null;
       lane.costs().stopRunning(expected);
@@ -245,6 +253,7 @@ final class Instance {
 
   /** Closes the sessions; after the thread has ended (or before it started). */
   void close() {
+    if (niced != null) niced.close();
     for (EncoderSession s : sessions.values()) s.close();
     sessions.clear();
   }

@@ -89,7 +89,8 @@ public final class LocalLane implements Lane {
     BatchPolicy policy = new BatchPolicy(b.maxBatchSize(), b.preferredBatchSizes(), delays,
         b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens())
         .withAgingAfter(b.agingAfter()).withYieldingBatchTokens(b.yieldingBatchTokens())
-        .withUrgentReservedInstances(b.urgentReservedInstances()).withWorkConserving(b.workConserving());
+        .withUrgentReservedInstances(b.urgentReservedInstances()).withWorkConserving(b.workConserving())
+        .withBatchNice(b.batchNice());
     return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
         spec.intraOpThreads(), shares(spec));
   }

@@ -43,6 +43,9 @@ import java.util.TreeMap;
  * @param workConserving a window only gathers work while the lane is busy: with no other instance computing and nothing
  *     waiting to be tokenised, what is queued goes at once (default true; false: every window is waited out, as Triton
  *     does, e.g. to fill a static-shape batch)
+ * @param batchNice the operating-system nice value (1..19) at which an instance computes batch-class batches, so on a
+ *     CPU device a batch flood's compute yields the cores to the doors and the more urgent classes' instances rather
+ *     than taking an equal share of them (Linux; default 0: off, the normal priority)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -59,7 +62,8 @@ public record Batching(
     Duration agingAfter,
     Integer yieldingBatchTokens,
     Integer urgentReservedInstances,
-    Boolean workConserving) {
+    Boolean workConserving,
+    Integer batchNice) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -67,7 +71,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -105,12 +109,15 @@ public record Batching(
     urgentReservedInstances = urgentReservedInstances == null ? 0 : urgentReservedInstances;
     Checks.atLeast("urgent_reserved_instances", urgentReservedInstances, 0);
     workConserving = workConserving == null || workConserving;
+    batchNice = batchNice == null ? 0 : batchNice;
+    Checks.atLeast("batch_nice", batchNice, 0);
+    if (batchNice > 19) throw new IllegalArgumentException("batch_nice: " + batchNice + " (expected: 0 to 19)");
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */
