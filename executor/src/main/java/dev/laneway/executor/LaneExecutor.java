@@ -121,6 +121,15 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
+   * Keeps ONNX Runtime's optimized models in {@code dir} across sessions and starts (see
+   * {@link dev.laneway.runtime.SessionCache}); null: every session optimizes its model. For every executor of the
+   * process; set before they start.
+   */
+  public static void keepSessionsIn(java.nio.file.Path dir) {
+    dev.laneway.runtime.SessionCache.useDirectory(dir);
+  }
+
+  /**
    * The most rows one execution may allocate on each device ({@link Integer#MAX_VALUE}: no limit): a batch above it
    * fails to allocate, and the instance splits it and retries the halves (the {@code oom} fault). Any thread.
    */

@@ -11,7 +11,6 @@ import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.remote.RemoteNodes;
 import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.RoutingPolicy;
-import dev.laneway.runtime.SessionCache;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.TopologyLoader;
 import java.util.ArrayList;
@@ -86,7 +85,7 @@ final class Startup {
     RemoteNodes remote = nodeRegion != null ? null
         : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
     Admission.persistIn(options.admissionCache());
-    SessionCache.useDirectory(options.sessionCache());
+    Lanes.keepSessionsIn(options.sessionCache());
     phase("topology and policy");
     Lanes lanes = startLanes(options, telemetry, topology, remote);
     phase("lanes");

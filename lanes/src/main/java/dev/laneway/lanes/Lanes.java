@@ -161,6 +161,14 @@ public final class Lanes implements AutoCloseable {
         .map(l -> ((JoiningLane) l).joined().handle((x, e) -> null)).toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * Keeps the local lanes' optimized models in {@code dir} across starts ({@code --session-cache}); null: every session
+   * optimizes its model. Set before {@link #start}.
+   */
+  public static void keepSessionsIn(java.nio.file.Path dir) {
+    dev.laneway.executor.LaneExecutor.keepSessionsIn(dir);
+  }
+
   /** For tests: lanes built elsewhere. */
   public static Lanes of(Collection<Lane> lanes) {
     Map<String, Lane> m = new LinkedHashMap<>();
