@@ -68,6 +68,14 @@ public final class SessionCache {
       return new Opened(env.createSession(spec.onnx().readAllBytes(), options), false);
     }
     Path file = dir.resolve(spec.model() + "-" + spec.variant() + "-" + key + ".onnx");
+    if (Files.isRegularFile(file)) { // written at an earlier start: sessions load it at once, in parallel
+      try {
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        return new Opened(env.createSession(file.toString(), options), true);
+      } catch (OrtException | RuntimeException e) {
+        LOG.fine("session cache: cannot load " + file + " (" + e.getMessage() + "); trying again under the lock");
+      }
+    }
     synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
       if (Files.isRegularFile(file)) {
         try {
