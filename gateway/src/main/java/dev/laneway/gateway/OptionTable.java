@@ -132,9 +132,9 @@ final class OptionTable {
           (b, v) -> b.sessionCache = Flags.cacheFile(v), GatewayOptions::sessionCache),
       new Option("specialised-after-ready", "B", "true", "ready once every model has a warm lane: specialised lanes "
           + "whose variants general lanes also serve are admitted and warmed after, and join when warm (false: every "
-          + "lane warm before ready)",
+          + "lane warm before ready; a node always waits for every lane)",
           (b, v) -> b.specialisedAfterReady = Flags.bool(v), GatewayOptions::specialisedAfterReady),
       new Option("warm-up", "D", "1s", "before ready, send the gateway's own requests through its pipeline for at "
-          + "most this long, so the JIT has compiled the request path when traffic comes (0: none)",
+          + "most this long, so the JIT has compiled the request path when traffic comes (0: none; not on a node)",
           (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp));
 }

@@ -110,7 +110,7 @@ final class Startup {
     try {
       g.listen();
       phase("listen");
-      if (!options.warmUp().isZero()) {
+      if (!options.warmUp().isZero() && nodeRegion == null) { // a node answers only requests that name its lane
         SelfWarmUp.run(g, options.warmUp(), options.host());
         phase("self warm-up");
       }
@@ -134,8 +134,8 @@ final class Startup {
     DriftWatch drift = DriftWatch.create(options.driftOptions(), telemetry.openTelemetry());
     try { // executors record batch spans and lane metrics
       return nodeRegion != null
-          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null, drift,
-              options.specialisedAfterReady())
+          // a node waits for every lane: a gateway's remote lane to it knows only the node's readiness, not each lane's
+          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null, drift, false)
           : Lanes.start(topology, telemetry.openTelemetry(), l -> true, remote == null ? null : remote::lane, drift,
               options.specialisedAfterReady());
     } catch (RuntimeException e) {
