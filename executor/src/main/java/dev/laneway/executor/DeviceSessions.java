@@ -96,8 +96,8 @@ final class DeviceSessions implements AutoCloseable {
       }
       long t3 = System.nanoTime();
       if (LOG.isLoggable(Level.FINE)) {
-        LOG.fine(String.format("start-up: lane %s device %s %s: session %d ms (%s), warm-up run %d ms, cost seeds %d ms",
-            lane.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
+        LOG.fine(String.format(
+            "start-up: lane %s device %s %s: session %d ms (%s), warm-up run %d ms, cost seeds %d ms", lane.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
             s.fromCache() ? "optimized model from the session cache" : "model optimized", (t2 - t1) / 1_000_000,
             (t3 - t2) / 1_000_000));
       }
