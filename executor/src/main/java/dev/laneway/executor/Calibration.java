@@ -105,21 +105,43 @@ public final class Calibration {
       }
     }
     double measured = measure(reference, quantized);
+    store(file, key, Double.toString(measured));
+    return new Cosine(measured, false);
+  }
+
+  /**
+   * A value kept in the persisted file under {@code key} (a digest, see {@link #digest}): read when an earlier start
+   * stored it, else computed now and stored; computed every time when no file is set. Any thread.
+   */
+  static String remembered(String key, java.util.function.Supplier<String> compute) {
+    Path file = persisted;
+    if (file == null) return compute.get();
     synchronized (Calibration.class) {
-      Properties p = load(file); // read again: another lane's loader may have written its figure meanwhile
-      p.setProperty(key, Double.toString(measured));
+      String v = load(file).getProperty(key);
+      if (v != null) return v;
+    }
+    String computed = compute.get();
+    store(file, key, computed);
+    return computed;
+  }
+
+  /** Adds {@code key = value} to the file (read again first: another loader may have written meanwhile). */
+  private static void store(Path file, String key, String value) {
+    synchronized (Calibration.class) {
+      Properties p = load(file);
+      p.setProperty(key, value);
       try {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".admission", ".tmp");
         try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-          p.store(out, "Laneway admission: mean cosine of quantized variants vs fp32 (safe to delete)");
+          p.store(out, "Laneway admission: mean cosine of quantized variants vs fp32, graphs' operators (safe to "
+              + "delete)");
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
         LOG.warning("admission cache: cannot write " + file + " (" + e.getMessage() + "); measured again next start");
       }
     }
-    return new Cosine(measured, false);
   }
 
   private static Properties load(Path file) {
@@ -144,9 +166,14 @@ public final class Calibration {
     b.append(quantized.pooling().name().toLowerCase(Locale.ROOT)).append(' ').append(quantized.maxSequenceLength())
         .append('\n');
     b.append(String.join("\n", sentences()));
+    return digest(b.toString());
+  }
+
+  /** The SHA-256 of {@code text}, in hex: a persisted value's key. */
+  static String digest(String text) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(b.toString().getBytes(StandardCharsets.UTF_8)));
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -108,7 +108,8 @@ final class ExecutorTelemetry implements AutoCloseable {
     loadDuration = meter.histogramBuilder("laneway.model.load.duration").setUnit("s")
         .setDescription("Time for a model variant to become ready on a lane: session open + warm-up batch").build();
     coldStarts = meter.counterBuilder("laneway.cold_starts")
-        .setDescription("Model sessions opened cold (one per instance and device), at start-up or on reload").build();
+        .setDescription("Model sessions opened cold (one per device, shared by its instances), at start-up or on "
+            + "reload").build();
     oomSplits = meter.counterBuilder("laneway.oom.splits")
         .setDescription("Batches split in two and retried after failing to allocate on the device").build();
   }

@@ -7,10 +7,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,13 +17,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One instance of a lane on one device: a thread and the {@link EncoderSession} per model variant it alone uses. It
+ * One instance of a lane on one device: a thread computing on the device's {@link EncoderSession}s (one per model
+ * variant, shared by the device's instances). It
  * asks the {@link LaneQueue} what to do, runs each batch as one {@code rows x length} call (a {@code batch} span),
  * answers its items in order, and records what the batch cost. A batch that fails is answered with
  * {@link ExecutorException.ExecutionFailed} for every item: a failed batch never strands its items.
  *
- * <p>Opening an instance opens and warms each session (a model is ready only after one batch ran) and times two warm
- * batches of different sizes to seed the cost model, so estimates are never empty once the lane is ready.
+ * <p>The sessions are opened and warmed before any instance exists ({@link DeviceSessions}: a model is ready only after
+ * a warm-up run, and two timed runs seed the cost model, so estimates are never empty once the lane is ready).
  *
  * <p>Threads: constructed on the starting thread; {@link #run} on the instance's own thread; {@link #running} is read
  * by the watchdog's thread. Ownership: the items of a batch taken from the queue are the instance's until it answers
@@ -39,9 +38,8 @@ final class Instance {
   private final TokenizerStage tokenizer;
   final Placement placement;
   final int index;
-  private final Map<ModelKey, EncoderSession> sessions = new HashMap<>();
-  /** Model → session open + warm-up batch on this instance (nanos). */
-  private final Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
+  /** The device's sessions by model variant, shared with its other instances (closed by the executor). */
+  private final Map<ModelKey, EncoderSession> sessions;
   final DeviceProvider provider;
   final Thread thread;
   /** Runs the least urgent class's batches at a lower OS priority; null when the lane does not ask for it. */
@@ -52,34 +50,19 @@ final class Instance {
   /** A batch being computed: its items, when it started, what the lane expected it to take. */
   record Running(List<Item> items, long startNanos, long expectedNanos) {}
 
-  /** Opens and warms a session per model on {@code placement}; the thread starts with {@link #start}. */
-  Instance(ExecutorContext lane, LaneQueue queue, TokenizerStage tokenizer, List<ExecutorModel> models,
+  /**
+   * An instance of {@code placement} computing on {@code sessions} (opened and warmed by {@link DeviceSessions},
+   * shared with the device's other instances); the thread starts with {@link #start}.
+   */
+  Instance(ExecutorContext lane, LaneQueue queue, TokenizerStage tokenizer, Map<ModelKey, EncoderSession> sessions,
       Placement placement, int perDevice, int index) {
     this.lane = lane;
     this.queue = queue;
     this.tokenizer = tokenizer;
     this.placement = placement;
     this.index = index;
-    DeviceProvider chosen = null;
-    try {
-      for (ExecutorModel m : models) {
-        long t0 = System.nanoTime();
-        EncoderSession s = EncoderSession.open(m.encoderSpec(), placement.providers(), lane.config().intraOpThreads());
-        sessions.put(m.key(), s);
-        chosen = DeviceProvider.of(placement.device(), s.provider());
-        Tokens warm = tokenizer.encode(m.key(), "warm-up");
-        // a model is ready only after a warm-up run, in a shape the lane runs (a static-shape device has no other)
-        s.embed(List.of(warm), lane.batcher().rows(1), lane.batcher().paddedLength(warm.length()));
-        loadNanos.put(m.key(), System.nanoTime() - t0);
-        // two timed runs of different sizes seed the lane's cost model: estimates are never empty once it is ready
-        seed(s, m.key(), warm, 1);
-        seed(s, m.key(), warm, Math.min(8, maxRows()));
-      }
-    } catch (RuntimeException e) {
-      close();
-      throw e;
-    }
-    this.provider = chosen;
+    this.sessions = sessions;
+    this.provider = DeviceProvider.of(placement.device(), sessions.values().iterator().next().provider());
     String name = "laneway-" + lane.name() + "-" + placement.device() + "-i" + perDevice;
     int nice = lane.config().batching().batchNice();
     this.niced = nice > 0 ? new NicedRunner(name + "-batch", nice) : null;
@@ -89,44 +72,9 @@ final class Instance {
         .unstarted(this::run);
   }
 
-  /** The most items one batch holds (max_batch_size, within the largest static batch size). */
-  private int maxRows() {
-    List<Integer> s = lane.config().batching().staticBatchSizes();
-    int max = lane.config().batching().maxBatchSize();
-    return s.isEmpty() ? max : Math.min(max, s.getLast());
-  }
-
-  /** Times one warm batch of {@code n} copies of {@code warm} and records it in the cost models. */
-  private void seed(EncoderSession s, ModelKey key, Tokens warm, int n) {
-    int rows = lane.batcher().rows(n);
-    int length = lane.batcher().paddedLength(warm.length());
-    long t1 = System.nanoTime();
-    s.embed(Collections.nCopies(n, warm), rows, length);
-    lane.costs().record(key, n, (long) rows * length, System.nanoTime() - t1);
-  }
-
-  /** Each model's session open + warm-up batch on this instance, in nanoseconds. */
-  Map<ModelKey, Long> loadNanos() {
-    return Collections.unmodifiableMap(loadNanos);
-  }
-
   /** The batch being computed now, or null. */
   Running running() {
     return running;
-  }
-
-  /** Pooled native buffers this instance's sessions have handed out: zero between batches. */
-  int buffersInUse() {
-    int n = 0;
-    for (EncoderSession s : sessions.values()) n += s.buffersInUse();
-    return n;
-  }
-
-  /** This instance's ONNX Runtime calls by input shape, over its sessions ({@link EncoderSession#runShapes}). */
-  Map<String, Long> runShapes() {
-    Map<String, Long> n = new HashMap<>();
-    for (EncoderSession s : sessions.values()) s.runShapes().forEach((shape, c) -> n.merge(shape, c, Long::sum));
-    return n;
   }
 
   void start() {
@@ -251,10 +199,8 @@ final class Instance {
     }
   }
 
-  /** Closes the sessions; after the thread has ended (or before it started). */
+  /** Ends the low-priority thread, if any; after this instance's thread has ended (the sessions are the device's). */
   void close() {
     if (niced != null) niced.close();
-    for (EncoderSession s : sessions.values()) s.close();
-    sessions.clear();
   }
 }

@@ -5,7 +5,6 @@ import dev.laneway.base.ModelKey;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +50,8 @@ public final class LaneExecutor implements AutoCloseable {
   private final TokenizerStage tokenizer;
   private final List<Instance> instances = new ArrayList<>();
   private final List<DeviceProvider> providers = new ArrayList<>();
-  private final Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
-  private final Map<ModelKey, Integer> coldStarts = new LinkedHashMap<>();
+  /** One session per device and model variant, shared by the device's instances; set once by {@link #start}. */
+  private DeviceSessions sessions;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The deadline check of executing batches; registered once the instances exist. */
   private volatile Watchdog.Registration watchdog = () -> { };
@@ -81,8 +80,9 @@ public final class LaneExecutor implements AutoCloseable {
   }
 
   /**
-   * Opens every session on every device (one per instance and model variant), runs one warm-up batch on each, and
-   * starts the tokenizer and instance threads. Blocks until all are warm.
+   * Opens every session on every device (one per device and model variant, shared by the device's instances; in
+   * parallel, see {@link DeviceSessions}), runs one warm-up batch on each, and starts the tokenizer and instance
+   * threads. Blocks until all are warm.
    */
   public static LaneExecutor start(
       ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models, OpenTelemetry otel) {
@@ -100,27 +100,33 @@ public final class LaneExecutor implements AutoCloseable {
     if (models.isEmpty()) throw new IllegalArgumentException("models: empty (expected: at least one)");
     LaneExecutor ex = new LaneExecutor(config, devices.size() * config.instancesPerDevice(), models, clock, otel);
     try {
+      ex.sessions = DeviceSessions.open(ex.lane, ex.tokenizer, devices, models);
       int index = 0;
       for (Placement p : devices) {
         for (int i = 0; i < config.instancesPerDevice(); i++) {
-          Instance inst = new Instance(ex.lane, ex.queue, ex.tokenizer, models, p, i, index++);
+          Instance inst = new Instance(ex.lane, ex.queue, ex.tokenizer, ex.sessions.of(p.device()), p, i, index++);
           ex.instances.add(inst);
           if (i == 0) ex.providers.add(inst.provider);
-          inst.loadNanos().forEach((k, v) -> {
-            ex.loadNanos.merge(k, v, Math::max);
-            ex.coldStarts.merge(k, 1, Integer::sum);
-          });
         }
       }
     } catch (RuntimeException e) {
       ex.close();
       throw e;
     }
-    ex.lane.telemetry().started(ex.loadNanos, ex.coldStarts);
+    ex.lane.telemetry().started(ex.sessions.loadNanos(), ex.sessions.coldStarts());
     ex.watchdog = Watchdog.register(new ExecutingDeadlines(ex.lane, ex.instances));
     ex.tokenizer.start();
     ex.instances.forEach(Instance::start);
     return ex;
+  }
+
+  /**
+   * Keeps ONNX Runtime's optimized models in {@code dir} across sessions and starts (see
+   * {@link dev.laneway.runtime.SessionCache}); null: every session optimizes its model. For every executor of the
+   * process; set before they start.
+   */
+  public static void keepSessionsIn(java.nio.file.Path dir) {
+    dev.laneway.runtime.SessionCache.useDirectory(dir);
   }
 
   /**
@@ -202,9 +208,8 @@ public final class LaneExecutor implements AutoCloseable {
 
   /** Pooled native buffers handed out across every instance's sessions: zero between batches. */
   public int nativeBuffersInUse() {
-    int n = 0;
-    for (Instance inst : instances) n += inst.buffersInUse();
-    return n;
+    DeviceSessions s = sessions;
+    return s == null ? 0 : s.buffersInUse();
   }
 
   /**
@@ -224,22 +229,20 @@ public final class LaneExecutor implements AutoCloseable {
    * shapes batches actually ran in, warm-up included (tests).
    */
   public Map<String, Long> sessionRuns() {
-    Map<String, Long> n = new java.util.HashMap<>();
-    for (Instance inst : instances) inst.runShapes().forEach((shape, c) -> n.merge(shape, c, Long::sum));
-    return n;
+    return sessions.runShapes();
   }
 
   /**
    * How long each model took to become ready on this lane: the longest session open + warm-up batch among its
-   * instances, in nanoseconds. Fixed once {@link #start} returns.
+   * devices, in nanoseconds. Fixed once {@link #start} returns.
    */
   public Map<ModelKey, Long> loadNanos() {
-    return Map.copyOf(loadNanos);
+    return Map.copyOf(sessions.loadNanos());
   }
 
-  /** Sessions opened cold at start per model (one per instance per device). Fixed once {@link #start} returns. */
+  /** Sessions opened cold at start per model (one per device). Fixed once {@link #start} returns. */
   public Map<ModelKey, Integer> coldStarts() {
-    return Map.copyOf(coldStarts);
+    return Map.copyOf(sessions.coldStarts());
   }
 
   /** The model variants loaded. */
@@ -296,6 +299,7 @@ public final class LaneExecutor implements AutoCloseable {
       }
       inst.close();
     }
+    if (sessions != null) sessions.close();
     tokenizer.close();
     lane.telemetry().close();
   }

@@ -12,8 +12,23 @@ import java.util.Set;
 public final class ModelFiles {
   private ModelFiles() {}
 
-  /** The distinct operator types of the variant's ONNX graph ({@code MatMulInteger}, {@code Gather}, …), sorted. */
+  /**
+   * The distinct operator types of the variant's ONNX graph ({@code MatMulInteger}, {@code Gather}, …), sorted. Kept
+   * with admission's measurements ({@link Calibration#persistIn}), keyed by the model file's fingerprint: reading
+   * them costs reading the model (0.2-0.6 s for an int8 variant out of its jar), a later start reads the list.
+   */
   public static Set<String> operators(ExecutorModel model) {
+    String key;
+    try {
+      key = Calibration.digest("operators v1\n" + fingerprint(model.onnx()));
+    } catch (RuntimeException e) {
+      return read(model);
+    }
+    String ops = Calibration.remembered(key, () -> String.join(",", read(model)));
+    return ops.isEmpty() ? Set.of() : new java.util.TreeSet<>(java.util.Arrays.asList(ops.split(",")));
+  }
+
+  private static Set<String> read(ExecutorModel model) {
     return OnnxGraph.operators(ModelSource.of(model.onnx()).readAllBytes());
   }
 

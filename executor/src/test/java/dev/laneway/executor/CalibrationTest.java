@@ -80,4 +80,27 @@ class CalibrationTest {
     assertNotEquals(key, Calibration.cacheKey(FP32, cls), "the pooling");
     assertNotEquals(key, Calibration.cacheKey(INT8, FP32), "which variant is the reference");
   }
+
+  @Test
+  void operators_persistAcrossStarts_andAreReadBackInsteadOfTheGraph(@TempDir Path dir) throws Exception {
+    java.util.Set<String> fromGraph = ModelFiles.operators(INT8); // no file: read from the graph
+    assertTrue(fromGraph.contains("MatMulInteger"), "" + fromGraph);
+    Path file = dir.resolve("admission.properties");
+    Calibration.persistIn(file);
+    assertEquals(fromGraph, ModelFiles.operators(INT8), "read from the graph and stored");
+    Properties p = new Properties();
+    try (var in = Files.newBufferedReader(file)) {
+      p.load(in);
+    }
+    assertEquals(1, p.size(), "" + p);
+    String key = p.stringPropertyNames().iterator().next();
+    // a later start reads the list: plant another and it is what the next read reports, without the graph
+    p.setProperty(key, "Add,MatMul");
+    try (var out = Files.newBufferedWriter(file)) {
+      p.store(out, null);
+    }
+    assertEquals(java.util.Set.of("Add", "MatMul"), ModelFiles.operators(INT8));
+    assertNotEquals(key, Calibration.digest("operators v1\n" + ModelFiles.fingerprint(FP32.onnx())),
+        "another model file, another key");
+  }
 }

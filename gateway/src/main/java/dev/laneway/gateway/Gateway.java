@@ -21,7 +21,6 @@ import dev.laneway.gateway.oip.ModelCatalog;
 import dev.laneway.gateway.openai.OpenAiApi;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.atomic.AtomicBoolean;
-import dev.laneway.gateway.pipeline.NodePolicy;
 import dev.laneway.gateway.telemetry.GatewayMetrics;
 import dev.laneway.gateway.telemetry.TenantMetrics;
 import dev.laneway.gateway.admin.DriftApi;
@@ -37,27 +36,22 @@ import dev.laneway.gateway.tenants.TenantLimiter;
 import dev.laneway.gateway.telemetry.MetricsServer;
 import dev.laneway.gateway.telemetry.RoutingMetrics;
 import dev.laneway.gateway.telemetry.Tracing;
-import dev.laneway.lanes.Admission;
-import dev.laneway.lanes.DeviceStatus;
 import dev.laneway.lanes.Lane;
-import dev.laneway.lanes.DriftWatch;
 import dev.laneway.lanes.Lanes;
 import dev.laneway.lanes.remote.RemoteNodes;
 import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.Router;
 import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.topology.Topology;
-import dev.laneway.topology.TopologyLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One gateway process, and the one place its parts are put together: the topology, its lanes (loaded and warmed
- * before anything listens), the routing snapshot, the request pipeline and the listeners with their doors.
- * {@link #start} blocks until the gateway is ready; {@link #drain} is what SIGTERM does.
+ * One gateway process, and the one place its parts are put together: the topology, its lanes, the routing snapshot,
+ * the request pipeline and the listeners with their doors. {@link #start} blocks until the gateway is ready (the order
+ * and its timeline are {@link Startup}'s); {@link #drain} is what SIGTERM does.
  */
 public final class Gateway implements AutoCloseable {
   public static final String VERSION = "0.1.0";
@@ -78,6 +72,8 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final RemoteNodes remoteNodes;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set once the start is done (lanes warm, listeners open, self warm-up run): readiness waits for it. */
+  private volatile boolean started;
   private final TenantLimiter limiter;
   private final Transport transport;
   private Listener http;
@@ -85,7 +81,7 @@ public final class Gateway implements AutoCloseable {
   private Listener adminListener;
   private MetricsServer metricsServer;
 
-  private Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
+  Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
       RemoteNodes remoteNodes, Transport transport, java.util.function.LongSupplier sloClock) {
     this.options = options;
     this.transport = transport;
@@ -148,95 +144,16 @@ public final class Gateway implements AutoCloseable {
   /** As {@link #start(GatewayOptions, Telemetry)}, with the SLO guard's clock (tests move it by hand). */
   public static Gateway start(GatewayOptions options, Telemetry telemetry, java.util.function.LongSupplier sloClock) {
     try {
-      return startWith(options, telemetry, sloClock);
+      return Startup.start(options, telemetry, sloClock);
     } catch (RuntimeException e) {
       telemetry.close();
       throw e;
     }
   }
 
-  private static Gateway startWith(GatewayOptions options, Telemetry telemetry,
-      java.util.function.LongSupplier sloClock) {
-    long t0 = System.nanoTime();
-    LOG.info(telemetry.startupHint());
-    Topology topology =
-        options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
-    LOG.info("topology " + topology.source() + ": " + topology.regions().size() + " regions, "
-        + topology.lanes().size() + " lanes, " + topology.models().size() + " models; local region "
-        + topology.localRegion());
-    Transport transport = Transport.start(options, topology); // a bad certificate or plaintext refused: before lanes
-    String nodeRegion = options.nodeRegion();
-    if (nodeRegion != null && topology.regions().stream().noneMatch(r -> r.id().equals(nodeRegion))) {
-      throw new IllegalArgumentException("--region " + nodeRegion + ": not a region of " + topology.source());
-    }
-    // an executor node (laneway node --region R) routes only to the lane a request names, among its own lanes
-    RoutingPolicy policy = nodeRegion != null ? NodePolicy.of(topology, nodeRegion)
-        : Reloader.initialPolicy(options.policy(), topology);
-    LOG.info("policy " + policy.source() + ": " + policy.rules().size() + " rules, " + policy.tenants().size()
-        + " tenants");
-    KeyChecks.atStart(policy, options.allowPlaintextKeys());
-    if (!policy.requireApiKey()) {
-      LOG.warning("policy " + policy.source() + " runs open: no API key required (callers without x-api-key are "
-          + "tenant 'anonymous')");
-    }
-    if (options.adminToken().isEmpty() && options.adminTokenFile() == null) {
-      LOG.warning("admin API: no --admin-token(-file) set; /v2/admin on --admin-port answers loopback clients only");
-    }
-    RemoteNodes remote = nodeRegion != null ? null
-        : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
-    Admission.persistIn(options.admissionCache());
-    Lanes lanes; // executors record batch spans and lane metrics
-    try {
-      lanes = nodeRegion != null
-          ? Lanes.start(topology, telemetry.openTelemetry(), l -> NodePolicy.serves(l, nodeRegion), null,
-              DriftWatch.create(options.driftOptions(), telemetry.openTelemetry()))
-          : Lanes.start(topology, telemetry.openTelemetry(), l -> true, remote == null ? null : remote::lane,
-              DriftWatch.create(options.driftOptions(), telemetry.openTelemetry()));
-    } catch (RuntimeException e) {
-      if (remote != null) remote.close();
-      throw e;
-    }
-    if (nodeRegion != null && !options.nodeDelay().isZero()) {
-      // the declared RTT on loopback: injected device latency, so it runs inside the lane, under the deadline
-      for (Lane lane : lanes.all()) {
-        for (String d : lane.spec().devices()) lanes.faults().setFault(d, options.nodeDelay(), null, false);
-      }
-      LOG.info("node delay " + options.nodeDelay().toMillis() + " ms before each request (--node-delay)");
-    }
-    if (remote != null) remote.startProbes(lanes);
-    for (Lane lane : lanes.all()) {
-      for (DeviceStatus d : lane.devices()) {
-        if (d.standIn()) {
-          LOG.warning("lane " + lane.id() + ": device " + d.device() + " (" + d.kind() + ") is a CPU stand-in: "
-              + d.reason());
-        } else {
-          LOG.info("lane " + lane.id() + ": device " + d.device() + " (" + d.kind() + ") on " + d.provider());
-        }
-      }
-    }
-    Gateway g;
-    try {
-      g = new Gateway(options, topology, policy, lanes, telemetry, remote, transport, sloClock);
-    } catch (RuntimeException e) {
-      lanes.close();
-      if (remote != null) remote.close();
-      throw e;
-    }
-    try {
-      g.listen();
-    } catch (RuntimeException e) {
-      g.close();
-      throw e;
-    }
-    LOG.info((nodeRegion != null ? "node " + nodeRegion + " " : "") + "ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms: HTTP on "
-        + options.host() + ":" + g.httpPort() + ", gRPC on " + options.host() + ":" + g.grpcPort() + ", metrics on "
-        + options.host() + ":" + g.metricsPort() + "/metrics, admin on " + options.adminHost() + ":" + g.adminPort());
-    return g;
-  }
-
   /** Opens the listeners: REST (OIP, OpenAI, explain, SLO, status: a router per event loop), metrics, gRPC, admin. */
-  private void listen() {
-    ModelCatalog catalog = new ModelCatalog(routes, lanes, intake);
+  void listen() {
+    ModelCatalog catalog = new ModelCatalog(routes, lanes, intake, () -> started);
     OipRestApi oip = new OipRestApi(pipeline, intake, tracing, catalog, options);
     OpenAiApi openAi = new OpenAiApi(pipeline, intake, tracing, routes, options);
     ExplainApi explain = new ExplainApi(pipeline, lanes, reloader, limiter);
@@ -342,8 +259,14 @@ public final class Gateway implements AutoCloseable {
     return telemetry;
   }
 
+  /** Started, taking requests, and every model has a warm lane ({@code /v2/health/ready}). */
   public boolean ready() {
-    return !intake.draining() && lanes.allReady();
+    return started && !intake.draining() && lanes.allReady();
+  }
+
+  /** The start is done: readiness follows the lanes from now on. Called once by {@link Startup}. */
+  void started() {
+    started = true;
   }
 
   public boolean draining() {

@@ -48,6 +48,9 @@ import java.util.stream.Collectors;
  * @param driftShadowPerMinute at most this many shadow checks a minute
  * @param driftWindow shadow checks (and answers, for the output check's rate) in a lane's drift window
  * @param driftSanityRate the share of a window's answers that may fail the output check before the lane is demoted
+ * @param sessionCache where ONNX Runtime's optimized models persist across starts, or null to optimize at every start
+ * @param specialisedAfterReady whether ready waits only for a warm lane per model (specialised lanes join after)
+ * @param warmUp how long the gateway may send itself requests through its pipeline before it reports ready
  */
 public record GatewayOptions(
     String host,
@@ -95,7 +98,10 @@ public record GatewayOptions(
     double driftShadowRate,
     int driftShadowPerMinute,
     int driftWindow,
-    double driftSanityRate) {
+    double driftSanityRate,
+    Path sessionCache,
+    boolean specialisedAfterReady,
+    Duration warmUp) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -154,12 +160,16 @@ public record GatewayOptions(
   }
 
   /**
-   * For tests: every listener on 127.0.0.1 and a free port, admission's cache in a file of this JVM's own (under
-   * the system temp directory, removed at exit), never the user's {@code ~/.cache}, and no SLO shedding.
+   * For tests: every listener on 127.0.0.1 and a free port, admission's and the session cache in a directory of this
+   * JVM's own (under the system temp directory), never the user's {@code ~/.cache}, no SLO shedding, every lane warm
+   * before ready and no self warm-up.
    */
   public static GatewayOptions ephemeral() {
     return defaults().with("host", "127.0.0.1").with("http-port", "0").with("grpc-port", "0").with("metrics-port", "0")
         .with("admin-port", "0").with("admission-cache", EphemeralCache.FILE.toString())
+        .with("session-cache", EphemeralCache.FILE.resolveSibling("sessions").toString())
+        // tests that wait for ready see every lane warm, specialised ones included (a test of joining turns it on)
+        .with("specialised-after-ready", "false").with("warm-up", "0s")
         // a loaded test machine misses the default interactive SLO often; a test of shedding turns it on itself
         .with("slo-shedding", "false");
   }
@@ -255,6 +265,9 @@ public record GatewayOptions(
     int driftShadowPerMinute;
     int driftWindow;
     double driftSanityRate;
+    Path sessionCache;
+    boolean specialisedAfterReady;
+    Duration warmUp;
 
     Builder() {}
 
@@ -305,6 +318,9 @@ public record GatewayOptions(
       driftShadowPerMinute = o.driftShadowPerMinute;
       driftWindow = o.driftWindow;
       driftSanityRate = o.driftSanityRate;
+      sessionCache = o.sessionCache;
+      specialisedAfterReady = o.specialisedAfterReady;
+      warmUp = o.warmUp;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -326,7 +342,7 @@ public record GatewayOptions(
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
           allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, driftShadowRate,
-          driftShadowPerMinute, driftWindow, driftSanityRate);
+          driftShadowPerMinute, driftWindow, driftSanityRate, sessionCache, specialisedAfterReady, warmUp);
     }
   }
 

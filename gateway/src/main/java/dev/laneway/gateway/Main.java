@@ -45,14 +45,18 @@ public final class Main {
     }
     OneLineLogFormat.install(Level.parse(options.logLevel()));
     Logger log = Logger.getLogger(Main.class.getName());
-    Gateway gateway;
+    // registered before the start, so a SIGTERM just after "ready" drains: during the start there is nothing to
+    // drain and the process just exits; from the moment start returns, the hook drains the gateway
+    java.util.concurrent.atomic.AtomicReference<Gateway> started = new java.util.concurrent.atomic.AtomicReference<>();
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("laneway-drain").unstarted(() -> {
+      Gateway g = started.get();
+      if (g != null) g.drain();
+    }));
     try {
-      gateway = Gateway.start(options);
+      started.set(Gateway.start(options));
     } catch (RuntimeException e) {
       log.log(Level.SEVERE, "cannot start: " + e.getMessage());
       System.exit(1);
-      return;
     }
-    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("laneway-drain").unstarted(gateway::drain));
   }
 }

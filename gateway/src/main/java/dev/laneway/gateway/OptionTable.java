@@ -125,5 +125,16 @@ final class OptionTable {
           (b, v) -> b.driftWindow = (int) Flags.atLeast(v, 1), GatewayOptions::driftWindow),
       new Option("drift-sanity-rate", "X", "0.05", "share of a window's answers that may fail the output check "
           + "(non-finite, norm off) before the lane is demoted for the variant",
-          (b, v) -> b.driftSanityRate = Flags.ratio(v), GatewayOptions::driftSanityRate));
+          (b, v) -> b.driftSanityRate = Flags.ratio(v), GatewayOptions::driftSanityRate),
+      // start-up (README "Start-up"): what ready waits for, and what makes a restart cheaper
+      new Option("session-cache", "DIR", "~/.cache/laneway/sessions", "keeps ONNX Runtime's optimized models across "
+          + "starts (a restart loads them instead of optimizing again); empty: optimize at every start",
+          (b, v) -> b.sessionCache = Flags.cacheFile(v), GatewayOptions::sessionCache),
+      new Option("specialised-after-ready", "B", "true", "ready once every model has a warm lane: specialised lanes "
+          + "whose variants general lanes also serve are admitted and warmed after, and join when warm (false: every "
+          + "lane warm before ready; a node always waits for every lane)",
+          (b, v) -> b.specialisedAfterReady = Flags.bool(v), GatewayOptions::specialisedAfterReady),
+      new Option("warm-up", "D", "1s", "before ready, send the gateway's own requests through its pipeline for at "
+          + "most this long, so the JIT has compiled the request path when traffic comes (0: none; not on a node)",
+          (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp));
 }

@@ -215,7 +215,7 @@ public final class DriftWatch {
     }
     // the trickle: one lane demoted for this model in this region computes the same text
     for (Lane other : lanes) {
-      if (other == lane || !other.spec().region().equals(region)) continue;
+      if (other.id().equals(lane.id()) || !other.spec().region().equals(region)) continue;
       for (VariantSpec v : model.variants()) {
         if (demotedReason(other.id(), model.name(), v.name()) == null) continue;
         CompletableFuture<float[]> probe = compute(Optional.of(other), model, v, text);

@@ -17,6 +17,8 @@ public final class Lanes implements AutoCloseable {
   private final Map<String, Lane> lanes;
   private final DeviceFaults faults;
   private final DriftWatch drift;
+  /** Starts the lanes that join after ready; see {@link #startJoining}. */
+  private Runnable join = () -> { };
 
   private Lanes(Map<String, Lane> lanes, DeviceFaults faults, DriftWatch drift) {
     this.lanes = lanes;
@@ -55,10 +57,24 @@ public final class Lanes implements AutoCloseable {
    */
   public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
       java.util.function.Function<LaneSpec, Lane> remote, DriftWatch drift) {
+    return start(topology, otel, include, remote, drift, false);
+  }
+
+  /**
+   * As {@link #start(Topology, OpenTelemetry, java.util.function.Predicate, java.util.function.Function, DriftWatch)};
+   * with {@code specialisedLater}, a local specialised lane whose every variant a general lane of this process also
+   * serves is not waited for: it is admitted and warmed on a thread of its own once the caller calls
+   * {@link #startJoining} (when it reports ready), and joins (takes traffic) when warm, so this returns as soon as every
+   * model has a warm lane. {@link #joining} lists the lanes still on their way.
+   */
+  public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
+      java.util.function.Function<LaneSpec, Lane> remote, DriftWatch drift, boolean specialisedLater) {
     DeviceFaults faults = new DeviceFaults();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     List<LaneSpec> specs = topology.lanes().stream().filter(include).toList();
     if (specs.isEmpty()) throw new IllegalArgumentException("lanes: none to start in this process");
+    List<LaneSpec> later = specialisedLater ? StartOrder.later(topology, specs, remote != null) : List.of();
+    specs = specs.stream().filter(s -> !later.contains(s)).toList();
     int threads = Math.max(1, Math.min(specs.size(), Runtime.getRuntime().availableProcessors()));
     java.util.concurrent.ExecutorService loaders = java.util.concurrent.Executors.newFixedThreadPool(threads);
     for (LaneSpec spec : specs) {
@@ -73,12 +89,7 @@ public final class Lanes implements AutoCloseable {
         throw new IllegalArgumentException("lane " + spec.id() + ": remote with no devices; it can only be reached "
             + "from a gateway, not served in this process");
       }
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        LocalLane local = LocalLane.start(spec, topology, otel);
-        local.limitRows(faults::maxRows); // the oom fault: batches above it are split
-        return GuardedLane.create(local, faults,
-            Admission.pinned(spec, topology, Admission.check(spec, topology), local.models()), 0, drift);
-      }, loaders));
+      starting.add(CompletableFuture.supplyAsync(() -> startLocal(spec, topology, otel, faults, drift), loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();
@@ -97,8 +108,65 @@ public final class Lanes implements AutoCloseable {
       started.values().forEach(Lane::close);
       throw failure;
     }
+    for (LaneSpec spec : later) started.put(spec.id(), new JoiningLane(spec));
     drift.bind(started.values());
-    return new Lanes(java.util.Collections.unmodifiableMap(started), faults, drift);
+    Lanes lanes = new Lanes(java.util.Collections.unmodifiableMap(started), faults, drift);
+    lanes.join = () -> StartOrder.joinInOrder(later.stream().map(s -> (JoiningLane) started.get(s.id())).toList(),
+        spec -> startLocal(spec, topology, otel, faults, drift));
+    return lanes;
+  }
+
+  /**
+   * Starts the lanes that join after ready ({@link #joining}), one after the other on a thread of their own: the
+   * starting process calls it once it reports ready, so their warm-up never delays that. Once; later calls do nothing.
+   */
+  public void startJoining() {
+    Runnable r;
+    synchronized (this) {
+      r = join;
+      join = () -> { };
+    }
+    r.run();
+  }
+
+  /** Starts one local lane (loads and warms its variants, checks admission) behind its guard. */
+  private static Lane startLocal(LaneSpec spec, Topology topology, OpenTelemetry otel, DeviceFaults faults,
+      DriftWatch drift) {
+    long t0 = System.nanoTime();
+    LocalLane local = LocalLane.start(spec, topology, otel);
+    long t1 = System.nanoTime();
+    local.limitRows(faults::maxRows); // the oom fault: batches above it are split
+    Lane lane = GuardedLane.create(local, faults,
+        Admission.pinned(spec, topology, Admission.check(spec, topology), local.models()), 0, drift);
+    StartOrder.LOG.fine(String.format("start-up: lane %s warm in %d ms (sessions in parallel), admission %d ms",
+        spec.id(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000));
+    return lane;
+  }
+
+  /**
+   * The lanes still joining ({@code joining}), joined, or whose start failed ({@code failed: reason}), by id; empty
+   * when every lane started before {@link #start} returned.
+   */
+  public Map<String, String> joining() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Lane l : lanes.values()) {
+      if (l instanceof JoiningLane j) out.put(l.id(), j.state());
+    }
+    return out;
+  }
+
+  /** Completes when every joining lane has joined or failed to (at once when none joins later). */
+  public CompletableFuture<Void> joined() {
+    return CompletableFuture.allOf(lanes.values().stream().filter(l -> l instanceof JoiningLane)
+        .map(l -> ((JoiningLane) l).joined().handle((x, e) -> null)).toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Keeps the local lanes' optimized models in {@code dir} across starts ({@code --session-cache}); null: every session
+   * optimizes its model. Set before {@link #start}.
+   */
+  public static void keepSessionsIn(java.nio.file.Path dir) {
+    dev.laneway.executor.LaneExecutor.keepSessionsIn(dir);
   }
 
   /** For tests: lanes built elsewhere. */
@@ -144,8 +212,12 @@ public final class Lanes implements AutoCloseable {
     return lanes.values();
   }
 
+  /**
+   * Every lane is warm and taking work, but for lanes still joining ({@link #joining}): their variants have a warm
+   * lane already, so every model does.
+   */
   public boolean allReady() {
-    return lanes.values().stream().allMatch(Lane::ready);
+    return lanes.values().stream().allMatch(l -> l instanceof JoiningLane || l.ready());
   }
 
   /**

@@ -18,7 +18,8 @@ import java.util.Map;
  * One ONNX Runtime session of a text encoder on one execution provider: pads a batch of {@link Tokens}, runs the graph
  * and pools {@code last_hidden_state} into L2-normalised sentence vectors.
  *
- * <p>Not thread-safe by contract: one instance thread owns a session and is the only caller of {@link #embed}. The
+ * <p>{@link #embed} may be called by several threads at once (the instances of one device share a session: ONNX
+ * Runtime's {@code Run} is thread-safe, and with one intra-op thread each call computes on its caller's thread). The
  * input tensors are written into pooled direct buffers that ONNX Runtime reads in place, and the output is a pinned
  * pooled buffer that ONNX Runtime writes and pooling reads in place ({@link DirectBufferPool}).
  */
@@ -29,15 +30,17 @@ public final class EncoderSession implements AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final ProviderChoice provider;
+  private final boolean fromCache;
   private final boolean needsTokenTypes;
   private final int dimension;
   private final DirectBufferPool buffers = new DirectBufferPool();
   /** Calls made to ONNX Runtime by input shape ({@code "rows x length"}, as {@code "4x16"}), failed ones included. */
   private final Map<String, Long> runs = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private EncoderSession(
-      EncoderSpec spec, OrtEnvironment env, OrtSession session, ProviderChoice provider) throws OrtException {
+  private EncoderSession(EncoderSpec spec, OrtEnvironment env, OrtSession session, ProviderChoice provider,
+      boolean fromCache) throws OrtException {
     this.spec = spec;
+    this.fromCache = fromCache;
     this.env = env;
     this.session = session;
     this.provider = provider;
@@ -52,7 +55,8 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   /**
-   * Opens a session on the first usable provider of {@code providers}.
+   * Opens a session on the first usable provider of {@code providers} (from {@link SessionCache}'s optimized model
+   * when it keeps one).
    *
    * @param intraOpThreads ONNX Runtime intra-op threads for this session (1 is best when there is one session per
    *     core)
@@ -66,12 +70,12 @@ public final class EncoderSession implements AutoCloseable {
       options.setIntraOpNumThreads(intraOpThreads);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       // Spinning threads burn the cores other sessions need; the executor keeps them busy instead.
       options.addConfigEntry("session.intra_op.allow_spinning", "0");
       ProviderChoice choice = ExecutionProviders.choose(providers, options);
-      OrtSession session = env.createSession(spec.onnx().readAllBytes(), options);
-      return new EncoderSession(spec, env, session, choice);
+      SessionCache.Opened opened = SessionCache.create(env, spec, options, OrtSession.SessionOptions.OptLevel.ALL_OPT,
+          choice.chosen());
+      return new EncoderSession(spec, env, opened.session(), choice, opened.cached());
     } catch (OrtException e) {
       throw new IllegalStateException("cannot open " + spec.onnx() + ": " + e.getMessage(), e);
     }
@@ -79,6 +83,11 @@ public final class EncoderSession implements AutoCloseable {
 
   public EncoderSpec spec() {
     return spec;
+  }
+
+  /** Whether the session was loaded from {@link SessionCache}'s optimized model (else built from the model). */
+  public boolean fromCache() {
+    return fromCache;
   }
 
   public ProviderChoice provider() {
@@ -105,7 +114,8 @@ public final class EncoderSession implements AutoCloseable {
    * written once into pooled direct buffers that ONNX Runtime reads in place, and {@code last_hidden_state} is written
    * by ONNX Runtime into a pooled direct buffer (a pinned output) that pooling reads in place: no copy on either side.
    *
-   * <p>Called by the owning instance thread only. Every pooled buffer is back in the pool when this returns or throws.
+   * <p>Called by the device's instance threads, possibly at once. Every pooled buffer is back in the pool when this
+   * returns or throws.
    *
    * @return one L2-normalised vector per item (not per filler row), in order
    */

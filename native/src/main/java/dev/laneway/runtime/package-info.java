@@ -2,7 +2,8 @@
  * The only code that touches ONNX Runtime and native libraries: the ONNX Runtime environment, execution-provider
  * choice per device, encoder sessions (tokenise, pad, run, pool, normalise) and the Hugging Face tokenizer.
  *
- * <p>Nothing here knows about lanes, routing or the network. A session is owned by exactly one instance thread.
+ * <p>Nothing here knows about lanes, routing or the network. A session serves one device: its instance threads
+ * call it, possibly at once. {@link dev.laneway.runtime.SessionCache} keeps optimized models across starts.
  *
  * <pre>{@code
  * EncoderSpec spec = new EncoderSpec("all-minilm-l6-v2", "int8",

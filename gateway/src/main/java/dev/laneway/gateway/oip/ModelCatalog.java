@@ -20,6 +20,7 @@ public final class ModelCatalog {
   private final Routes routes;
   private final Lanes lanes;
   private final Intake intake;
+  private final java.util.function.BooleanSupplier started;
 
   /** One lane and device that serves a variant: the metadata's {@code lanes} parameter. */
   public record Serving(String lane, String region, String laneClass, String variant, String device, String deviceKind,
@@ -34,10 +35,12 @@ public final class ModelCatalog {
     }
   }
 
-  public ModelCatalog(Routes routes, Lanes lanes, Intake intake) {
+  /** {@code started}: whether the gateway's start is done (until then, not ready: it may be warming itself up). */
+  public ModelCatalog(Routes routes, Lanes lanes, Intake intake, java.util.function.BooleanSupplier started) {
     this.routes = routes;
     this.lanes = lanes;
     this.intake = intake;
+    this.started = started;
   }
 
   /**
@@ -54,14 +57,32 @@ public final class ModelCatalog {
     return routes.current().topology().model(name).orElseThrow();
   }
 
-  /** Whether the server is ready: it takes requests and every lane is warm (health and readiness probes). */
+  /**
+   * Whether the server is ready (health and readiness probes): its start is done, it takes requests and every model
+   * has a warm lane: every lane is warm but for specialised lanes still joining after ready ({@link #laneStates}).
+   */
   public boolean serverReady() {
-    return !intake.draining() && lanes.allReady();
+    return started.getAsBoolean() && !intake.draining() && lanes.allReady();
+  }
+
+  /**
+   * Each lane's state for the readiness answer: {@code ready}, {@code not ready} (a remote node that does not answer,
+   * say), {@code joining} (a specialised lane admitted and warmed after ready) or {@code failed: reason}.
+   */
+  public java.util.Map<String, String> laneStates() {
+    java.util.Map<String, String> joining = lanes.joining();
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Lane l : lanes.all()) {
+      String j = joining.get(l.id());
+      out.put(l.id(), l.ready() ? "ready" : j != null && !j.equals("joined") ? j : "not ready");
+    }
+    return out;
   }
 
   /** Whether the variant can be served now: the gateway takes requests and a ready lane serves it. */
   public boolean ready(String model, String variant) {
-    return !intake.draining() && lanes.all().stream().anyMatch(l -> l.ready() && l.serves(model, variant));
+    return started.getAsBoolean() && !intake.draining()
+        && lanes.all().stream().anyMatch(l -> l.ready() && l.serves(model, variant));
   }
 
   /** Every lane and device serving the model's variants ({@code only}: that variant alone; null: all). */

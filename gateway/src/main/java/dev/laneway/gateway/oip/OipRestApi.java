@@ -62,7 +62,9 @@ public final class OipRestApi {
     r.get("/v2/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("live", true)));
     r.get("/v2/health/ready").handler(ctx -> {
       boolean ready = catalog.serverReady();
-      json(ctx, ready ? 200 : 503, new JsonObject().put("ready", ready));
+      JsonObject lanes = new JsonObject();
+      catalog.laneStates().forEach(lanes::put);
+      json(ctx, ready ? 200 : 503, new JsonObject().put("ready", ready).put("lanes", lanes));
     });
     r.get("/v2").handler(ctx -> json(ctx, 200, serverMetadata()));
     r.get("/v2/models/:model").handler(ctx -> modelMetadata(ctx, null));

@@ -1,0 +1,170 @@
+package dev.laneway.executor;
+
+import dev.laneway.base.ModelKey;
+import dev.laneway.runtime.EncoderSession;
+import dev.laneway.runtime.Tokens;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The ONNX Runtime sessions of one lane: one per device and model variant, shared by the device's instances (ONNX
+ * Runtime's {@code Run} is thread-safe; with one intra-op thread each call computes on its caller's thread, so two
+ * instances sharing a session compute as two did with a session each, at half the sessions to open and half the
+ * weights in memory). Opened in parallel, as many at once as there are cores; each is ready only after a warm-up run
+ * in a shape the lane runs, and timed runs of two sizes (a pair per instance of the device) seed the lane's cost model,
+ * so estimates are never empty once the lane is ready.
+ *
+ * <p>Threads: {@link #open} blocks the starting thread until every session is warm (or one failed: then the others are
+ * closed and the failure is thrown); the sessions are then read by the instance threads.
+ */
+final class DeviceSessions implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(DeviceSessions.class.getName());
+
+  /** Device → model variant → session, in placement and model order. */
+  private final Map<String, Map<ModelKey, EncoderSession>> byDevice;
+  /** Model → the longest session open + warm-up run among the devices (nanos). */
+  private final Map<ModelKey, Long> loadNanos;
+
+  private DeviceSessions(Map<String, Map<ModelKey, EncoderSession>> byDevice, Map<ModelKey, Long> loadNanos) {
+    this.byDevice = byDevice;
+    this.loadNanos = loadNanos;
+  }
+
+  /** One opened and warmed session, and what it took. */
+  private record Opened(String device, ModelKey key, EncoderSession session, long openNanos, long warmNanos,
+      long seedNanos) {}
+
+  /** Opens, warms and seeds a session per device of {@code devices} and model of {@code models}, in parallel. */
+  static DeviceSessions open(ExecutorContext lane, TokenizerStage tokenizer, List<Placement> devices,
+      List<ExecutorModel> models) {
+    int tasks = devices.size() * models.size();
+    int threads = Math.max(1, Math.min(tasks, Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform()
+        .name("laneway-" + lane.name() + "-warm-", 0).daemon(true).factory());
+    List<CompletableFuture<Opened>> opening = new ArrayList<>();
+    try {
+      for (Placement p : devices) {
+        for (ExecutorModel m : models) {
+          opening.add(CompletableFuture.supplyAsync(() -> openOne(lane, tokenizer, p, m), pool));
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+    Map<String, Map<ModelKey, EncoderSession>> byDevice = new LinkedHashMap<>();
+    Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
+    RuntimeException failure = null;
+    for (CompletableFuture<Opened> f : opening) {
+      try {
+        Opened o = f.join();
+        byDevice.computeIfAbsent(o.device(), d -> new LinkedHashMap<>()).put(o.key(), o.session());
+        loadNanos.merge(o.key(), o.openNanos() + o.warmNanos(), Math::max);
+      } catch (CompletionException e) {
+        if (failure == null) failure = e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    DeviceSessions sessions = new DeviceSessions(byDevice, loadNanos);
+    if (failure != null) {
+      sessions.close();
+      throw failure;
+    }
+    return sessions;
+  }
+
+  private static Opened openOne(ExecutorContext lane, TokenizerStage tokenizer, Placement p, ExecutorModel m) {
+    long t0 = System.nanoTime();
+    EncoderSession s = EncoderSession.open(m.encoderSpec(), p.providers(), lane.config().intraOpThreads());
+    long t1 = System.nanoTime();
+    try {
+      Tokens warm = tokenizer.encode(m.key(), "warm-up");
+      // a model is ready only after a warm-up run, in a shape the lane runs (a static-shape device has no other)
+      s.embed(List.of(warm), lane.batcher().rows(1), lane.batcher().paddedLength(warm.length()));
+      long t2 = System.nanoTime();
+      // as many samples as when each instance had its own session: one slow run on a busy machine weighs no more
+      for (int i = 0; i < lane.config().instancesPerDevice(); i++) {
+        seed(lane, s, m.key(), warm, 1);
+        seed(lane, s, m.key(), warm, Math.min(8, maxRows(lane)));
+      }
+      long t3 = System.nanoTime();
+      if (LOG.isLoggable(Level.FINE)) {
+        LOG.fine(String.format(
+            "start-up: lane %s device %s %s: session %d ms (%s), warm-up run %d ms, cost seeds %d ms", lane.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
+            s.fromCache() ? "optimized model from the session cache" : "model optimized", (t2 - t1) / 1_000_000,
+            (t3 - t2) / 1_000_000));
+      }
+      return new Opened(p.device(), m.key(), s, t1 - t0, t2 - t1, t3 - t2);
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /** The most items one batch holds (max_batch_size, within the largest static batch size). */
+  private static int maxRows(ExecutorContext lane) {
+    List<Integer> s = lane.config().batching().staticBatchSizes();
+    int max = lane.config().batching().maxBatchSize();
+    return s.isEmpty() ? max : Math.min(max, s.getLast());
+  }
+
+  /** Times one warm batch of {@code n} copies of {@code warm} and records it in the cost models. */
+  private static void seed(ExecutorContext lane, EncoderSession s, ModelKey key, Tokens warm, int n) {
+    int rows = lane.batcher().rows(n);
+    int length = lane.batcher().paddedLength(warm.length());
+    long t1 = System.nanoTime();
+    s.embed(Collections.nCopies(n, warm), rows, length);
+    lane.costs().record(key, n, (long) rows * length, System.nanoTime() - t1);
+  }
+
+  /** The sessions of {@code device}, by model variant (shared by its instances). */
+  Map<ModelKey, EncoderSession> of(String device) {
+    return Collections.unmodifiableMap(byDevice.get(device));
+  }
+
+  /** Each model's longest session open + warm-up run among the devices, in nanoseconds. */
+  Map<ModelKey, Long> loadNanos() {
+    return Collections.unmodifiableMap(loadNanos);
+  }
+
+  /** Sessions opened cold per model: one per device. */
+  Map<ModelKey, Integer> coldStarts() {
+    Map<ModelKey, Integer> n = new LinkedHashMap<>();
+    for (Map<ModelKey, EncoderSession> d : byDevice.values()) d.keySet().forEach(k -> n.merge(k, 1, Integer::sum));
+    return n;
+  }
+
+  /** Pooled native buffers handed out over every session: zero between batches. */
+  int buffersInUse() {
+    int n = 0;
+    for (Map<ModelKey, EncoderSession> d : byDevice.values()) {
+      for (EncoderSession s : d.values()) n += s.buffersInUse();
+    }
+    return n;
+  }
+
+  /** ONNX Runtime calls by input shape over every session ({@link EncoderSession#runShapes}). */
+  Map<String, Long> runShapes() {
+    Map<String, Long> n = new java.util.HashMap<>();
+    for (Map<ModelKey, EncoderSession> d : byDevice.values()) {
+      for (EncoderSession s : d.values()) s.runShapes().forEach((shape, c) -> n.merge(shape, c, Long::sum));
+    }
+    return n;
+  }
+
+  /** Closes every session; after the instances have stopped. */
+  @Override
+  public void close() {
+    for (Map<ModelKey, EncoderSession> d : byDevice.values()) {
+      for (EncoderSession s : d.values()) s.close();
+    }
+    byDevice.clear();
+  }
+}

@@ -1,0 +1,75 @@
+package dev.laneway.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.laneway.gateway.oip.ModelCatalog;
+import dev.laneway.gateway.pipeline.Intake;
+import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.Lanes;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The embedded default's start as {@code ./laneway} runs it: ready once every model has a warm lane (the general
+ * lanes), the specialised lane admitted and warmed after and joining when warm; the self warm-up's requests through
+ * the real pipeline before ready; readiness false until the start is done.
+ */
+class StartupTest {
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  static HttpResponse<String> get(Gateway g, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void readyWithTheGeneralLanes_specialisedLaneJoinsWhenWarm_afterASelfWarmUpThroughThePipeline() throws Exception {
+    try (Gateway g = Gateway.start(GatewayOptions.ephemeral().with("specialised-after-ready", "true")
+        .with("warm-up", "300ms"))) {
+      assertTrue(g.ready(), "every model has a warm lane");
+      for (String general : List.of("hk-general", "intl-general")) {
+        assertTrue(g.lanes().get(general).ready(), general + " is warm before ready");
+      }
+      long computed = g.lanes().all().stream().mapToLong(Lane::computedTexts).sum();
+      assertTrue(computed > 0, "the self warm-up's texts were computed before ready: " + computed);
+      HttpResponse<String> ready = get(g, "/v2/health/ready");
+      assertEquals(200, ready.statusCode());
+      JsonObject lanes = new JsonObject(ready.body()).getJsonObject("lanes");
+      assertEquals(Set.of("hk-general", "hk-npu", "intl-general"), lanes.fieldNames());
+      assertEquals("ready", lanes.getString("hk-general"));
+      assertTrue(Set.of("joining", "ready").contains(lanes.getString("hk-npu")), ready.body());
+
+      g.lanes().joined().get(180, TimeUnit.SECONDS);
+      Lane npu = g.lanes().get("hk-npu");
+      assertTrue(npu.ready(), "joined: " + g.lanes().joining());
+      assertTrue(npu.serves("all-minilm-l6-v2", "int8") && npu.serves("bge-small-zh-v1.5", "int8"));
+      assertEquals(2, npu.health().admission().values().stream().filter(r -> r.admitted()).count(),
+          "admitted after ready: " + npu.health().admission());
+      assertEquals("joined", g.lanes().joining().get("hk-npu"));
+      assertEquals("ready", new JsonObject(get(g, "/v2/health/ready").body()).getJsonObject("lanes")
+          .getString("hk-npu"));
+      assertTrue(g.ready());
+    }
+  }
+
+  @Test
+  void notReady_untilTheStartIsDone() {
+    Intake intake = new Intake();
+    Lanes none = Lanes.of(List.of());
+    assertFalse(new ModelCatalog(null, none, intake, () -> false).serverReady(), "warming itself up: not ready");
+    assertTrue(new ModelCatalog(null, none, intake, () -> true).serverReady());
+    intake.stopAccepting();
+    assertFalse(new ModelCatalog(null, none, intake, () -> true).serverReady(), "draining: not ready");
+  }
+}

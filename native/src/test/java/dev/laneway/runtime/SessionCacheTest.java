@@ -1,0 +1,100 @@
+package dev.laneway.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Optimized models kept across sessions: the second session loads the file and computes the same vectors. */
+class SessionCacheTest {
+  @TempDir Path dir;
+
+  @AfterEach
+  void off() {
+    SessionCache.useDirectory(null);
+  }
+
+  @Test
+  void secondOpen_loadsTheOptimizedModel_andComputesTheSameVectors() throws Exception {
+    EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
+    float[][] plain;
+    try (Tokenizer tok = Tokenizer.load(spec); EncoderSession s = EncoderSession.open(spec, List.of("cpu"), 1)) {
+      assertFalse(s.fromCache(), "no cache directory: built from the model");
+      plain = s.embed(EncoderSessionTest.TEXTS.stream().map(tok::encode).toList());
+    }
+    SessionCache.useDirectory(dir);
+    try (Tokenizer tok = Tokenizer.load(spec); EncoderSession first = EncoderSession.open(spec, List.of("cpu"), 1);
+        EncoderSession second = EncoderSession.open(spec, List.of("cpu"), 1)) {
+      assertFalse(first.fromCache(), "the first open optimizes and writes the file");
+      assertTrue(second.fromCache(), "the second loads it");
+      List<Tokens> tokens = EncoderSessionTest.TEXTS.stream().map(tok::encode).toList();
+      float[][] a = first.embed(tokens);
+      float[][] b = second.embed(tokens);
+      for (int i = 0; i < plain.length; i++) {
+        assertArrayEquals(plain[i], a[i], 1e-5f, "item " + i);
+        assertArrayEquals(plain[i], b[i], 1e-5f, "item " + i);
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(1, files.filter(p -> p.getFileName().toString().endsWith(".onnx")).count(),
+          "one optimized model, no temporary file left");
+    }
+  }
+
+  @Test
+  void unreadableCachedModel_isDeletedAndBuiltAgain() throws Exception {
+    EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
+    SessionCache.useDirectory(dir);
+    EncoderSession.open(spec, List.of("cpu"), 1).close();
+    Path file;
+    try (Stream<Path> files = Files.list(dir)) {
+      file = files.filter(p -> p.getFileName().toString().endsWith(".onnx")).findFirst().orElseThrow();
+    }
+    Files.writeString(file, "not a model");
+    try (EncoderSession s = EncoderSession.open(spec, List.of("cpu"), 1)) {
+      assertFalse(s.fromCache(), "a broken file is not used");
+      assertEquals(1, s.embed(List.of(Tokenizer.load(spec).encode("hello"))).length);
+    }
+    assertNotEquals("not a model", Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1),
+        "rewritten by the rebuilt session");
+  }
+
+  @Test
+  void sessionsOpenedAtOnce_writeOneFile_andShareItsKey() throws Exception {
+    EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
+    SessionCache.useDirectory(dir);
+    CyclicBarrier together = new CyclicBarrier(2);
+    List<CompletableFuture<EncoderSession>> opening = Stream.of(0, 1).map(i -> CompletableFuture.supplyAsync(() -> {
+      try {
+        together.await();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return EncoderSession.open(spec, List.of("cpu"), 1);
+    })).toList();
+    List<EncoderSession> sessions = opening.stream().map(CompletableFuture::join).toList();
+    try {
+      assertEquals(1, sessions.stream().filter(EncoderSession::fromCache).count(),
+          "one built and wrote the file, the other waited and loaded it");
+    } finally {
+      sessions.forEach(EncoderSession::close);
+    }
+    assertEquals(SessionCache.key(spec, OrtSession.SessionOptions.OptLevel.ALL_OPT, "cpu"),
+        SessionCache.key(spec, OrtSession.SessionOptions.OptLevel.ALL_OPT, "cpu"));
+    assertNotEquals(SessionCache.key(spec, OrtSession.SessionOptions.OptLevel.ALL_OPT, "cpu"),
+        SessionCache.key(OracleTest.spec("all-minilm-l6-v2", "fp32"), OrtSession.SessionOptions.OptLevel.ALL_OPT,
+            "cpu"), "another model, another file");
+  }
+}
