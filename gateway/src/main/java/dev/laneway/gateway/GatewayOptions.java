@@ -92,6 +92,7 @@ public record GatewayOptions(
     Path adminTokenFile,
     Path tlsClientCa,
     java.util.List<String> tlsClientIdentities,
+    dev.laneway.gateway.security.ClientCerts.Mode tlsClientAuth,
     double driftShadowRate,
     int driftShadowPerMinute,
     int driftWindow,
@@ -251,6 +252,7 @@ public record GatewayOptions(
     Path adminTokenFile;
     Path tlsClientCa;
     java.util.List<String> tlsClientIdentities;
+    dev.laneway.gateway.security.ClientCerts.Mode tlsClientAuth;
     double driftShadowRate;
     int driftShadowPerMinute;
     int driftWindow;
@@ -301,6 +303,7 @@ public record GatewayOptions(
       adminTokenFile = o.adminTokenFile;
       tlsClientCa = o.tlsClientCa;
       tlsClientIdentities = o.tlsClientIdentities;
+      tlsClientAuth = o.tlsClientAuth;
       driftShadowRate = o.driftShadowRate;
       driftShadowPerMinute = o.driftShadowPerMinute;
       driftWindow = o.driftWindow;
@@ -325,7 +328,7 @@ public record GatewayOptions(
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
-          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, driftShadowRate,
+          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, tlsClientAuth, driftShadowRate,
           driftShadowPerMinute, driftWindow, driftSanityRate);
     }
   }

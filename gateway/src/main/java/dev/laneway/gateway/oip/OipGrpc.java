@@ -33,6 +33,7 @@ import dev.laneway.oip.ServerReadyResponse;
 import dev.laneway.protocol.Oip;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
+import dev.laneway.gateway.security.ClientCerts;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -292,7 +293,8 @@ public final class OipGrpc {
           : request.connection().remoteAddress().hostAddress();
       DoorRequest r = new DoorRequest(door, emptyToNull(message.getId()), message.getModelName(),
           emptyToNull(message.getModelVersion()), d.texts(), d.parameters(), headers(request.headers()), remote,
-          TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span));
+          TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span),
+          ClientCerts.identity(request.connection()));
       // the server span is current while dispatch starts: lanes read it (batch links, a remote lane's traceparent)
       try (io.opentelemetry.context.Scope ignored = r.context().makeCurrent()) {
         InferenceCall call = pipeline.call(r);

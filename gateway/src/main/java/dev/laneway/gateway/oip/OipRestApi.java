@@ -18,6 +18,7 @@ import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Tensors;
 import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
+import dev.laneway.gateway.security.ClientCerts;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -213,7 +214,7 @@ public final class OipRestApi {
       OipJson.InferBody body) {
     return new DoorRequest(door, body.id(), model, version, body.texts(), body.parameters().getMap(), headers(ctx),
         ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
-        Context.current());
+        Context.current(), ClientCerts.identity(ctx.request().connection()));
   }
 
   /** The request's headers, names lower-case (the last value of a repeated header wins). */
