@@ -131,6 +131,26 @@ class BenchSmokeTest {
     assertTrue(Files.readString(dir.resolve("mixed.html")).contains("<svg"));
   }
 
+  /** Plaintext and TLS gateways at one rate, REST JSON and gRPC each; and fresh TLS handshakes to the gRPC port. */
+  @Test
+  void tls_smoke(@TempDir Path dir) throws IOException {
+    Bench.run(smoke("tls", dir), Scenario.named("tls"), System.err);
+    JsonObject out = new JsonObject(Files.readString(dir.resolve("tls.json")));
+    assertTrue(out.getDouble("rate_sps") > 0, "one rate for every step: " + out.encode());
+    for (String mode : new String[] {"plaintext", "tls"}) {
+      for (String door : new String[] {"rest", "grpc"}) {
+        JsonObject s = out.getJsonObject(mode).getJsonObject(door);
+        assertTrue(s.getLong("succeeded") > 0, mode + " " + door + " answered: " + s);
+        assertEquals(0, s.getLong("lost"), mode + " " + door + " lost nothing: " + s);
+        assertNotNull(out.getValue(door + "_p99_ms_" + mode), door + "_p99_ms_" + mode);
+      }
+    }
+    JsonObject nc = out.getJsonObject("new_connection");
+    assertTrue(nc.getString("negotiated").startsWith("TLSv1.3"), "TLS 1.3 to the gRPC port: " + nc);
+    assertTrue(nc.getString("negotiated").endsWith("ALPN h2"), nc.encode());
+    assertTrue(out.getDouble("tcp_tls_handshake_ms_p50") > 0, nc.encode());
+  }
+
   /** Both phases run at the same rates and report what the figures are read from (shedding itself is measured). */
   @Test
   void slo_smoke(@TempDir Path dir) throws IOException {
