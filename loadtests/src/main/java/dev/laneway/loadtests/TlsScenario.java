@@ -14,8 +14,8 @@ import javax.net.ssl.SSLSocket;
  * gRPC unary at the same rate: e2e's 50% point (half the highest REST JSON rate whose p99 stays under 100 ms, found by
  * e2e's own step search on the plaintext gateway), or {@code --rate}. Every door is warmed the same way in both
  * modes before its step. Per mode and door: p50/p99, achieved rate, failures. Then the cost of a new connection to
- * the TLS gateway's gRPC port (what a gateway pays for a new link to a node): TCP connect alone, and TCP + the TLS
- * handshake, over fresh connections.
+ * the TLS gateway's gRPC port: TCP connect alone, and TCP + the TLS handshake, over fresh connections; and a new
+ * gateway → node connection over mutual TLS, as the gateway measures it ({@link TlsLinkPhase}).
  */
 final class TlsScenario implements Scenario {
   static final int HANDSHAKES = 30;
@@ -62,6 +62,10 @@ final class TlsScenario implements Scenario {
     JsonObject nc = out.getJsonObject("new_connection");
     out.put("tcp_connect_ms_p50", nc.getValue("tcp_connect_ms_p50"))
         .put("tcp_tls_handshake_ms_p50", nc.getValue("tcp_tls_handshake_ms_p50"));
+    JsonObject link = TlsLinkPhase.run(ctx, o.jsonFile().toAbsolutePath().getParent(), o.smoke() ? 5 : HANDSHAKES);
+    out.put("mtls_link", link);
+    out.put("remote_connect_ms", link.getValue("gateway_connect_ms"))
+        .put("mtls_handshake_ms_p50", link.getJsonObject("bench_handshakes").getValue("tcp_tls_handshake_ms_p50"));
     return out;
   }
 
