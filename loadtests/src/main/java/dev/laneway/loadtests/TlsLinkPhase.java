@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * {@code --tls-client-identities}); a gateway whose {@code intl-general} lane pins the regions' CA and the node's
  * identity and presents its own certificate serves a short load from that lane. Reported: the gateway's own
  * measurement of its new connection (its log line and {@code laneway_remote_connect_seconds}: TCP, the TLS handshake
- * and the HTTP/2 preface, from the first request that needed it; a fresh JVM's first handshake), and fresh mutual TLS
- * handshakes from the bench to the node's gRPC port with the gateway's certificate (the same handshake, warm).
+ * and the HTTP/2 preface, from the first request that needed it): its first connection (a fresh JVM's first
+ * handshake), and its reconnection after the node restarted on the same port (warm); and fresh mutual TLS handshakes
+ * from the bench to the node's gRPC port with the gateway's certificate (the same handshake, from another JVM).
  */
 final class TlsLinkPhase {
   private static final Pattern CONNECTED = Pattern.compile("remote: connected to node \\S+ in ([0-9.]+) ms over (.*)");
@@ -33,8 +34,13 @@ final class TlsLinkPhase {
     nodeArgs.addAll(List.of("--tls-cert", certs.nodeCert().toString(), "--tls-key", certs.nodeKey().toString(),
         "--tls-client-ca", certs.ca().toString(), "--tls-client-identities", BenchCerts.Link.GATEWAY_ID));
     ctx.progress().println("[bench] starting node intl with mutual TLS ...");
-    try (NodeProcess node = NodeProcess.start("intl", write(dir.resolve("tls-node-topology.yaml"), topology(1, certs)),
-        0, nodeArgs, dir.resolve("tls-node-intl.log"))) {
+    Path nodeTopology;
+    try {
+      nodeTopology = write(dir.resolve("tls-node-topology.yaml"), topology(1, certs));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (NodeProcess node = NodeProcess.start("intl", nodeTopology, 0, nodeArgs, dir.resolve("tls-node-intl.log"))) {
       List<String> args = new ArrayList<>(List.of("--topology",
           write(dir.resolve("tls-link-topology.yaml"), topology(node.grpcPort(), certs)).toString(), "--policy",
           write(dir.resolve("tls-link-policy.yaml"), POLICY).toString(), "--remote-probe-interval", "0s",
@@ -44,15 +50,30 @@ final class TlsLinkPhase {
           Http http = new Http("127.0.0.1", g.httpPort(), 30_000)) {
         RestJsonClient client = new RestJsonClient(http);
         ctx.requireProbe(client, "REST JSON (through the mutual TLS link)");
-        Recording r = ctx.load(client, "through the mutual TLS link", 10, o.smoke() ? 2 : 5, null, null);
-        out.put("served", BenchContext.summary(r));
-        Matcher m = CONNECTED.matcher(Files.readString(g.log()));
-        if (m.find()) {
-          out.put("gateway_connect_ms", Double.parseDouble(m.group(1))).put("gateway_connect_over", m.group(2));
+        out.put("served", BenchContext.summary(ctx.load(client, "through the mutual TLS link", 10,
+            o.smoke() ? 2 : 5, null, null)));
+        // the gateway's first connection was its JVM's first TLS handshake; a node restarted on the same port makes
+        // it connect again, warm (the old connection closed with the node, so the next request connects)
+        int port = node.grpcPort();
+        ctx.progress().println("[bench] restarting node intl on port " + port + " (the gateway reconnects) ...");
+        node.kill();
+        try (NodeProcess again = NodeProcess.start("intl", nodeTopology, port, nodeArgs,
+            dir.resolve("tls-node-intl-restarted.log"))) {
+          out.put("served_after_restart", BenchContext.summary(ctx.load(client, "after the node restarted", 10,
+              o.smoke() ? 2 : 5, null, null)));
+          out.put("bench_handshakes", TlsScenario.handshakes(port, certs.gatewayContext(), handshakes));
         }
+        List<Double> connects = new ArrayList<>();
+        Matcher m = CONNECTED.matcher(Files.readString(g.log()));
+        while (m.find()) {
+          connects.add(Double.parseDouble(m.group(1)));
+          out.put("gateway_connect_over", m.group(2));
+        }
+        out.put("gateway_connects_ms", new io.vertx.core.json.JsonArray(connects));
+        if (!connects.isEmpty()) out.put("gateway_first_connect_ms", connects.get(0));
+        if (connects.size() > 1) out.put("gateway_reconnect_ms", connects.get(connects.size() - 1));
         out.put("gateway_connect_metric", metric(g.metricsPort()));
       }
-      out.put("bench_handshakes", TlsScenario.handshakes(node.grpcPort(), certs.gatewayContext(), handshakes));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -106,6 +127,7 @@ final class TlsLinkPhase {
             class: general
             devices: [intl-cpu0]
             remote: {address: "127.0.0.1:%d", tls: true, ca: ["%s"], identity: "%s", client_cert: "%s", client_key: "%s"}
+            breaker: {window: 4, minimum_calls: 2, wait_in_open: 1s, half_open_calls: 1}
             batching: {max_batch_size: 8, max_queue_delay: 1ms, max_queue_size: 1024}
         models:
           - name: all-minilm-l6-v2

@@ -64,7 +64,8 @@ final class TlsScenario implements Scenario {
         .put("tcp_tls_handshake_ms_p50", nc.getValue("tcp_tls_handshake_ms_p50"));
     JsonObject link = TlsLinkPhase.run(ctx, o.jsonFile().toAbsolutePath().getParent(), o.smoke() ? 5 : HANDSHAKES);
     out.put("mtls_link", link);
-    out.put("remote_connect_ms", link.getValue("gateway_connect_ms"))
+    out.put("remote_first_connect_ms", link.getValue("gateway_first_connect_ms"))
+        .put("remote_reconnect_ms", link.getValue("gateway_reconnect_ms"))
         .put("mtls_handshake_ms_p50", link.getJsonObject("bench_handshakes").getValue("tcp_tls_handshake_ms_p50"));
     return out;
   }

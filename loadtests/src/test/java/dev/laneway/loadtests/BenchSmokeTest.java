@@ -156,9 +156,11 @@ class BenchSmokeTest {
     assertEquals(0, link.getJsonObject("served").getLong("failed"), "served through the mutual TLS link: " + link);
     assertEquals("intl-general", link.getJsonObject("served").getJsonObject("lanes").fieldNames().iterator().next(),
         link.encode());
-    assertTrue(out.getDouble("remote_connect_ms") > 0, "the gateway timed its new connection: " + link);
+    assertTrue(out.getDouble("remote_first_connect_ms") > 0, "the gateway timed its new connection: " + link);
+    assertTrue(out.getDouble("remote_reconnect_ms") > 0, "and its reconnection to the restarted node: " + link);
     assertTrue(link.getString("gateway_connect_over").startsWith("TLSv1.3"), link.encode());
-    assertEquals(1.0, link.getJsonObject("gateway_connect_metric").getDouble("count"), link.encode());
+    assertEquals(2.0, link.getJsonObject("gateway_connect_metric").getDouble("count"), link.encode());
+    assertEquals(0, link.getJsonObject("served_after_restart").getLong("lost"), link.encode());
     assertTrue(link.getJsonObject("bench_handshakes").getDouble("tcp_tls_handshake_ms_p50") > 0, link.encode());
   }
 

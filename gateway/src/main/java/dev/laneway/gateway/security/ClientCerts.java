@@ -1,8 +1,8 @@
 package dev.laneway.gateway.security;
 
+import dev.laneway.routing.CertificateIdentity;
 import io.vertx.core.Handler;
 import io.vertx.core.http.ClientAuth;
-import dev.laneway.routing.CertificateIdentity;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
