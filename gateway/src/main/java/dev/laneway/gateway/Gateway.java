@@ -164,7 +164,7 @@ public final class Gateway implements AutoCloseable {
     StatusPage status = new StatusPage(new StatusData(topology, lanes, pipeline.slo(), metrics, options.traceUrl()));
     HttpServerOptions httpOptions = new HttpServerOptions().setHost(options.host()).setPort(options.httpPort())
         .setCompressionSupported(false).setTcpNoDelay(true);
-    http = Listener.start(vertx, options.eventLoops(), transport.apply(httpOptions), () -> {
+    http = Listener.start(vertx, options.eventLoops(), transport.applyClients(httpOptions, false), () -> {
       io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
       BodyHandler body = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes());
       OipRestApi.plumbing(router, options.maxBodyBytes());
@@ -180,8 +180,8 @@ public final class Gateway implements AutoCloseable {
     metricsServer = MetricsServer.start(vertx, telemetry, options.host(), options.metricsPort(), transport::apply);
     transport.serving(metricsServer);
     OipGrpc oipGrpc = new OipGrpc(pipeline, intake, tracing, catalog, options.maxTexts());
-    grpc = Listener.start(vertx, options.eventLoops(), transport.applyMutual(new HttpServerOptions()
-        .setHost(options.host()).setPort(options.grpcPort()).setTcpNoDelay(true)),
+    grpc = Listener.start(vertx, options.eventLoops(), transport.applyClients(new HttpServerOptions()
+        .setHost(options.host()).setPort(options.grpcPort()).setTcpNoDelay(true), true),
         () -> transport.guard(oipGrpc.server(vertx, options.maxBodyBytes(), this::ready)), 2);
     transport.serving("gRPC", options.host(), grpc);
     adminListener = Listener.start(vertx, 1, transport.apply(new HttpServerOptions().setHost(options.adminHost())

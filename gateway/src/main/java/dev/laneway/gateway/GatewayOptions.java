@@ -95,6 +95,7 @@ public record GatewayOptions(
     Path adminTokenFile,
     Path tlsClientCa,
     java.util.List<String> tlsClientIdentities,
+    dev.laneway.gateway.security.ClientCerts.Mode tlsClientAuth,
     double driftShadowRate,
     int driftShadowPerMinute,
     int driftWindow,
@@ -261,6 +262,7 @@ public record GatewayOptions(
     Path adminTokenFile;
     Path tlsClientCa;
     java.util.List<String> tlsClientIdentities;
+    dev.laneway.gateway.security.ClientCerts.Mode tlsClientAuth;
     double driftShadowRate;
     int driftShadowPerMinute;
     int driftWindow;
@@ -314,6 +316,7 @@ public record GatewayOptions(
       adminTokenFile = o.adminTokenFile;
       tlsClientCa = o.tlsClientCa;
       tlsClientIdentities = o.tlsClientIdentities;
+      tlsClientAuth = o.tlsClientAuth;
       driftShadowRate = o.driftShadowRate;
       driftShadowPerMinute = o.driftShadowPerMinute;
       driftWindow = o.driftWindow;
@@ -341,8 +344,9 @@ public record GatewayOptions(
           admissionCache, remoteProbeInterval, nodeRegion, nodeDelay, otelTracesExporter, otelExporterOtlpEndpoint,
           otelExporterZipkinEndpoint, otelTracesSampler, otelTracesSamplerArg, otelServiceName, limitsRedis,
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
-          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, driftShadowRate,
-          driftShadowPerMinute, driftWindow, driftSanityRate, sessionCache, specialisedAfterReady, warmUp);
+          allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, tlsClientAuth,
+          driftShadowRate, driftShadowPerMinute, driftWindow, driftSanityRate, sessionCache, specialisedAfterReady,
+          warmUp);
     }
   }
 

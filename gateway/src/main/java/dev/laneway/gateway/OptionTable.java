@@ -108,12 +108,17 @@ final class OptionTable {
       new Option("admin-token-file", "FILE", "", "a file holding the admin token (x-admin-token); kept out of the "
           + "process list, unlike --admin-token",
           (b, v) -> b.adminTokenFile = Flags.path(v), GatewayOptions::adminTokenFile),
-      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the gRPC listener requires "
-          + "(mutual TLS, e.g. a node trusting its gateways; old and new CA in one file while rotating)",
+      new Option("tls-client-ca", "FILE", "", "PEM CA(s) whose client certificates the listeners ask for (mutual "
+          + "TLS, e.g. a node trusting its gateways, or services named by their certificates; old and new CA in one "
+          + "file while rotating)",
           (b, v) -> b.tlsClientCa = Flags.path(v), GatewayOptions::tlsClientCa),
       new Option("tls-client-identities", "LIST", "", "comma-separated SANs a client certificate must name one of "
           + "(e.g. spiffe://laneway/gateway/hk); empty: any from --tls-client-ca",
           (b, v) -> b.tlsClientIdentities = Flags.list(v), GatewayOptions::tlsClientIdentities),
+      new Option("tls-client-auth", "MODE", "require-grpc", "with --tls-client-ca: require-grpc (gRPC requires a "
+          + "client certificate, REST asks for one), request (both ask; callers without one are served) or require",
+          (b, v) -> b.tlsClientAuth = dev.laneway.gateway.security.ClientCerts.Mode.parse(v),
+          GatewayOptions::tlsClientAuth),
       // drift (issue 18): shadow checks against the reference variant, demotion and re-admission
       new Option("drift-shadow-rate", "X", "0.01", "share of a non-reference variant's answers recomputed on the "
           + "reference variant in spare capacity (0: no shadow checks)",

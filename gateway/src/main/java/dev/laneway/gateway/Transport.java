@@ -37,7 +37,8 @@ final class Transport implements AutoCloseable {
    */
   static Transport start(GatewayOptions options, Topology topology) {
     ServerTls tls = ServerTls.load(options.tlsCert(), options.tlsKey(),
-        ClientCerts.of(options.tlsClientCa(), options.tlsClientIdentities()), InstantSource.system());
+        ClientCerts.of(options.tlsClientCa(), options.tlsClientIdentities(), options.tlsClientAuth()),
+        InstantSource.system());
     String refused = TransportChecks.refusal(options.tlsRequired(), tls.enabled(), topology);
     if (refused != null) throw new IllegalArgumentException(refused);
     return new Transport(options, tls);
@@ -58,11 +59,12 @@ final class Transport implements AutoCloseable {
   }
 
   /**
-   * {@code o} with TLS, and client certificates required when {@code --tls-client-ca} is set: the gRPC door (the link
-   * gateways use to reach a node; REST keeps server TLS only, so health probes need no client certificate).
+   * {@code o} with TLS, and client certificates asked for when {@code --tls-client-ca} is set, as
+   * {@code --tls-client-auth} says for the gRPC listener ({@code grpc}: by default required, the link gateways use to
+   * reach a node) or REST (by default requested, so health probes need none).
    */
-  HttpServerOptions applyMutual(HttpServerOptions o) {
-    return tls.applyMutual(o);
+  HttpServerOptions applyClients(HttpServerOptions o, boolean grpc) {
+    return tls.applyClients(o, grpc);
   }
 
   /** A door's handler behind the client identity check ({@code --tls-client-identities}); itself when none. */
@@ -73,8 +75,11 @@ final class Transport implements AutoCloseable {
   /** A listener now serving: warned about when plaintext beyond loopback, given each rotated certificate. */
   void serving(String what, String host, Listener listener) {
     warnIfPlaintext(what, host);
-    if (what.equals("gRPC")) tls.registerMutual(listener::updateSsl);
-    else tls.register(listener::updateSsl);
+    switch (what) {
+      case "gRPC" -> tls.registerClients(listener::updateSsl, true);
+      case "HTTP" -> tls.registerClients(listener::updateSsl, false);
+      default -> tls.register(listener::updateSsl);
+    }
   }
 
   void serving(MetricsServer metrics) {

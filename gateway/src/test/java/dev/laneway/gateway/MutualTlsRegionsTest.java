@@ -141,9 +141,21 @@ class MutualTlsRegionsTest {
   }
 
   @Test
-  void theRightIdentities_serveFromTheNode() throws Exception {
+  void theRightIdentities_serveFromTheNode_andTheNewConnectionIsTimed() throws Exception {
+    logged.clear();
     try (Gateway g = gateway("right", NODE_ID, caFile, gatewayCert)) {
       assertEquals(List.of("intl-general", "intl-general"), servedBy(g, 2));
+      String node = "127.0.0.1:" + MutualTlsRegionsTest.node.grpcPort();
+      List<String> connects = logged.stream().filter(l -> l.startsWith("remote: connected to node " + node)).toList();
+      assertEquals(1, connects.size(), "one new connection, one line: " + logged);
+      assertTrue(connects.get(0).matches(
+          ".* in \\d+\\.\\d ms over TLSv1\\.3 \\(TCP \\+ TLS handshake \\+ HTTP/2 preface\\)"), connects.get(0));
+      HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + g.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      String count = m.body().lines().filter(l -> l.startsWith("laneway_remote_connect_seconds_count{")
+          && l.contains("node=\"" + node + "\"") && l.contains("tls=\"true\"")).findFirst()
+          .orElseThrow(() -> new AssertionError(m.body()));
+      assertEquals(1.0, Double.parseDouble(count.substring(count.lastIndexOf(' ') + 1)), count);
     }
   }
 

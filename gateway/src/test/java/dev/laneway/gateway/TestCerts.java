@@ -51,7 +51,9 @@ final class TestCerts {
 
   /** A certificate authority: its certificate and key. */
   record Ca(String name, X509Certificate certificate, KeyPair keys) {
-    /** A leaf valid now for a day: SANs are DNS names, IP addresses ({@code 127.0.0.1}) or URIs ({@code spiffe://}). */
+    /**
+     * A leaf valid now for a day: its subject is {@code CN=cn}, or {@code cn} itself when it holds an {@code =} (the
+     * RDNs encoded in the order written, so {@code O=Acme,CN=svc} reads {@code CN=svc,O=Acme} in RFC 2253); SANs are DNS names, IP addresses ({@code 127.0.0.1}) or URIs ({@code spiffe://}). */
     Pair leaf(String cn, List<String> sans, Path dir, String fileName) {
       Instant now = Instant.now();
       return leaf(cn, sans, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), dir, fileName);
@@ -67,7 +69,7 @@ final class TestCerts {
       try {
         KeyPair kp = keyPair();
         var b = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name), serial(), Date.from(from), Date.from(to),
-            new X500Name("CN=" + cn), kp.getPublic());
+            new X500Name(cn.contains("=") ? cn : "CN=" + cn), kp.getPublic());
         List<GeneralName> names = new ArrayList<>();
         for (String s : sans) {
           if (s.contains("://")) names.add(new GeneralName(GeneralName.uniformResourceIdentifier, s));
@@ -103,14 +105,31 @@ final class TestCerts {
 
     /** A client TLS context that trusts this CA only. */
     SSLContext trustingContext() {
+      return trustingContext(null);
+    }
+
+    /** A client TLS context that trusts this CA only and presents {@code client}'s certificate (null: none). */
+    SSLContext trustingContext(Pair client) {
       try {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setCertificateEntry("ca", certificate);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
+        javax.net.ssl.KeyManager[] keyManagers = null;
+        if (client != null) {
+          String pem = Files.readString(client.key()).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+          java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC").generatePrivate(
+              new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(pem)));
+          KeyStore keys = KeyStore.getInstance("PKCS12");
+          keys.load(null, null);
+          keys.setKeyEntry("client", key, new char[0], new java.security.cert.Certificate[] {client.certificate()});
+          var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+          kmf.init(keys, new char[0]);
+          keyManagers = kmf.getKeyManagers();
+        }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        ctx.init(keyManagers, tmf.getTrustManagers(), null);
         return ctx;
       } catch (Exception e) {
         throw new IllegalStateException(e);

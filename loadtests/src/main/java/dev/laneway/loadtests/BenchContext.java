@@ -50,13 +50,21 @@ public final class BenchContext {
 
   /** As {@link #startGateway()}, with the scenario's own gateway options after {@code --gateway-arg}'s. */
   public GatewayProcess startGateway(List<String> scenarioArgs) {
-    Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-gateway.log");
+    return startGateway(scenarioArgs, null, "gateway");
+  }
+
+  /**
+   * As {@link #startGateway(List)}: its readiness asked over TLS with {@code tls} (null: plaintext), its log
+   * {@code SCENARIO-NAME.log}.
+   */
+  public GatewayProcess startGateway(List<String> scenarioArgs, javax.net.ssl.SSLContext tls, String name) {
+    Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-" + name + ".log");
     progress.println("[bench] starting a gateway (log " + log + ") ...");
     // every scenario but slo measures its own mechanism, without the SLO guard's shedding (slo turns it on itself)
     List<String> args = new java.util.ArrayList<>(List.of("--slo-shedding", "false"));
     args.addAll(options.gatewayArgs());
     args.addAll(scenarioArgs);
-    GatewayProcess g = GatewayProcess.start(args, log, 180);
+    GatewayProcess g = GatewayProcess.start(args, log, 180, tls == null ? null : tls.getSocketFactory());
     progress.println("[bench] gateway ready: " + g.describe());
     return g;
   }

@@ -30,7 +30,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
 
   public static final String HELP =
       """
-      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions, tenants
+      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions, tenants, tls
         --json FILE            where the JSON goes, the HTML beside it (default loadtests/target/bench/NAME.json)
         --seconds N            seconds per load step (e2e, overload, tenants) or in all (others) (default: e2e 8,
                                overload 15, tenants 20, others 30)
@@ -39,7 +39,8 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
         --model M              model the requests name (default all-minilm-l6-v2)
         --variant V            model version to ask for (default int8, the one the in-process limit runs)
         --rate R               requests/s taken as capacity by failover, mixed, regions, tenants, and as both the
-                               general and the NPU path's capacity by overload (default: a quick search)
+                               general and the NPU path's capacity by overload (default: a quick search); tls: the
+                               one rate of every step (default: half e2e's REST JSON max at p99 <= 100 ms)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 256; 0: rows only)

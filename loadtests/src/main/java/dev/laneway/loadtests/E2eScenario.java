@@ -85,7 +85,7 @@ final class E2eScenario implements Scenario {
   }
 
   /** Step search, then the 25/50/80% points; fills {@code out} with this front door's fields. */
-  private static double measure(BenchContext ctx, Target g, InferClient client, String name, double start,
+  static double measure(BenchContext ctx, Target g, InferClient client, String name, double start,
       int step, JsonObject transports, JsonObject out) {
     String why = ctx.probe(client);
     if (why != null) return unavailable(transports, name, why);

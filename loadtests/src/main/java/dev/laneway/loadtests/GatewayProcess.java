@@ -82,6 +82,12 @@ public final class GatewayProcess implements AutoCloseable {
    * @throws IllegalStateException when it exits or is not ready within {@code startTimeoutSeconds}, with the log's tail
    */
   public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds) {
+    return start(extraArgs, logFile, startTimeoutSeconds, null);
+  }
+
+  /** As {@link #start(List, Path, int)}, its readiness asked over TLS with {@code tls} (null: plaintext). */
+  public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds,
+      javax.net.ssl.SSLSocketFactory tls) {
     Path home = home();
     String cp = classpath(home);
     if (cp == null) {
@@ -116,7 +122,7 @@ public final class GatewayProcess implements AutoCloseable {
       Runtime.getRuntime().addShutdownHook(hook);
       GatewayProcess g = null;
       try {
-        g = awaitReady(p, logFile, token, hook, startTimeoutSeconds);
+        g = awaitReady(p, logFile, token, hook, startTimeoutSeconds, tls);
         return g;
       } finally {
         if (g == null) {
@@ -129,7 +135,8 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
-  private static GatewayProcess awaitReady(Process p, Path logFile, String token, Thread hook, int timeoutSeconds) {
+  private static GatewayProcess awaitReady(Process p, Path logFile, String token, Thread hook, int timeoutSeconds,
+      javax.net.ssl.SSLSocketFactory tls) {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
     int http = -1;
     int grpc = -1;
@@ -141,7 +148,7 @@ public final class GatewayProcess implements AutoCloseable {
         throw new IllegalStateException("gateway exited with " + p.exitValue() + " before it was ready; log "
             + logFile + ":\n" + tail(text, 30));
       }
-      if (http > 0 && ready(http)) {
+      if (http > 0 && ready(http, tls)) {
         sleep(200); // the gRPC line may follow the HTTP one
         text = read(logFile);
         if (grpc < 0) grpc = port(GRPC_PORT, text);
@@ -174,10 +181,11 @@ public final class GatewayProcess implements AutoCloseable {
     return port(GRPC_PORT, log);
   }
 
-  private static boolean ready(int port) {
-    try (var s = new java.net.Socket()) {
-      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
-      s.setSoTimeout(2000);
+  private static boolean ready(int port, javax.net.ssl.SSLSocketFactory tls) {
+    try (var plain = new java.net.Socket()) {
+      plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+      plain.setSoTimeout(2000);
+      java.net.Socket s = tls == null ? plain : tls.createSocket(plain, "127.0.0.1", port, true);
       s.getOutputStream().write("GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
       byte[] head = s.getInputStream().readNBytes(12);

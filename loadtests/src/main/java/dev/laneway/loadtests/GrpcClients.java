@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * OIP gRPC ({@code inference.GRPCInferenceService}) clients over one plaintext HTTP/2 channel: {@link #unary()}
+ * OIP gRPC ({@code inference.GRPCInferenceService}) clients over one HTTP/2 channel (plaintext, or TLS): {@link #unary()}
  * ({@code ModelInfer}) and {@link #stream()} ({@code ModelStreamInfer}, one bidirectional stream per (region, latency
  * class), answers matched to requests by {@code id}). Texts travel as {@code raw_input_contents} (protocol's {@code Embeddings.request}).
  *
@@ -31,7 +31,20 @@ public final class GrpcClients implements AutoCloseable {
   private final long deadlineMs;
 
   public GrpcClients(String host, int port, long deadlineMs) {
-    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    this(host, port, deadlineMs, null);
+  }
+
+  /** As {@link #GrpcClients(String, int, long)}, over TLS trusting the PEM certificate(s) in {@code trust} (null: plaintext). */
+  public GrpcClients(String host, int port, long deadlineMs, java.nio.file.Path trust) {
+    NettyChannelBuilder b;
+    try {
+      b = trust == null ? NettyChannelBuilder.forAddress(host, port).usePlaintext()
+          : NettyChannelBuilder.forAddress(host, port,
+              io.grpc.TlsChannelCredentials.newBuilder().trustManager(trust.toFile()).build());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + trust, e);
+    }
+    this.channel = b.maxInboundMessageSize(64 << 20).build();
     this.deadlineMs = deadlineMs;
   }
 

@@ -46,14 +46,22 @@ public final class Http implements AutoCloseable {
 
   /** As {@link #Http(String, int, long)} with a pool of {@code pool} connections. */
   public Http(String host, int port, long timeoutMs, int pool) {
+    this(host, port, timeoutMs, pool, null);
+  }
+
+  /**
+   * As {@link #Http(String, int, long, int)}, over TLS trusting the PEM certificate(s) in {@code trust} (null:
+   * plaintext); still HTTP/1.1 (no ALPN), so TLS is the only difference from a plaintext client.
+   */
+  public Http(String host, int port, long timeoutMs, int pool, java.nio.file.Path trust) {
     if (pool < 1) throw new IllegalArgumentException("pool: " + pool + " (expected: >= 1)");
     this.host = host;
     this.port = port;
     this.timeoutMs = timeoutMs;
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(2));
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxInitialLineLength(8192),
-        new PoolOptions().setHttp1MaxSize(pool));
+    HttpClientOptions o = new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxInitialLineLength(8192);
+    if (trust != null) o.setSsl(true).setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(trust.toString()));
+    this.client = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(pool));
   }
 
   public String host() {

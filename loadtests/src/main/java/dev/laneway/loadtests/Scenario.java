@@ -16,8 +16,9 @@ public interface Scenario {
       case "regions" -> new RegionsScenario();
       case "tenants" -> new TenantsScenario();
       case "slo" -> new SloScenario();
+      case "tls" -> new TlsScenario();
       default -> throw new IllegalArgumentException("unknown scenario '" + name
-          + "' (expected: drift, e2e, failover, mixed, overload, regions, slo, tenants)");
+          + "' (expected: drift, e2e, failover, mixed, overload, regions, slo, tenants, tls)");
     };
   }
 }

@@ -131,6 +131,39 @@ class BenchSmokeTest {
     assertTrue(Files.readString(dir.resolve("mixed.html")).contains("<svg"));
   }
 
+  /**
+   * Plaintext and TLS gateways at one rate, REST JSON and gRPC each; fresh TLS handshakes to the gRPC port; a gateway's
+   * new connection to a node over mutual TLS, timed by the gateway.
+   */
+  @Test
+  void tls_smoke(@TempDir Path dir) throws IOException {
+    Bench.run(smoke("tls", dir), Scenario.named("tls"), System.err);
+    JsonObject out = new JsonObject(Files.readString(dir.resolve("tls.json")));
+    assertTrue(out.getDouble("rate_sps") > 0, "one rate for every step: " + out.encode());
+    for (String mode : new String[] {"plaintext", "tls"}) {
+      for (String door : new String[] {"rest", "grpc"}) {
+        JsonObject s = out.getJsonObject(mode).getJsonObject(door);
+        assertTrue(s.getLong("succeeded") > 0, mode + " " + door + " answered: " + s);
+        assertEquals(0, s.getLong("lost"), mode + " " + door + " lost nothing: " + s);
+        assertNotNull(out.getValue(door + "_p99_ms_" + mode), door + "_p99_ms_" + mode);
+      }
+    }
+    JsonObject nc = out.getJsonObject("new_connection");
+    assertTrue(nc.getString("negotiated").startsWith("TLSv1.3"), "TLS 1.3 to the gRPC port: " + nc);
+    assertTrue(nc.getString("negotiated").endsWith("ALPN h2"), nc.encode());
+    assertTrue(out.getDouble("tcp_tls_handshake_ms_p50") > 0, nc.encode());
+    JsonObject link = out.getJsonObject("mtls_link");
+    assertEquals(0, link.getJsonObject("served").getLong("failed"), "served through the mutual TLS link: " + link);
+    assertEquals("intl-general", link.getJsonObject("served").getJsonObject("lanes").fieldNames().iterator().next(),
+        link.encode());
+    assertTrue(out.getDouble("remote_first_connect_ms") > 0, "the gateway timed its new connection: " + link);
+    assertTrue(out.getDouble("remote_reconnect_ms") > 0, "and its reconnection to the restarted node: " + link);
+    assertTrue(link.getString("gateway_connect_over").startsWith("TLSv1.3"), link.encode());
+    assertEquals(2.0, link.getJsonObject("gateway_connect_metric").getDouble("count"), link.encode());
+    assertEquals(0, link.getJsonObject("served_after_restart").getLong("lost"), link.encode());
+    assertTrue(link.getJsonObject("bench_handshakes").getDouble("tcp_tls_handshake_ms_p50") > 0, link.encode());
+  }
+
   /** Both phases run at the same rates and report what the figures are read from (shedding itself is measured). */
   @Test
   void slo_smoke(@TempDir Path dir) throws IOException {

@@ -56,11 +56,18 @@ public record RoutingPolicy(
     }
     Set<String> ids = new HashSet<>();
     Set<String> keys = new HashSet<>();
+    Set<String> identities = new HashSet<>();
     for (int i = 0; i < tenants.size(); i++) {
       Tenant t = tenants.get(i);
       if (!ids.add(t.id())) throw new IllegalArgumentException("tenants[" + i + "].id: '" + t.id() + "' declared twice");
       for (String k : t.apiKeys()) {
         if (!keys.add(java.util.HexFormat.of().formatHex(ApiKeys.entryDigest(k)))) throw new IllegalArgumentException("tenants[" + i + "].api_keys: a key is given to two tenants");
+      }
+      for (String c : t.clientCertificates()) {
+        if (!identities.add(CertificateIdentity.check(c))) {
+          throw new IllegalArgumentException("tenants[" + i + "].client_certificates: '" + c
+              + "' is given to two tenants");
+        }
       }
       for (String c : t.classes()) {
         if (!LATENCY_CLASSES.contains(c)) {
@@ -164,6 +171,21 @@ public record RoutingPolicy(
   /** The tenant whose keys hold {@code apiKey} (compared in constant time, {@link ApiKeys#find}), if any. */
   public Optional<Tenant> tenantForKey(String apiKey) {
     return Optional.ofNullable(ApiKeys.find(tenants, apiKey));
+  }
+
+  /**
+   * The tenant whose {@code client_certificates} name this certificate, if any. Throws
+   * {@link RoutingException.Unauthorized} when it names two tenants (say, a URI SAN one's, the subject another's).
+   */
+  public Optional<Tenant> tenantForCertificate(CertificateIdentity certificate) {
+    if (certificate == null) return Optional.empty();
+    List<Tenant> named = tenants.stream()
+        .filter(t -> t.clientCertificates().stream().anyMatch(certificate::matches)).toList();
+    if (named.size() > 1) {
+      throw new RoutingException.Unauthorized("the client certificate names two tenants ("
+          + named.stream().map(Tenant::id).toList() + ")");
+    }
+    return named.stream().findFirst();
   }
 
   /** The ids of the tenants with a key in clear text (not {@code sha256:}) in this policy. */

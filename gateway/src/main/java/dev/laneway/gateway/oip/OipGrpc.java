@@ -13,6 +13,7 @@ import dev.laneway.gateway.Gateway;
 import dev.laneway.gateway.GatewayOptions;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
+import dev.laneway.gateway.security.ClientCerts;
 import dev.laneway.gateway.telemetry.Tracing;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.MessageOrBuilder;
@@ -292,7 +293,8 @@ public final class OipGrpc {
           : request.connection().remoteAddress().hostAddress();
       DoorRequest r = new DoorRequest(door, emptyToNull(message.getId()), message.getModelName(),
           emptyToNull(message.getModelVersion()), d.texts(), d.parameters(), headers(request.headers()), remote,
-          TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span));
+          TimeUnit.MILLISECONDS.toNanos(request.timeout()), Context.current().with(span),
+          ClientCerts.identity(request.connection()));
       // the server span is current while dispatch starts: lanes read it (batch links, a remote lane's traceparent)
       try (io.opentelemetry.context.Scope ignored = r.context().makeCurrent()) {
         InferenceCall call = pipeline.call(r);

@@ -13,6 +13,7 @@ import dev.laneway.gateway.Gateway;
 import dev.laneway.gateway.GatewayOptions;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
+import dev.laneway.gateway.security.ClientCerts;
 import dev.laneway.gateway.telemetry.Tracing;
 import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Tensors;
@@ -215,7 +216,7 @@ public final class OipRestApi {
       OipJson.InferBody body) {
     return new DoorRequest(door, body.id(), model, version, body.texts(), body.parameters().getMap(), headers(ctx),
         ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(), 0,
-        Context.current());
+        Context.current(), ClientCerts.identity(ctx.request().connection()));
   }
 
   /** The request's headers, names lower-case (the last value of a repeated header wins). */

@@ -15,6 +15,7 @@ import dev.laneway.gateway.GatewayOptions;
 import dev.laneway.gateway.oip.OipRestApi;
 import dev.laneway.gateway.pipeline.ErrorMapping;
 import dev.laneway.gateway.pipeline.GatewayException;
+import dev.laneway.gateway.security.ClientCerts;
 import dev.laneway.gateway.telemetry.Tracing;
 import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Tensors;
@@ -122,7 +123,8 @@ public final class OpenAiApi {
       span.setAttribute(AttributeNames.LANEWAY_TEXTS, (long) req.texts().size());
       InferenceCall call = pipeline.call(new DoorRequest("openai", null, model, version, req.texts(), Map.of(),
           OipRestApi.headers(ctx), ctx.request().remoteAddress() == null ? null
-              : ctx.request().remoteAddress().hostAddress(), 0, Context.current()));
+              : ctx.request().remoteAddress().hostAddress(), 0, Context.current(),
+          ClientCerts.identity(ctx.request().connection())));
       admission = call.admission();
       answer = pipeline.infer(call);
     } catch (RuntimeException e) {

@@ -1,7 +1,10 @@
 package dev.laneway.gateway.pipeline;
 
 import dev.laneway.gateway.security.AuthFailures;
+import dev.laneway.routing.CertificateIdentity;
 import dev.laneway.routing.Router;
+import dev.laneway.routing.RoutingException;
+import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.routing.Tenant;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * The pipeline's first stage: a door's decoded request becomes an {@link InferenceCall}, the same way for every door.
  * Reads request parameters ({@code latency_class}, {@code region}, {@code priority}, {@code timeout} in microseconds as
  * Triton's schedule-policy extension, {@code lane}), headers or metadata ({@code x-laneway-latency-class},
- * {@code x-laneway-region}, {@code cache-control}, {@code x-api-key}) and a transport deadline (the earliest deadline
+ * {@code x-laneway-region}, {@code cache-control}, {@code x-api-key}), the client certificate, and a transport deadline (the earliest deadline
  * wins); captures the routing snapshot serving now and authenticates the caller on its policy, so the tenant is known
  * from here on. Stateless apart from its configuration; any thread.
  */
@@ -49,7 +52,8 @@ public final class Calls {
    * The call a request makes.
    *
    * @throws GatewayException.BadRequest naming the parameter at fault
-   * @throws dev.laneway.routing.RoutingException.Unauthorized for an unknown key, or a missing one the policy requires
+   * @throws RoutingException.Unauthorized for an unknown key, a missing one the policy requires (and no client
+   *     certificate stands for), or a key and a certificate naming different tenants
    */
   public InferenceCall call(DoorRequest r) {
     Map<String, Object> parameters = r.parameters();
@@ -91,41 +95,54 @@ public final class Calls {
     }
     boolean noCache = headers.getOrDefault("cache-control", "").toLowerCase(Locale.ROOT).contains("no-cache");
     Router snapshot = routes.current();
-    Tenant tenant = authenticate(snapshot, headers, r.remoteAddress());
+    Tenant tenant = authenticate(snapshot, headers, r.clientCertificate(), r.remoteAddress());
     return new InferenceCall(r.door(), r.id(), r.model(), r.version(), r.texts(), latency, region, tenant,
         System.nanoTime() + timeout, priority, headers, noCache, r.context(), snapshot, new TenantAdmission(tenant.id()));
   }
 
   /**
-   * The caller's tenant: {@code x-api-key}, else OpenAI clients' {@code Authorization: Bearer KEY}. A bearer token that
+   * The caller's tenant: {@code x-api-key}, else OpenAI clients' {@code Authorization: Bearer KEY}, and the client
+   * certificate the TLS session verified, when the policy names it ({@code client_certificates}). A bearer token that
    * names no tenant counts as no key (OpenAI clients must send one, often a placeholder, to a gateway that runs open);
-   * an unknown {@code x-api-key} is refused, and counted against the source address ({@link AuthFailures}: too many
- * and the source is refused every request for a while, 429).
+   * so does a certificate that names no tenant. A certificate's tenant stands for a key (required keys included); a key
+   * and a certificate naming different tenants are refused, as is an unknown {@code x-api-key}; each refusal is counted
+   * against the source address ({@link AuthFailures}: too many and the source is refused every request for a while,
+   * 429).
    */
-  private Tenant authenticate(Router snapshot, Map<String, String> headers, String source) {
+  private Tenant authenticate(Router snapshot, Map<String, String> headers, CertificateIdentity certificate,
+      String source) {
     long wait = failures.waitNanos(source);
     if (wait > 0) {
       throw new GatewayException.RateLimited("auth_failures", "too many failed authentications from this address",
           wait);
     }
     try {
-      return authenticate(snapshot, headers);
-    } catch (dev.laneway.routing.RoutingException.Unauthorized e) {
+      return authenticate(snapshot.policy(), headers, certificate);
+    } catch (RoutingException.Unauthorized e) {
       failures.failed(source);
       throw e;
     }
   }
 
-  private static Tenant authenticate(Router snapshot, Map<String, String> headers) {
+  static Tenant authenticate(RoutingPolicy policy, Map<String, String> headers, CertificateIdentity certificate) {
+    Tenant byCertificate = policy.tenantForCertificate(certificate).orElse(null);
     String key = headers.get(API_KEY_HEADER);
     if (key == null) {
       String auth = headers.get("authorization");
       if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        Tenant t = snapshot.policy().tenantForKey(auth.substring(7).trim()).orElse(null);
-        if (t != null) return t;
+        Tenant t = policy.tenantForKey(auth.substring(7).trim()).orElse(null);
+        if (t != null) return agree(t, byCertificate);
       }
+      if (byCertificate != null) return byCertificate;
     }
-    return snapshot.policy().authenticate(key);
+    return agree(policy.authenticate(key), byCertificate);
+  }
+
+  /** The key's tenant, when the certificate names none or the same one. */
+  private static Tenant agree(Tenant byKey, Tenant byCertificate) {
+    if (byCertificate == null || byCertificate.id().equals(byKey.id())) return byKey;
+    throw new RoutingException.Unauthorized("the API key and the client certificate name different tenants (the "
+        + "certificate is tenant '" + byCertificate.id() + "')");
   }
 
   private static int priority(Object p) {

@@ -1,5 +1,6 @@
 package dev.laneway.gateway.pipeline;
 
+import dev.laneway.routing.CertificateIdentity;
 import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +18,22 @@ import java.util.Map;
  * @param remoteAddress the client's address, or null
  * @param transportTimeoutNanos a deadline the transport carries ({@code grpc-timeout}); 0: none
  * @param context the trace context of the door's server span
+ * @param clientCertificate the names of the client certificate the TLS session verified, or null (none, plaintext)
  */
 public record DoorRequest(String door, String id, String model, String version, List<String> texts,
     Map<String, Object> parameters, Map<String, String> headers, String remoteAddress, long transportTimeoutNanos,
-    Context context) {
+    Context context, CertificateIdentity clientCertificate) {
   public DoorRequest {
     texts = List.copyOf(texts);
     parameters = parameters == null ? Map.of() : parameters;
     headers = headers == null ? Map.of() : headers;
     if (context == null) context = Context.root();
+  }
+
+  /** Without a client certificate. */
+  public DoorRequest(String door, String id, String model, String version, List<String> texts,
+      Map<String, Object> parameters, Map<String, String> headers, String remoteAddress, long transportTimeoutNanos,
+      Context context) {
+    this(door, id, model, version, texts, parameters, headers, remoteAddress, transportTimeoutNanos, context, null);
   }
 }

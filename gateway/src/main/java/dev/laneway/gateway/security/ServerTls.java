@@ -54,7 +54,10 @@ public final class ServerTls {
   private final ClientCerts clients;
   private volatile ServerCertificate current;
   private final List<Function<ServerSSLOptions, Future<Boolean>>> servers = new CopyOnWriteArrayList<>();
-  private final List<Function<ServerSSLOptions, Future<Boolean>>> mutualServers = new CopyOnWriteArrayList<>();
+  private final List<ClientServer> clientServers = new CopyOnWriteArrayList<>();
+
+  /** A server that asks for client certificates: the gRPC listener's or REST's ({@link ClientCerts.Mode}). */
+  private record ClientServer(Function<ServerSSLOptions, Future<Boolean>> server, boolean grpc) {}
 
   private ServerTls(Path certFile, Path keyFile, InstantSource clock, ServerCertificate current, ClientCerts clients) {
     this.certFile = certFile;
@@ -86,19 +89,22 @@ public final class ServerTls {
     return new ServerTls(certFile, keyFile, clock, c, clients);
   }
 
-  /** The client certificates the gRPC listener requires ({@link ClientCerts#NONE}: none). */
+  /** The client certificates the listeners ask for ({@link ClientCerts#NONE}: none). */
   public ClientCerts clients() {
     return clients;
   }
 
-  /** {@link #apply}, and client certificates required when {@code --tls-client-ca} is set (mutual TLS). */
-  public HttpServerOptions applyMutual(HttpServerOptions options) {
-    return clients.apply(apply(options));
+  /**
+   * {@link #apply}, and client certificates asked for when {@code --tls-client-ca} is set (mutual TLS), as
+   * {@code --tls-client-auth} says for the gRPC listener ({@code grpc}) or REST.
+   */
+  public HttpServerOptions applyClients(HttpServerOptions options, boolean grpc) {
+    return clients.apply(apply(options), grpc);
   }
 
-  /** Registers a server that requires client certificates (see {@link #applyMutual}). */
-  public void registerMutual(Function<ServerSSLOptions, Future<Boolean>> server) {
-    if (enabled()) mutualServers.add(server);
+  /** Registers a server that asks for client certificates (see {@link #applyClients}). */
+  public void registerClients(Function<ServerSSLOptions, Future<Boolean>> server, boolean grpc) {
+    if (enabled()) clientServers.add(new ClientServer(server, grpc));
   }
 
   public boolean enabled() {
@@ -145,8 +151,7 @@ public final class ServerTls {
         .setApplicationLayerProtocols(ALPN).setEnabledSecureTransportProtocols(PROTOCOLS);
     try {
       for (var s : servers) s.apply(ssl).await(30, TimeUnit.SECONDS);
-      ServerSSLOptions mutual = clients.apply(ssl.copy());
-      for (var s : mutualServers) s.apply(mutual).await(30, TimeUnit.SECONDS);
+      for (var s : clientServers) s.server().apply(clients.apply(ssl.copy(), s.grpc())).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warning("tls: new certificate not taken (" + trigger + "): " + e.getMessage());
       return false;

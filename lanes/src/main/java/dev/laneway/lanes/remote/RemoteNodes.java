@@ -13,7 +13,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
@@ -62,15 +61,17 @@ public final class RemoteNodes implements AutoCloseable {
   private final List<Long> timers = new CopyOnWriteArrayList<>();
   /** Clients of links with their own TLS (pinned CAs, identity, client certificate), by lane id. */
   private final Map<String, GrpcClient> pinned = new ConcurrentHashMap<>();
-  private final GrpcClientOptions grpcOptions = new GrpcClientOptions().setScheduleDeadlineAutomatically(false);
+  /** Each new connection to a node timed (TCP, TLS, HTTP/2 preface): a log line and a histogram. */
+  private final ConnectTimes connectTimes;
 
   private RemoteNodes(Topology topology, OpenTelemetry otel, Duration probeInterval) {
     this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(2));
-    GrpcClientOptions grpc = new GrpcClientOptions().setScheduleDeadlineAutomatically(false);
-    this.plain = GrpcClient.client(vertx, grpc, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
-    this.tls = GrpcClient.client(vertx, grpc, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-        .setSsl(true).setUseAlpn(true).setTcpNoDelay(true));
+    this.connectTimes = new ConnectTimes(otel.getMeter("dev.laneway.lanes.remote"), System::nanoTime);
+    // the gRPC options are the defaults (no deadline scheduled by the client: the lane sets its own timeout)
+    this.plain = connectTimes.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true), false);
+    this.tls = connectTimes.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setSsl(true).setUseAlpn(true).setTcpNoDelay(true), true);
     this.topology = topology;
     this.otel = otel;
     this.probeInterval = probeInterval;
@@ -91,8 +92,8 @@ public final class RemoteNodes implements AutoCloseable {
 
   private GrpcClient client(LaneSpec spec) {
     if (spec.remote().tls() && NodeTls.custom(spec.remote())) {
-      return pinned.computeIfAbsent(spec.id(), id -> GrpcClient.client(vertx, grpcOptions,
-          NodeTls.clientOptions(spec.remote())));
+      return pinned.computeIfAbsent(spec.id(), id -> connectTimes.client(vertx, NodeTls.clientOptions(spec.remote()),
+          true));
     }
     return spec.remote().tls() ? tls : plain;
   }
