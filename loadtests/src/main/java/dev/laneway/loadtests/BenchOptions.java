@@ -30,7 +30,8 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
 
   public static final String HELP =
       """
-      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions, tenants, tls
+      Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions,
+                                                   tenants, slo, drift, tls
         --json FILE            where the JSON goes, the HTML beside it (default loadtests/target/bench/NAME.json)
         --seconds N            seconds per load step (e2e, overload, tenants) or in all (others) (default: e2e 8,
                                overload 15, tenants 20, others 30)
