@@ -20,7 +20,8 @@ import java.util.logging.Logger;
 /**
  * One instance of a lane on one device: a thread and the {@link EncoderSession} per model variant it alone uses. It
  * asks the {@link LaneQueue} what to do, runs each batch as one {@code rows x length} call (a {@code batch} span),
- * answers its items in order, and records what the batch cost. A batch that fails is answered with
+ * answers its items in order (one hand-off per completion executor, {@link Completions}), and records what the batch
+ * cost. A batch that fails is answered with
  * {@link ExecutorException.ExecutionFailed} for every item: a failed batch never strands its items.
  *
  * <p>Opening an instance opens and warms each session (a model is ready only after one batch ran) and times two warm
@@ -45,6 +46,8 @@ final class Instance {
   final Thread thread;
   /** The batch this instance is computing, or null; read by the watchdog. */
   private volatile Running running;
+  /** A batch's answers grouped by completion executor; reused by this instance's thread. */
+  private final Completions completions = new Completions();
 
   /** A batch being computed: its items, when it started, what the lane expected it to take. */
   record Running(List<Item> items, long startNanos, long expectedNanos) {}
@@ -148,7 +151,7 @@ final class Instance {
     lane.slots().release(items.size());
     for (Item item : items) {
       Pending p = item.pending();
-      if (p.future.isDone()) continue;
+      if (p.settled()) continue;
       lane.stats().expired.incrementAndGet();
       lane.telemetry().dropped(p.request.modelKey(), null, "deadline", 1);
       p.fail(expiredInQueue(p, now));
@@ -166,7 +169,7 @@ final class Instance {
     List<Item> live = new ArrayList<>(batch.items().size());
     for (Item item : batch.items()) {
       Pending p = item.pending();
-      if (p.future.isDone()) {
+      if (p.settled()) {
         lane.slots().answered(1); // cancelled, or failed through another item: nothing to compute
       } else if (now >= p.request.deadlineNanos()) {
         lane.slots().answered(1);
@@ -236,11 +239,15 @@ final class Instance {
     lane.telemetry().batch(key, device, live.size(), end - start, batch.paddingEfficiency());
     for (Item item : live) lane.stats().served(item.tenant(), item.charge());
     lane.slots().answered(live.size());
+    // one hand-off per completion executor (an event loop is woken once per batch), continuations off this thread
     for (int i = 0; i < live.size(); i++) {
       Item item = live.get(i);
-      item.pending().complete(item.index(), vectors[i], item.tokens(), start - item.pending().submittedNanos,
-          end - start, expected, provider);
+      Pending p = item.pending();
+      EmbedResult r = p.answer(item.index(), vectors[i], item.tokens(), start - p.submittedNanos, end - start,
+          expected, provider);
+      if (r != null) completions.add(p, r);
     }
+    completions.deliver();
   }
 
   /** Closes the sessions; after the thread has ended (or before it started). */
