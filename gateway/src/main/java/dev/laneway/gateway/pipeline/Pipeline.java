@@ -86,8 +86,11 @@ public final class Pipeline {
    */
   public CompletableFuture<Answer> infer(InferenceCall request) {
     long t0 = System.nanoTime();
-    // called on the door's event loop: lanes answer there, a batch's answers in one task per loop
-    Executor loop = DoorReplies.executor(io.vertx.core.Vertx.currentContext());
+    // called on the door's event loop: lanes answer there, a batch's answers in one task per loop. Not on a node for
+    // what a gateway sent (it names the node's lane): measured in bench regions, a node completing on its event loop
+    // reported longer queue times while it warmed up, enough for gateways to spill away from it (README, issue 19)
+    Executor loop = request.headers().containsKey(NodePolicy.LANE_HEADER) ? null
+        : DoorReplies.executor(io.vertx.core.Vertx.currentContext());
     InferenceCall call = loop == null ? request : request.withCompletion(loop);
     Shedder.State shedding = slo.shedding();
     CompletableFuture<Runnable> admitted = shedding.sheds(call.latencyClass())
