@@ -28,7 +28,7 @@ final class ExecutingDeadlines implements Runnable {
       if (r == null) continue;
       for (Item item : r.items()) {
         Pending p = item.pending();
-        if (now < p.request.deadlineNanos() || p.future.isDone()) continue;
+        if (now < p.request.deadlineNanos() || p.settled()) continue;
         long ran = now - r.startNanos();
         String device = inst.placement.device();
         lane.stats().expired.incrementAndGet();

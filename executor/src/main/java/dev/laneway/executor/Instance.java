@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  * One instance of a lane on one device: a thread computing on the device's {@link EncoderSession}s (one per model
  * variant, shared by the device's instances). It
  * asks the {@link LaneQueue} what to do, runs each batch as one {@code rows x length} call (a {@code batch} span),
- * answers its items in order, and records what the batch cost. A batch that fails is answered with
+ * answers its items in order (one hand-off per completion executor, {@link Completions}), and records what the batch
+ * cost. A batch that fails is answered with
  * {@link ExecutorException.ExecutionFailed} for every item: a failed batch never strands its items.
  *
  * <p>The sessions are opened and warmed before any instance exists ({@link DeviceSessions}: a model is ready only after
@@ -46,6 +47,8 @@ final class Instance {
   private final NicedRunner niced;
   /** The batch this instance is computing, or null; read by the watchdog. */
   private volatile Running running;
+  /** A batch's answers grouped by completion executor; reused by this instance's thread. */
+  private final Completions completions = new Completions();
 
   /** A batch being computed: its items, when it started, what the lane expected it to take. */
   record Running(List<Item> items, long startNanos, long expectedNanos) {}
@@ -102,7 +105,7 @@ final class Instance {
     lane.slots().release(items.size());
     for (Item item : items) {
       Pending p = item.pending();
-      if (p.future.isDone()) continue;
+      if (p.settled()) continue;
       lane.stats().expired.incrementAndGet();
       lane.telemetry().dropped(p.request.modelKey(), null, "deadline", 1);
       p.fail(expiredInQueue(p, now));
@@ -120,7 +123,7 @@ final class Instance {
     List<Item> live = new ArrayList<>(batch.items().size());
     for (Item item : batch.items()) {
       Pending p = item.pending();
-      if (p.future.isDone()) {
+      if (p.settled()) {
         lane.slots().answered(1); // cancelled, or failed through another item: nothing to compute
       } else if (now >= p.request.deadlineNanos()) {
         lane.slots().answered(1);
@@ -192,11 +195,15 @@ final class Instance {
     lane.telemetry().batch(key, device, live.size(), end - start, batch.paddingEfficiency());
     for (Item item : live) lane.stats().served(item.tenant(), item.charge());
     lane.slots().answered(live.size());
+    // one hand-off per completion executor (an event loop is woken once per batch), continuations off this thread
     for (int i = 0; i < live.size(); i++) {
       Item item = live.get(i);
-      item.pending().complete(item.index(), vectors[i], item.tokens(), start - item.pending().submittedNanos,
-          end - start, expected, provider);
+      Pending p = item.pending();
+      EmbedResult r = p.answer(item.index(), vectors[i], item.tokens(), start - p.submittedNanos, end - start,
+          expected, provider);
+      if (r != null) completions.add(p, r);
     }
+    completions.deliver();
   }
 
   /** Ends the low-priority thread, if any; after this instance's thread has ended (the sessions are the device's). */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
@@ -37,11 +38,15 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <p>Threads: {@link #submit} is called from any thread (the gateway's event loop included) and does not wait for
- * work; futures complete on the tokenizer thread, an instance thread or the watchdog's. Ownership: once {@code submit}
+ * work; futures complete on the executor the submitter names ({@link #submit(EmbedRequest, Executor)}), or on the
+ * tokenizer thread, an instance thread or the watchdog's. Ownership: once {@code submit}
  * returns a future, the executor owns the request until it completes that future, normally or with an
  * {@link ExecutorException}; cancelling the future hands the request back and frees its queued items.
  */
 public final class LaneExecutor implements AutoCloseable {
+  /** Completes a future on whichever executor thread answers it (tokenizer, instance or watchdog). */
+  public static final Executor IN_PLACE = Runnable::run;
+
   private final ExecutorContext lane;
   private final Set<ModelKey> models;
   private final InFlight inFlight = new InFlight();
@@ -145,6 +150,18 @@ public final class LaneExecutor implements AutoCloseable {
    *     queued items
    */
   public CompletableFuture<EmbedResult> submit(EmbedRequest request) {
+    return submit(request, IN_PLACE);
+  }
+
+  /**
+   * As {@link #submit(EmbedRequest)}, with the future completed on {@code completion} (its continuations run there):
+   * an instance hands a batch's answers to each completion executor in one task ({@code Completions}), so a caller on
+   * an event loop passes an executor that runs tasks on it, the same object for every request from that loop, and
+   * the loop is woken once per batch. {@link #IN_PLACE} completes on the executor's own thread. A refusal at submit
+   * is a failed future returned in place.
+   */
+  public CompletableFuture<EmbedResult> submit(EmbedRequest request, Executor completion) {
+    java.util.Objects.requireNonNull(completion, "completion");
     if (!queue.accepting()) {
       return CompletableFuture.failedFuture(new ExecutorException.ShuttingDown(lane.name() + " is shutting down"));
     }
@@ -152,7 +169,7 @@ public final class LaneExecutor implements AutoCloseable {
       return CompletableFuture.failedFuture(
           new ExecutorException.UnknownModel(request.modelKey() + " is not loaded on " + lane.name()));
     }
-    return admission.submit(request);
+    return admission.submit(request, completion);
   }
 
   /**
@@ -271,7 +288,8 @@ public final class LaneExecutor implements AutoCloseable {
   /**
    * Stops taking work, waits up to {@code timeoutMillis} for accepted items to be answered (on the in-flight gate:
    * no polling), then {@link #close closes}: whatever is still queued then fails with
-   * {@link ExecutorException.ShuttingDown}. Every accepted future is complete when this returns.
+   * {@link ExecutorException.ShuttingDown}. Every accepted future is complete, or handed to its completion executor,
+   * when this returns.
    */
   public void drainAndClose(long timeoutMillis) {
     stopAccepting();

@@ -1,6 +1,7 @@
 package dev.laneway.executor;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threads: {@link #submit} runs on the submitter's thread (the gateway's event loop included) and never waits for
  * work: it takes the queue lock only to estimate a deadline-bearing request's wait, to add the request, or to pick what
- * to shed. Refusals and shed requests are
- * answered on that thread, outside the lock. Ownership: a request admitted here is the executor's until its future
+ * to shed. Refusals are answered on that
+ * thread, outside the lock; shed requests on their own completion executors. Ownership: a request admitted here is the executor's until its future
  * completes; a shed one is answered here ({@link ExecutorException.QueueFull}, {@code SHED}).
  */
 final class QueueAdmission {
@@ -33,8 +34,11 @@ final class QueueAdmission {
     this.slots = lane.slots();
   }
 
-  /** Admits a request of a loaded model, or refuses it (see {@link LaneExecutor#submit}). Never blocks. */
-  CompletableFuture<EmbedResult> submit(EmbedRequest request) {
+  /**
+   * Admits a request of a loaded model, or refuses it (see {@link LaneExecutor#submit}). Never blocks. A refusal here
+   * is a failed future returned in place; once admitted, the request is answered on {@code completion}.
+   */
+  CompletableFuture<EmbedResult> submit(EmbedRequest request, Executor completion) {
     int n = request.texts().size();
     Priority priority = request.priority();
     long now = lane.now();
@@ -66,7 +70,7 @@ final class QueueAdmission {
               + " of max_queue_size " + lane.config().maxQueueSize() + " open to the " + priority.wireName()
               + " class)", ExecutorException.QueueFull.Reason.FULL, queue.expectedWaitNanos(priority)));
     }
-    Pending pending = new Pending(request, now, sequence.getAndIncrement());
+    Pending pending = new Pending(request, now, sequence.getAndIncrement(), completion);
     pending.future.whenComplete((r, e) -> {
       if (pending.future.isCancelled()) queue.cancelled(pending);
     });

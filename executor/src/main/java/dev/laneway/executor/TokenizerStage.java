@@ -92,7 +92,7 @@ final class TokenizerStage {
   void tokenizeAndQueue(Pending p, boolean wake) {
     EmbedRequest r = p.request;
     int n = r.texts().size();
-    if (p.future.isDone()) { // cancelled before tokenisation: its cancel hook found nothing queued
+    if (p.settled()) { // cancelled before tokenisation: its cancel hook found nothing queued
       lane.slots().release(n);
       lane.stats().cancelled.addAndGet(n);
       lane.telemetry().dropped(r.modelKey(), null, "cancelled", n);

@@ -166,7 +166,8 @@ public final class LocalLane implements Lane {
     }
     EmbedRequest request = new EmbedRequest(key, call.texts(), deadline, Priority.parse(call.latencyClass()),
         Context.current(), call.tenant(), call.weight());
-    CompletableFuture<dev.laneway.executor.EmbedResult> submitted = executor.submit(request);
+    // answered on the call's completion executor (a door's event loop: once per batch), so is what follows here
+    CompletableFuture<dev.laneway.executor.EmbedResult> submitted = executor.submit(request, call.completion());
     CompletableFuture<LaneResult> result = submitted
         .handle(
             (r, error) -> {

@@ -216,6 +216,10 @@ public final class BenchContext {
     if (r.hedged() > 0) o.put("hedged", r.hedged());
     if (!r.retryAfter().isEmpty()) o.put("retry_after", new JsonObject(Map.copyOf(r.retryAfter())));
     if (r.overhead().getTotalCount() > 0) o.put("overhead_p50_ms", round(Recording.ms(r.overhead(), 50)));
+    if (r.laneOverhead().getTotalCount() > 0) {
+      o.put("lane_overhead_p50_ms", round(Recording.ms(r.laneOverhead(), 50)))
+          .put("lane_overhead_p99_ms", round(Recording.ms(r.laneOverhead(), 99)));
+    }
     return o;
   }
 

@@ -22,6 +22,8 @@ public final class Recording {
   private final String label;
   private final Histogram ok = histogram();
   private final Histogram overhead = histogram();
+  /** executor_ms minus the executor's own queue + compute: the lane's overhead (for a remote lane, the hop). */
+  private final Histogram laneOverhead = histogram();
   private final List<Histogram> perSecond = new ArrayList<>();
   private final List<long[]> perSecondErrors = new ArrayList<>();
   private final Map<String, Long> errors = new TreeMap<>();
@@ -82,6 +84,9 @@ public final class Recording {
       perSecond.get(second).recordValue(micros);
       if (!Double.isNaN(reply.executorMs())) {
         overhead.recordValue(Math.max(1, micros - Math.round(reply.executorMs() * 1000)));
+        if (!Double.isNaN(reply.computedMs())) {
+          laneOverhead.recordValue(Math.max(1, Math.round((reply.executorMs() - reply.computedMs()) * 1000)));
+        }
       }
       count(lanes, reply.lane());
       count(devices, reply.device());
@@ -177,6 +182,11 @@ public final class Recording {
 
   public synchronized Histogram latency() {
     return ok.copy();
+  }
+
+  /** executor_ms minus the executor's reported queue + compute, in micros (the lane's own overhead). */
+  public synchronized Histogram laneOverhead() {
+    return laneOverhead.copy();
   }
 
   public synchronized Histogram overhead() {

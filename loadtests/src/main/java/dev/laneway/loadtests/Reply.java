@@ -12,10 +12,21 @@ package dev.laneway.loadtests;
  * @param retryAfter a failed HTTP answer that carried a {@code Retry-After} header
  * @param tokens the tokens of the request's texts as the answer reports them (OIP {@code token_counts} summed, OpenAI
  *     {@code usage.prompt_tokens}); 0 when absent
+ * @param computedMs {@code queue_ms + compute_ms}: what the executor that computed the texts reports (a node's, for a
+ *     remote lane); {@code executorMs} minus it is the lane's own overhead (tokenising, hand-offs, and for a remote
+ *     lane the hop and the node's door). NaN when absent
  */
 public record Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
     String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
-    long tokens) {
+    long tokens, double computedMs) {
+
+  /** A reply without the executor's own queue and compute times. */
+  public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
+      String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
+      long tokens) {
+    this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, spilledFrom, hedged, retryAfter,
+        tokens, Double.NaN);
+  }
 
   /** A reply without token counts. */
   public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,

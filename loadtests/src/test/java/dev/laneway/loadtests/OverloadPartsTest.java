@@ -58,4 +58,23 @@ class OverloadPartsTest {
     assertEquals(java.util.Map.of("http-429", 1L), r.retryAfter(), "one of the two 429s carried Retry-After");
     assertEquals(2, r.errors().get("http-429"));
   }
+
+  @Test
+  void laneOverhead_isExecutorMsMinusWhatTheExecutorReports() {
+    JsonObject body = new JsonObject().put("parameters", new JsonObject().put("lane", "hk-general")
+        .put("executor_ms", 9.5).put("queue_ms", 1.0).put("compute_ms", 3.5));
+    Reply reply = OipReplies.fromJson(body);
+    assertEquals(4.5, reply.computedMs(), 1e-9);
+    Recording r = new Recording("t");
+    r.started(0);
+    r.sent(1);
+    r.sent(1);
+    r.record(0, 12_000_000, reply);
+    r.record(0, 12_000_000, OipReplies.fromJson(new JsonObject().put("parameters", new JsonObject()
+        .put("executor_ms", 9.5)))); // a server that reports no queue or compute time: not counted
+    assertEquals(1, r.laneOverhead().getTotalCount());
+    assertEquals(5_000, r.laneOverhead().getValueAtPercentile(50), 5_000 * 0.01, "9.5 - 4.5 ms, in micros");
+    JsonObject summary = BenchContext.summary(r);
+    assertEquals(5.0, summary.getDouble("lane_overhead_p50_ms"), 0.05);
+  }
 }

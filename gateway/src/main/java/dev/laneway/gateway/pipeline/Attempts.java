@@ -133,7 +133,7 @@ final class Attempts {
         .setAttribute("hedge", hedge)
         .startSpan();
     LaneCall lc = new LaneCall(model, variant, call.texts(), call.deadlineNanos(), call.latencyClass(),
-        call.tenant().id(), call.tenant().weightOrDefault());
+        call.tenant().id(), call.tenant().weightOrDefault(), call.completion());
     long submitted = System.nanoTime();
     CompletableFuture<LaneResult> f;
     // the attempt span is current while the lane takes the call, also on a fallback started from another lane's

@@ -8,7 +8,9 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -48,6 +50,27 @@ public final class DoorReplies {
         if (intake != null) intake.release();
       }
     });
+  }
+
+  /** Where a context keeps its completion executor (context data, shared by its duplicates). */
+  private static final Object COMPLETION = new Object();
+
+  /**
+   * The executor lanes complete a door's answers on: one object per event loop context (an executor's instance
+   * groups a batch's answers by it and hands each group over in one task, so the loop is woken once per batch, not
+   * once per request), running each task on that context. Its tasks run on the root context (a request's duplicated
+   * context is not kept); the door's own reply still comes back on the request's context through {@link #complete}.
+   * On the event loop thread; null for null (not on a Vert.x thread: the answer completes in place).
+   */
+  public static Executor executor(Context context) {
+    if (context == null || !context.isEventLoopContext()) return null;
+    ContextInternal root = ((ContextInternal) context).unwrap();
+    Executor e = root.get(COMPLETION);
+    if (e == null) {
+      e = task -> root.runOnContext(v -> task.run());
+      root.put(COMPLETION, e);
+    }
+    return e;
   }
 
   /**

@@ -21,6 +21,7 @@ import io.opentelemetry.api.trace.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The request pipeline every door goes through, each stage once and in order:
@@ -35,8 +36,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Identical texts in flight are computed once (the cache's shared futures); a text another request was computing
  * that failed there is computed again for this request, on the same decision: a request is never routed twice.
- * {@link #call} and {@link #infer} are called on an event loop and never block; the future completes on a lane thread
- * (or at once on a full cache hit). Cancelling it cancels the dispatch of the misses, which frees their queued work.
+ * {@link #call} and {@link #infer} are called on an event loop and never block; a local lane's answer completes
+ * back on that event loop (the call's completion executor: an instance hands a batch's answers to each loop in one
+ * task, and the continuations run there, not on the instance thread), a remote lane's on its client's loop, a full
+ * cache hit at once. Cancelling it cancels the dispatch of the misses, which frees their queued work.
  */
 public final class Pipeline {
   private final Calls calls;
@@ -81,8 +84,14 @@ public final class Pipeline {
    * Answers a call; counted under its door, its tenant and its class's SLOs. First the SLO guard: a class it sheds
    * (the protected objective burns) is refused before the tenant is charged ({@link GatewayException.Shed}).
    */
-  public CompletableFuture<Answer> infer(InferenceCall call) {
+  public CompletableFuture<Answer> infer(InferenceCall request) {
     long t0 = System.nanoTime();
+    // called on the door's event loop: lanes answer there, a batch's answers in one task per loop. Not on a node for
+    // what a gateway sent (it names the node's lane): measured in bench regions, a node completing on its event loop
+    // reported longer queue times while it warmed up, enough for gateways to spill away from it (README, issue 19)
+    Executor loop = request.headers().containsKey(NodePolicy.LANE_HEADER) ? null
+        : DoorReplies.executor(io.vertx.core.Vertx.currentContext());
+    InferenceCall call = loop == null ? request : request.withCompletion(loop);
     Shedder.State shedding = slo.shedding();
     CompletableFuture<Runnable> admitted = shedding.sheds(call.latencyClass())
         ? CompletableFuture.failedFuture(new GatewayException.Shed("shedding " + shedding.describe() + " while SLO '"
