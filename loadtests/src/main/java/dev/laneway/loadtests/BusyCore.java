@@ -5,8 +5,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One core kept busy by a process that is not the gateway ({@code sh}'s empty loop), for as long as it is open: the
- * CPU neighbour a shared machine imposes on every tenant at once, with nothing queued in the gateway. What a
- * tenant's latency does beside it is the part of a noisy neighbour no scheduling inside the gateway can remove.
+ * CPU neighbour a shared machine imposes on every tenant at once, with nothing queued in the gateway: what a
+ * tenant's latency does beside it separates the machine's share of a noisy neighbour from the gateway's.
  */
 final class BusyCore implements AutoCloseable {
   private final Process process;

@@ -22,8 +22,8 @@ import java.util.function.LongFunction;
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
  *       (the target: at most 1.5). Between the two, B alone again beside one core kept busy by a process outside
  *       the gateway ({@link BusyCore}): {@code b_p99_ratio_busy_core} is what the machine alone does to B's p99 when
- *       one of its cores is taken, the bound under which scheduling inside the gateway cannot bring the flood's ratio
- *       while A's admitted work keeps a core busy (work-conserving: the lane B leaves free is A's).
+ *       one of its cores is taken by work of the same OS priority, to set beside the flood's ratio (A's admitted work
+ *       keeps a core busy too; with {@code batch_nice} at a lower priority).
  *   <li><b>Fairness.</b> Tenants C and D both send {@code standard} to the same lane at 1.5x capacity each. Equal
  *       weights, C one sentence per request and D three sentences in one text at a third of C's request rate (so both
  *       offer about the same tokens: the fair share is charged in tokens, not requests); then weights 3:1, both one sentence per request. Served tokens per tenant (the
