@@ -24,10 +24,7 @@ class DeviceMemoryTest {
   @AfterEach
   void noLeaks() throws InterruptedException {
     if (executor == null) return;
-    assertTrue(executor.awaitIdle(Duration.ofSeconds(60)), "every accepted item answered");
-    assertEquals(0, executor.queueDepth(), "queue slots leaked");
-    assertEquals(0, executor.inFlight(), "in-flight items leaked");
-    assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
+    LaneExecutorTest.assertNoLeaks(executor);
     executor.close();
   }
 

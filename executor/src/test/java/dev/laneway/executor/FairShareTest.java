@@ -44,10 +44,7 @@ class FairShareTest {
   void noLeaks() throws InterruptedException {
     floods.forEach(Flood::stop);
     if (executor == null) return;
-    assertTrue(executor.awaitIdle(Duration.ofSeconds(60)), "every accepted item answered");
-    assertEquals(0, executor.queueDepth(), "queue slots leaked");
-    assertEquals(0, executor.inFlight(), "in-flight items leaked");
-    assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
+    LaneExecutorTest.assertNoLeaks(executor);
     for (Priority p : Priority.values()) assertEquals(0, executor.tenantsRemembered(p), p + ": tenants forgotten");
     for (Flood f : floods) assertTrue(f.failures.isEmpty(), f.tenant + " failed: " + f.failures);
     executor.close();

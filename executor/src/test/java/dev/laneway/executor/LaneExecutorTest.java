@@ -63,11 +63,16 @@ class LaneExecutorTest {
   @AfterEach
   void noLeaks() throws InterruptedException {
     if (executor == null) return;
+    assertNoLeaks(executor);
+    executor.close();
+  }
+
+  /** Every accepted item answered, and no queue slot, in-flight item or pooled native buffer left behind. */
+  static void assertNoLeaks(LaneExecutor executor) throws InterruptedException {
     assertTrue(executor.awaitIdle(Duration.ofSeconds(60)), "every accepted item answered");
     assertEquals(0, executor.queueDepth(), "queue slots leaked");
     assertEquals(0, executor.inFlight(), "in-flight items leaked");
     assertEquals(0, executor.nativeBuffersInUse(), "pooled native buffers leaked");
-    executor.close();
   }
 
   /** A distinct text per (client, request, item), of a length that varies from a few tokens to ~150. */
