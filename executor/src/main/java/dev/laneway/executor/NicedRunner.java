@@ -24,15 +24,15 @@ import java.util.logging.Logger;
  * this thread; with more intra-op threads, ONNX Runtime's own pool keeps the normal priority.
  *
  * <p>Threads: {@link #run} is called by the instance's thread, which waits for the call (the session stays used by
- * one thread at a time, so the instance's ownership of its sessions holds); the runner's thread starts on the first
- * call.
+ * one thread at a time, so the instance's ownership of its sessions holds); the runner's thread starts, and lowers
+ * its priority, when the runner is made (with the lane, before ready), so no batch waits for {@code renice}.
  */
 final class NicedRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NicedRunner.class.getName());
 
   private final ExecutorService thread;
   private final int nice;
-  private volatile String applied = "not started";
+  private volatile String applied;
 
   NicedRunner(String name, int nice) {
     this.nice = nice;
@@ -40,6 +40,7 @@ final class NicedRunner implements AutoCloseable {
       applied = renice(name, nice);
       r.run();
     }));
+    run(() -> null); // the thread starts and lowers its priority now: renice is a process, not a batch's wait
   }
 
   /** What the thread's priority is: "nice N", or why it is not lowered. */

@@ -99,12 +99,12 @@ class NicedRunnerTest {
     BatchPolicy policy = BatchPolicy.dynamic(8, Duration.ZERO).withBatchNice(nice);
     try (LaneExecutor lane = LaneExecutor.start(LaneExecutorTest.config(policy, 64, 1), LaneExecutorTest.CPU,
         List.of(LaneExecutorTest.spec("int8")))) {
+      assertEquals(1, threadsAtNice(nice), "the instance's batch runner is at nice " + nice + " before any batch");
       ModelKey key = LaneExecutorTest.INT8;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       List<String> texts = List.of("a ferry crosses the harbour", "neon over the market");
       EmbedResult standard = lane.submit(new EmbedRequest(key, texts, deadline, Priority.STANDARD))
           .get(60, TimeUnit.SECONDS);
-      assertEquals(0, threadsAtNice(nice), "standard work does not start the low-priority thread");
       EmbedResult batch = lane.submit(new EmbedRequest(key, texts, deadline, Priority.BATCH))
           .get(60, TimeUnit.SECONDS);
       for (int i = 0; i < texts.size(); i++) {
@@ -113,6 +113,7 @@ class NicedRunnerTest {
         for (int d = 0; d < a.length; d++) assertEquals(a[d], b[d], 1e-5, "text " + i + " dim " + d);
       }
       assertEquals(1, threadsAtNice(nice), "the instance's batch runner runs at nice " + nice);
+      LaneExecutorTest.assertNoLeaks(lane);
     }
   }
 }
