@@ -15,29 +15,53 @@ import java.util.logging.Logger;
  * started lane. A start that fails leaves it not ready, with the reason in the log and in {@link #state}.
  *
  * <p>Threads: {@link #run} starts the lane on the joining thread ({@link StartOrder#joinInOrder}); every other method
- * is called from any thread and never blocks. Closing before the start finishes closes the lane once it is started.
+ * is called from any thread and never blocks, but for closing. A lane closed before its start began never starts;
+ * closing while it starts waits (bounded) for the start to finish, then closes it: its sessions run warm-up batches in
+ * native code until then, and a process that closed or exited under them could crash (a SIGTERM just after ready did,
+ * once in a few starts, in ONNX Runtime's run). A start that outlasts the wait is closed when it finishes.
  */
 final class JoiningLane implements Lane {
   private static final Logger LOG = Logger.getLogger(JoiningLane.class.getName());
 
   private final LaneSpec spec;
+  /** How long {@link #close} waits for a start under way (a drain waits its own timeout). */
+  static final long CLOSE_WAIT_MILLIS = 30_000;
+
   private final CompletableFuture<Lane> started = new CompletableFuture<>();
   private volatile boolean closed;
+  private volatile boolean starting;
+  /** A closer stopped waiting for the start: {@link #run} closes the lane (guarded by this). */
+  private boolean abandoned;
 
   JoiningLane(LaneSpec spec) {
     this.spec = spec;
   }
 
-  /** Starts the lane with {@code start} on the calling thread (the joining thread); it joins when this returns. */
-  void run(Supplier<Lane> start) {
+  /**
+   * Starts the lane with {@code start} on the calling thread (the joining thread); it joins when this returns. Returns
+   * false, starting nothing, when the lane was closed first.
+   */
+  boolean run(Supplier<Lane> start) {
+    synchronized (this) {
+      if (closed) {
+        started.completeExceptionally(new IllegalStateException("closed before it joined"));
+        return false;
+      }
+      starting = true;
+    }
     try {
       Lane lane = start.get();
-      started.complete(lane);
-      if (closed) lane.close();
+      boolean closeHere;
+      synchronized (this) {
+        started.complete(lane);
+        closeHere = abandoned;
+      }
+      if (closeHere) lane.close();
     } catch (RuntimeException e) {
       LOG.warning("lane " + spec.id() + " cannot join: " + e.getMessage());
       started.completeExceptionally(e);
     }
+    return true;
   }
 
   /** The started lane, or null while it starts (or when its start failed). */
@@ -141,15 +165,46 @@ final class JoiningLane implements Lane {
 
   @Override
   public void drainAndClose(long timeoutMillis) {
-    closed = true;
+    long left = awaitStart(timeoutMillis);
     Lane l = lane();
-    if (l != null) l.drainAndClose(timeoutMillis);
+    if (l != null) l.drainAndClose(left);
   }
 
   @Override
   public void close() {
-    closed = true;
+    awaitStart(CLOSE_WAIT_MILLIS);
     Lane l = lane();
     if (l != null) l.close();
+  }
+
+  /**
+   * Stops a start that has not begun and waits up to {@code timeoutMillis} for one under way; returns what is left of
+   * the wait. When the start outlasts it, {@link #run} closes the lane once started.
+   */
+  long awaitStart(long timeoutMillis) {
+    boolean wait;
+    synchronized (this) {
+      closed = true;
+      wait = starting;
+    }
+    if (!wait) {
+      started.completeExceptionally(new IllegalStateException("closed before it joined"));
+      return timeoutMillis;
+    }
+    long t0 = System.nanoTime();
+    try {
+      started.get(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      synchronized (this) {
+        if (!started.isDone()) abandoned = true;
+      }
+      LOG.warning("lane " + spec.id() + " still starting after " + timeoutMillis
+          + " ms of closing; it closes when its start finishes");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      // a failed start has nothing to close
+    }
+    return Math.max(0, timeoutMillis - (System.nanoTime() - t0) / 1_000_000);
   }
 }

@@ -225,9 +225,10 @@ public final class Lanes implements AutoCloseable {
    * take is what delayed work (an injected latency fault) needs to finish the requests the drain waits for.
    */
   public void drainAndClose(long timeoutMillis) {
+    long left = stopJoining(timeoutMillis);
     List<CompletableFuture<Void>> f = new ArrayList<>();
     for (Lane l : lanes.values()) {
-      f.add(CompletableFuture.runAsync(() -> l.drainAndClose(timeoutMillis),
+      f.add(CompletableFuture.runAsync(() -> l.drainAndClose(left),
           r -> Thread.ofPlatform().name("laneway-drain-" + l.id()).start(r)));
     }
     CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).join();
@@ -235,6 +236,20 @@ public final class Lanes implements AutoCloseable {
 
   @Override
   public void close() {
+    stopJoining(JoiningLane.CLOSE_WAIT_MILLIS);
     lanes.values().forEach(Lane::close);
+  }
+
+  /**
+   * Stops the lanes that have not joined: one not yet starting never starts, one starting is waited for (up to
+   * {@code timeoutMillis}) before any lane closes, so no lane's sessions close, and the process does not exit, while its
+   * warm-up runs in native code. Returns what is left of the timeout.
+   */
+  private long stopJoining(long timeoutMillis) {
+    long left = timeoutMillis;
+    for (Lane l : lanes.values()) {
+      if (l instanceof JoiningLane j) left = j.awaitStart(left);
+    }
+    return left;
   }
 }

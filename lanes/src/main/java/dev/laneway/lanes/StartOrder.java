@@ -48,7 +48,7 @@ final class StartOrder {
     Thread.ofPlatform().name("laneway-join").daemon(true).start(() -> {
       for (JoiningLane j : lanes) {
         long t0 = System.nanoTime();
-        j.run(() -> start.apply(j.spec()));
+        if (!j.run(() -> start.apply(j.spec()))) continue; // closed first: the process is stopping
         LOG.info("lane " + j.id() + " " + j.state() + " after ready, in " + (System.nanoTime() - t0) / 1_000_000
             + " ms (admitted and warmed after the general lanes)");
       }
