@@ -317,7 +317,7 @@ public final class Gateway implements AutoCloseable {
     dispatcher.close();
     if (remoteNodes != null) remoteNodes.close();
     limiter.close();
-    vertx.close().await();
+    Closing.await(vertx.close(), "Vert.x");
     telemetry.close();
   }
 }

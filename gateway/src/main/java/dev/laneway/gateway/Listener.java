@@ -63,6 +63,6 @@ final class Listener {
 
   /** Stops accepting connections and closes those open. */
   void close() {
-    for (HttpServer s : servers) s.close().await();
+    for (HttpServer s : servers) Closing.await(s.close(), "a server");
   }
 }

@@ -75,8 +75,8 @@ final class SelfWarmUp {
     } catch (Exception e) {
       LOG.warning("self warm-up: " + e);
     } finally {
-      client.close().await();
-      vertx.close().await();
+      Closing.await(client.close(), "the warm-up client");
+      Closing.await(vertx.close(), "the warm-up Vert.x");
     }
     LOG.fine("start-up: self warm-up sent " + (ok.get() + failed.get()) + " requests, " + failed.get() + " failed");
   }

@@ -80,6 +80,6 @@ public final class MetricsServer {
 
   /** Blocks until closed; call from a non event-loop thread. */
   public void close() {
-    server.close().await();
+    dev.laneway.gateway.Closing.await(server.close(), "the metrics server");
   }
 }

@@ -60,6 +60,7 @@ public final class RemoteNodes implements AutoCloseable {
   private final Map<String, RemoteLane> built = new ConcurrentHashMap<>();
   private final List<Long> timers = new CopyOnWriteArrayList<>();
   /** Clients of links with their own TLS (pinned CAs, identity, client certificate), by lane id. */
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RemoteNodes.class.getName());
   private final Map<String, GrpcClient> pinned = new ConcurrentHashMap<>();
   /** Each new connection to a node timed (TCP, TLS, HTTP/2 preface): a log line and a histogram. */
   private final ConnectTimes connectTimes;
@@ -129,9 +130,20 @@ public final class RemoteNodes implements AutoCloseable {
   @Override
   public void close() {
     timers.forEach(vertx::cancelTimer);
-    plain.close().await();
-    tls.close().await();
-    pinned.values().forEach(c -> c.close().await());
-    vertx.close().await();
+    await(plain.close(), "the plaintext gRPC client");
+    await(tls.close(), "the TLS gRPC client");
+    pinned.forEach((lane, c) -> await(c.close(), "lane " + lane + "'s gRPC client"));
+    await(vertx.close(), "the remote lanes' Vert.x");
+  }
+
+  /** Waits for a close up to 30 s: a client stuck on a connection costs a warning, never a process that cannot stop. */
+  private static void await(io.vertx.core.Future<?> closing, String what) {
+    try {
+      closing.await(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      LOG.warning("closing " + what + ": not closed after 30 s; going on");
+    } catch (RuntimeException e) {
+      LOG.warning("closing " + what + ": " + e.getMessage());
+    }
   }
 }
