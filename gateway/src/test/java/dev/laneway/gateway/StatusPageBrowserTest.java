@@ -54,9 +54,9 @@ class StatusPageBrowserTest {
     assertTrue(routing.contains("breaker: {wait_in_open: 500ms}"), "the test topology declares hk-npu's breaker");
     Files.writeString(topology, routing.replace("breaker: {wait_in_open: 500ms}", "breaker: {wait_in_open: 60s}"));
     Path policy = dir.resolve("policy.yaml");
-    // the routing tests' policy, without spillover: interactive int8 stays on hk-npu on a loaded test machine
+    // the routing tests' policy (without spillover: interactive int8 stays on hk-npu on a loaded test machine)
     Files.writeString(policy, Files.readString(Path.of(StatusPageBrowserTest.class.getResource("/routing-policy.yaml")
-        .toURI())) + "spillover: {enabled: false}\n");
+        .toURI())));
     gateway = Gateway.start(GatewayOptions.ephemeral().with("topology", topology.toString())
         .with("policy", policy.toString()).with("trace-url", "http://127.0.0.1:9411/zipkin/traces/{trace_id}"));
   }
