@@ -90,6 +90,11 @@ class LongTextsTest {
     v.q.get(Priority.STANDARD).removeAll(shorts);
     assertEquals(new Batcher.Wait<BatcherTest.Q>(Long.MAX_VALUE), b.decide(v, 20 * MS),
         "only long texts and their share taken: the instance computing them takes the next");
+    BatcherTest.Q urgent = v.add(Priority.INTERACTIVE, 12, 20 * MS);
+    v.longShareFree = true;
+    assertEquals(List.of(urgent), BatcherTest.dispatch(b.decide(v, 20 * MS)).items(),
+        "priority between classes first: a queued long standard text never goes before interactive work");
+    v.q.get(Priority.INTERACTIVE).clear();
     Batcher off = new Batcher(BatcherTest.dynamic(32, List.of(8), 0));
     v.q.get(Priority.STANDARD).addAll(0, shorts);
     assertSame(shorts.getFirst(), BatcherTest.dispatch(off.decide(v, 20 * MS)).items().getFirst(),
