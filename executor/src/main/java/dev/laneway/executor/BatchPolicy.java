@@ -31,6 +31,9 @@ import java.util.Objects;
  *     window even on an idle lane (Triton's behaviour), e.g. to fill a static-shape batch
  * @param batchNice the nice value (1..19) at which an instance computes the least urgent class's batches
  *     ({@link NicedRunner}), so on a shared CPU they yield the cores to more urgent work; 0 = off
+ * @param longTextTokens texts of more tokens than this are long: within each class they form their own queue, served
+ *     first by at most all but one of the lane's instances at a time, so a long text neither waits behind the short
+ *     texts' batches nor takes the instance they need ({@link Batcher}); 0 = off
  */
 public record BatchPolicy(
     int maxBatchSize,
@@ -44,7 +47,8 @@ public record BatchPolicy(
     int yieldingBatchTokens,
     int urgentReservedInstances,
     boolean workConserving,
-    int batchNice) {
+    int batchNice,
+    int longTextTokens) {
   /**
    * Aging's default bound: far beyond any class's batch window and an interactive or standard request's usual
    * deadline, so strict priority holds for latency, and batch work still moves within seconds under a standard flood.
@@ -56,7 +60,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0, true, 0);
+        staticSequenceLengths, maxBatchTokens, DEFAULT_AGING_AFTER, 0, 0, true, 0, 0);
   }
 
   /** With aging and no yielding bound. */
@@ -64,7 +68,7 @@ public record BatchPolicy(
       int sequenceLengthMultiple, List<Integer> staticBatchSizes, List<Integer> staticSequenceLengths,
       int maxBatchTokens, Duration agingAfter) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0, true, 0);
+        staticSequenceLengths, maxBatchTokens, agingAfter, 0, 0, true, 0, 0);
   }
 
   public BatchPolicy {
@@ -99,31 +103,37 @@ public record BatchPolicy(
     if (batchNice < 0 || batchNice > 19) {
       throw new IllegalArgumentException("batchNice: " + batchNice + " (expected: 0 to 19)");
     }
+    if (longTextTokens < 0) {
+      throw new IllegalArgumentException("longTextTokens: " + longTextTokens + " (expected: >= 0)");
+    }
   }
 
   /** This policy with another {@link #yieldingBatchTokens}. */
   public BatchPolicy withYieldingBatchTokens(int tokens) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances, workConserving, batchNice);
+        staticSequenceLengths, maxBatchTokens, agingAfter, tokens, urgentReservedInstances, workConserving, batchNice,
+        longTextTokens);
   }
 
   /** This policy with another {@link #urgentReservedInstances}. */
   public BatchPolicy withUrgentReservedInstances(int n) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n, workConserving, batchNice);
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, n, workConserving, batchNice,
+        longTextTokens);
   }
 
   /** This policy with another {@link #batchNice}. */
   public BatchPolicy withBatchNice(int nice) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
         staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances,
-        workConserving, nice);
+        workConserving, nice, longTextTokens);
   }
 
   /** This policy with another {@link #workConserving}. */
   public BatchPolicy withWorkConserving(boolean on) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
-        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances, on, batchNice);
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances, on, batchNice,
+        longTextTokens);
   }
 
   /** The padded tokens a batch may hold: {@link #maxBatchTokens}, or less while more urgent work runs; 0 = no limit. */
@@ -136,7 +146,14 @@ public record BatchPolicy(
   public BatchPolicy withAgingAfter(Duration aging) {
     return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
         staticSequenceLengths, maxBatchTokens, aging, yieldingBatchTokens, urgentReservedInstances,
-        workConserving, batchNice);
+        workConserving, batchNice, longTextTokens);
+  }
+
+  /** This policy with another {@link #longTextTokens}. */
+  public BatchPolicy withLongTextTokens(int tokens) {
+    return new BatchPolicy(maxBatchSize, preferredBatchSizes, maxQueueDelay, sequenceLengthMultiple, staticBatchSizes,
+        staticSequenceLengths, maxBatchTokens, agingAfter, yieldingBatchTokens, urgentReservedInstances,
+        workConserving, batchNice, tokens);
   }
 
   /** Dynamic shapes, one delay for every class (interactive 0), no token limit: for tests and benchmarks. */
@@ -147,6 +164,11 @@ public record BatchPolicy(
   /** A delay per class, most urgent first. */
   public static Map<Priority, Duration> delays(Duration interactive, Duration standard, Duration batch) {
     return Map.of(Priority.INTERACTIVE, interactive, Priority.STANDARD, standard, Priority.BATCH, batch);
+  }
+
+  /** Whether a text of {@code tokens} tokens is long ({@link #longTextTokens}): never while that is 0. */
+  public boolean longText(int tokens) {
+    return longTextTokens > 0 && tokens > longTextTokens;
   }
 
   public boolean staticShapes() {

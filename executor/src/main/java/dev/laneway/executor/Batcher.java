@@ -44,7 +44,15 @@ import java.util.List;
  *   <li>Shape: dynamic lanes pad to the longest member rounded up to {@code sequence_length_multiple}; static lanes pad
  *       to the nearest static length and add filler rows up to the nearest static batch size.
  *   <li>Cost bound: rows x length stays within {@code max_batch_tokens}, which bounds one batch's execution time and so
- *       how long an interactive item can wait behind it.
+ *       how long an interactive item can wait behind it. With long texts on (below), a batch that no further item could
+ *       join within it (not even one of the head's length) is full and goes at once, e.g. a 200-token text under a
+ *       256-token bound: its window would gather nothing.
+ *   <li>Long texts ({@link BatchPolicy#longTextTokens}, 0 = off): within the chosen class, texts over the bound form
+ *       their own queue with its own window, and an instance share: while fewer than all the lane's instances but one
+ *       compute long texts ({@link QueueView#longShareFree}), a free instance serves the long queue first, so a long
+ *       text waits for no queued short work; otherwise it takes only short texts, so short texts always keep an
+ *       instance free of long ones and never wait behind one. Priority, aging and fair queueing choose the class as
+ *       before, and each queue keeps the class's service order.
  *   <li>Deadlines: an item past its deadline is dropped before compute; a wait never outlasts the earliest deadline.
  * </ul>
  *
@@ -110,6 +118,14 @@ public final class Batcher {
      */
     default long lastDispatchNanos(Priority priority) {
       return Long.MIN_VALUE;
+    }
+
+    /**
+     * Whether a batch of long texts ({@link BatchPolicy#longTextTokens}) may start now: fewer instances compute long
+     * texts than their share, all of the lane's instances but one (one, on a lane of one). By default true.
+     */
+    default boolean longShareFree() {
+      return true;
     }
 
     /** True while draining: every window counts as expired. */
@@ -208,8 +224,49 @@ public final class Batcher {
       }
     }
     if (chosen == null) return new Wait<>(Long.MAX_VALUE);
-    return decideClass(chosen, view.queued(chosen), policy.batchTokens(view.moreUrgentActive(chosen)), chosenOldest,
-        nowNanos, view.flushing(), policy.workConserving() && view.idle(), wakeBy);
+    int tokenBound = policy.batchTokens(view.moreUrgentActive(chosen));
+    boolean idle = policy.workConserving() && view.idle();
+    if (policy.longTextTokens() == 0) {
+      return decideClass(chosen, view.queued(chosen), tokenBound, chosenOldest, nowNanos, view.flushing(), idle,
+          wakeBy);
+    }
+    return decideSplit(chosen, view, tokenBound, nowNanos, idle, wakeBy);
+  }
+
+  /**
+   * The chosen class's decision with long texts ({@link BatchPolicy#longTextTokens}) in their own queue: the class's
+   * items split into short and long, each in service order with its own window (from its own oldest item). While the
+   * long texts' instance share is free ({@link QueueView#longShareFree}) the long queue decides first, so a long text
+   * does not wait behind the short texts' batches; once taken, only short texts are dispatched, so they always have an
+   * instance that is not computing a long text. Neither queue's batch holds the other's texts.
+   */
+  private <T extends Queued> Decision<T> decideSplit(
+      Priority p, QueueView<T> view, int tokenBound, long now, boolean idle, long wakeBy) {
+    List<T> q = view.queued(p);
+    List<T> shorts = new ArrayList<>();
+    List<T> longs = new ArrayList<>();
+    long shortOldest = Long.MAX_VALUE;
+    long longOldest = Long.MAX_VALUE;
+    for (int i = 0, n = Math.min(q.size(), LOOKAHEAD); i < n; i++) {
+      T item = q.get(i);
+      if (policy.longText(item.tokens())) {
+        longs.add(item);
+        longOldest = Math.min(longOldest, item.enqueuedNanos());
+      } else {
+        shorts.add(item);
+        shortOldest = Math.min(shortOldest, item.enqueuedNanos());
+      }
+    }
+    long untilDeadline = wakeBy == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, wakeBy - now);
+    Decision<T> first = null;
+    if (!longs.isEmpty() && view.longShareFree()) {
+      first = decideClass(p, longs, tokenBound, longOldest, now, view.flushing(), idle, wakeBy);
+      if (first instanceof Dispatch<T> || shorts.isEmpty()) return first;
+    }
+    if (shorts.isEmpty()) return new Wait<>(untilDeadline); // the instance computing long texts takes the next one
+    Decision<T> second = decideClass(p, shorts, tokenBound, shortOldest, now, view.flushing(), idle, wakeBy);
+    if (first instanceof Wait<T> a && second instanceof Wait<T> b) return new Wait<>(Math.min(a.nanos(), b.nanos()));
+    return second;
   }
 
   private <T extends Queued> Decision<T> decideClass(
@@ -224,7 +281,7 @@ public final class Batcher {
       }
     }
     // by padded length, then service order: the head is the first of its padded-length group
-    candidates = byPaddedLength(candidates);
+    candidates = BatchOrder.byPaddedLength(candidates, this::paddedLength);
     int pos = 0;
     while (candidates.get(pos) != head) pos++;
     int groupEnd = pos;
@@ -234,12 +291,13 @@ public final class Batcher {
     }
     int maxK = maxRows();
     int k = Math.min(maxK, candidates.size());
-    while (k > 1 && !withinTokenLimit(window(candidates, pos, groupEnd, k), tokenBound)) {
+    while (k > 1 && !withinTokenLimit(BatchOrder.window(candidates, pos, groupEnd, k), tokenBound)) {
       k--;
     }
-    List<T> batch = window(candidates, pos, groupEnd, k);
+    List<T> batch = BatchOrder.window(candidates, pos, groupEnd, k);
     String reason = null;
-    if (k == maxK || k < candidates.size()) {
+    boolean cannotGrow = policy.longTextTokens() > 0 && !roomForOneMore(k, headPad, tokenBound);
+    if (k == maxK || k < candidates.size() || cannotGrow) {
       reason = "size";
     } else if (!policy.preferredBatchSizes().isEmpty() && k >= policy.preferredBatchSizes().getLast()) {
       reason = "preferred";
@@ -256,45 +314,7 @@ public final class Batcher {
       return new Wait<>(Math.max(1, Math.min(untilWindow, untilDeadline)));
     }
     int longest = batch.getLast().tokens();
-    return new Dispatch<>(arrival(batch, q), p, rows(batch.size()), paddedLength(longest), reason);
-  }
-
-  /**
-   * {@code items} (service order) ordered by padded length, service order kept within a length: a counting sort over
-   * the bucket's lengths, linear in the items and allocation-light. (A comparator sort here cost more than the rest of the
-   * decision, and its JIT-compiled code kept being thrown away and recompiled under load.)
-   */
-  private <T extends Queued> List<T> byPaddedLength(List<T> items) {
-    int n = items.size();
-    if (n < 2) return items;
-    int[] padded = new int[n];
-    int min = Integer.MAX_VALUE;
-    int max = 0;
-    for (int i = 0; i < n; i++) {
-      padded[i] = paddedLength(items.get(i).tokens());
-      min = Math.min(min, padded[i]);
-      max = Math.max(max, padded[i]);
-    }
-    if (min == max) return items;
-    int[] start = new int[max - min + 2];
-    for (int p : padded) start[p - min + 1]++;
-    for (int i = 1; i < start.length; i++) start[i] += start[i - 1];
-    @SuppressWarnings("unchecked")
-    T[] out = (T[]) new Queued[n];
-    for (int i = 0; i < n; i++) out[start[padded[i] - min]++] = items.get(i);
-    return java.util.Arrays.asList(out);
-  }
-
-  /**
-   * {@code k} candidates around the head at {@code pos} (candidates sorted by padded length, then service order): first
-   * the head's own padded-length group (in service order, no extra padding), then shorter items (which pad up to the
-   * head's length), then longer ones (which raise it), so a deep queue gives batches of one padded length.
-   */
-  private static <T> List<T> window(List<T> candidates, int pos, int groupEnd, int k) {
-    int to = Math.min(groupEnd, pos + k - 1);
-    int from = Math.max(0, pos - (k - (to - pos + 1)));
-    to = Math.min(candidates.size() - 1, from + k - 1);
-    return candidates.subList(from, to + 1);
+    return new Dispatch<>(BatchOrder.arrival(batch, q), p, rows(batch.size()), paddedLength(longest), reason);
   }
 
   private boolean withinTokenLimit(List<? extends Queued> batch, int tokenBound) {
@@ -302,18 +322,9 @@ public final class Batcher {
     return (long) rows(batch.size()) * paddedLength(batch.getLast().tokens()) <= tokenBound;
   }
 
-  /** The batch members in queue (service) order. */
-  private static <T> List<T> arrival(List<T> batch, List<T> queue) {
-    List<T> out = new ArrayList<>(batch.size());
-    java.util.Set<T> members = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    members.addAll(batch);
-    for (T item : queue) {
-      if (members.contains(item)) {
-        out.add(item);
-        if (out.size() == batch.size()) break;
-      }
-    }
-    return out;
+  /** Whether one more row of the head's padded length (the least a text joining could add) fits the token bound. */
+  private boolean roomForOneMore(int k, int headPad, int tokenBound) {
+    return tokenBound == 0 || (long) rows(k + 1) * headPad <= tokenBound;
   }
 
   /** Most items in one batch: max_batch_size, within the largest static batch size if any. */

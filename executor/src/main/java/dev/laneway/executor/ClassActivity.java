@@ -18,6 +18,9 @@ final class ClassActivity {
   private final long[] lastDispatch = new long[Priority.values().length];
   private int batchClassRunning;
   private final ThreadLocal<Boolean> ranBatchClass = ThreadLocal.withInitial(() -> false);
+  /** Instances computing long texts now ({@link BatchPolicy#longTextTokens}). */
+  private int longRunning;
+  private final ThreadLocal<Boolean> ranLong = ThreadLocal.withInitial(() -> false);
 
   ClassActivity() {
     Arrays.fill(lastDispatch, Long.MIN_VALUE);
@@ -29,15 +32,31 @@ final class ClassActivity {
       ranBatchClass.set(false);
       batchClassRunning--;
     }
+    if (ranLong.get()) {
+      ranLong.set(false);
+      longRunning--;
+    }
   }
 
-  /** The calling instance takes a batch of class {@code p} now. */
-  void dispatched(Priority p, long now) {
+  /** The calling instance takes a batch of class {@code p} now, of long texts when {@code longTexts}. */
+  void dispatched(Priority p, boolean longTexts, long now) {
     lastDispatch[p.ordinal()] = now;
+    if (longTexts) {
+      ranLong.set(true);
+      longRunning++;
+    }
     if (p == Priority.lowest()) {
       ranBatchClass.set(true);
       batchClassRunning++;
     }
+  }
+
+  /**
+   * Whether another instance may start on long texts: fewer than all of the lane's {@code instances} but one compute
+   * them (one may on a lane of one), so short texts always keep an instance.
+   */
+  boolean longShareFree(int instances) {
+    return longRunning < Math.max(1, instances - 1);
   }
 
   /** When a batch of class {@code p} was last dispatched; {@link Long#MIN_VALUE}: never. */

@@ -63,6 +63,11 @@ final class LaneQueue {
       }
 
       @Override
+      public boolean longShareFree() {
+        return activity.longShareFree(lane.costs().instances());
+      }
+
+      @Override
       public boolean flushing() {
         return !accepting;
       }
@@ -279,7 +284,8 @@ final class LaneQueue {
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
             queues.dispatch(dispatch.priority(), dispatch.items());
-            activity.dispatched(dispatch.priority(), lane.now());
+            activity.dispatched(dispatch.priority(),
+                lane.config().batching().longText(dispatch.items().getFirst().tokens()), lane.now());
             handOn();
             return d;
           }

@@ -67,6 +67,13 @@ class BatcherTest {
     public boolean idle() {
       return idle;
     }
+
+    boolean longShareFree = true;
+
+    @Override
+    public boolean longShareFree() {
+      return longShareFree;
+    }
   }
 
   static BatchPolicy dynamic(int max, List<Integer> preferred, int maxTokens) {

@@ -14,7 +14,7 @@ class ClassActivityTest {
   void moreUrgentWork_countsAsActiveForOneSecondAfterItRan() {
     ClassActivity a = new ClassActivity();
     assertFalse(a.moreUrgentActive(Priority.BATCH, 0), "nothing ran yet");
-    a.dispatched(Priority.STANDARD, 100 * MS);
+    a.dispatched(Priority.STANDARD, false, 100 * MS);
     assertTrue(a.moreUrgentActive(Priority.BATCH, 1_099 * MS));
     assertFalse(a.moreUrgentActive(Priority.BATCH, 1_100 * MS), "a second later: quiet");
     assertFalse(a.moreUrgentActive(Priority.STANDARD, 200 * MS), "standard is not more urgent than itself");
@@ -26,9 +26,9 @@ class ClassActivityTest {
   void reservedInstances_stayFreeOfBatchWork_whileUrgentWorkIsActive() {
     ClassActivity a = new ClassActivity();
     assertEquals(0, a.holdForUrgent(Priority.BATCH, 2, 1, 0), "no urgent work: take it");
-    a.dispatched(Priority.STANDARD, 0);
+    a.dispatched(Priority.STANDARD, false, 0);
     assertEquals(0, a.holdForUrgent(Priority.BATCH, 2, 1, 10 * MS), "no batch work running: one instance may");
-    a.dispatched(Priority.BATCH, 10 * MS); // that instance now runs batch work
+    a.dispatched(Priority.BATCH, false, 10 * MS); // that instance now runs batch work
     assertEquals(990 * MS, a.holdForUrgent(Priority.BATCH, 2, 1, 10 * MS),
         "the second instance stays free until the standard traffic has been quiet for a second");
     assertEquals(0, a.holdForUrgent(Priority.STANDARD, 2, 1, 10 * MS), "urgent work itself is never held");

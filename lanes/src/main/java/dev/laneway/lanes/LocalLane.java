@@ -90,7 +90,7 @@ public final class LocalLane implements Lane {
         b.sequenceLengthMultiple(), b.staticBatchSizes(), b.staticSequenceLengths(), b.maxBatchTokens())
         .withAgingAfter(b.agingAfter()).withYieldingBatchTokens(b.yieldingBatchTokens())
         .withUrgentReservedInstances(b.urgentReservedInstances()).withWorkConserving(b.workConserving())
-        .withBatchNice(b.batchNice());
+        .withBatchNice(b.batchNice()).withLongTextTokens(b.longTextTokens());
     return new ExecutorConfig(spec.id(), spec.region(), policy, b.maxQueueSize(), spec.instances(),
         spec.intraOpThreads(), shares(spec));
   }

@@ -28,7 +28,7 @@ class AdmissionTest {
 
   /** A specialised lane must declare its static shapes (issue 3's batching keys). */
   static final Batching STATIC_SHAPES = new Batching(16, List.of(), null, null, null, null, List.of(1, 4, 8, 16),
-      List.of(32, 64, 128), null, null, null, null, null, null, null, null);
+      List.of(32, 64, 128), null, null, null, null, null, null, null, null, null);
 
   static LaneSpec npu(List<String> ops, double minCosine) {
     return new LaneSpec("npu", "hk", LaneClass.SPECIALISED, List.of("npu0"), 1, 1, STATIC_SHAPES, null, 0,
@@ -67,7 +67,7 @@ class AdmissionTest {
   void staticShapesUndeclared_isRefused() {
     LaneSpec dynamic = new LaneSpec("npu", "hk", LaneClass.SPECIALISED, List.of("npu0"), 1, 1,
         new Batching(16, List.of(), null, null, null, null, List.of(), List.of(), null, null, null, null, null, null, null,
-            null),
+            null, null),
         null,
         0, new AdmissionSpec(List.of(), 0));
     Admission.Result r = Admission.check(dynamic, MINILM, INT8);

@@ -216,6 +216,15 @@ public final class BenchContext {
     if (r.hedged() > 0) o.put("hedged", r.hedged());
     if (!r.retryAfter().isEmpty()) o.put("retry_after", new JsonObject(Map.copyOf(r.retryAfter())));
     if (r.overhead().getTotalCount() > 0) o.put("overhead_p50_ms", round(Recording.ms(r.overhead(), 50)));
+    JsonObject byLength = new JsonObject();
+    for (boolean longTexts : new boolean[] {false, true}) {
+      Histogram l = r.byLength(longTexts);
+      if (l.getTotalCount() == 0) continue;
+      byLength.put((longTexts ? "ge" : "lt") + Recording.LONG_TOKENS + "_tokens", new JsonObject()
+          .put("n", l.getTotalCount()).put("p50_ms", round(Recording.ms(l, 50)))
+          .put("p99_ms", round(Recording.ms(l, 99))).put("max_ms", round(Recording.ms(l, 100))));
+    }
+    if (!byLength.isEmpty()) o.put("by_length", byLength);
     if (r.laneOverhead().getTotalCount() > 0) {
       o.put("lane_overhead_p50_ms", round(Recording.ms(r.laneOverhead(), 50)))
           .put("lane_overhead_p99_ms", round(Recording.ms(r.laneOverhead(), 99)));

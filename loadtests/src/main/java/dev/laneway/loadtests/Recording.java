@@ -18,6 +18,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class Recording {
   private static final long MAX_MICROS = 3_600_000_000L;
+  /** Where the per-length breakdown splits: the corpus's long tail (2.6% of {@code en} has at least this many). */
+  public static final int LONG_TOKENS = 128;
 
   private final String label;
   private final Histogram ok = histogram();
@@ -25,6 +27,9 @@ public final class Recording {
   /** executor_ms minus the executor's own queue + compute: the lane's overhead (for a remote lane, the hop). */
   private final Histogram laneOverhead = histogram();
   private final List<Histogram> perSecond = new ArrayList<>();
+  /** Latency of successes by the request's tokens (when the answer reports them): under and from {@link #LONG_TOKENS}. */
+  private final Histogram shortTexts = histogram();
+  private final Histogram longTexts = histogram();
   private final List<long[]> perSecondErrors = new ArrayList<>();
   private final Map<String, Long> errors = new TreeMap<>();
   private final Map<String, Long> lanes = new TreeMap<>();
@@ -82,6 +87,7 @@ public final class Recording {
       ok.recordValue(micros);
       window.recordValue(micros);
       perSecond.get(second).recordValue(micros);
+      if (reply.tokens() > 0) (reply.tokens() >= LONG_TOKENS ? longTexts : shortTexts).recordValue(micros);
       if (!Double.isNaN(reply.executorMs())) {
         overhead.recordValue(Math.max(1, micros - Math.round(reply.executorMs() * 1000)));
         if (!Double.isNaN(reply.computedMs())) {
@@ -185,6 +191,11 @@ public final class Recording {
   }
 
   /** executor_ms minus the executor's reported queue + compute, in micros (the lane's own overhead). */
+  /** Latency of successes whose texts had fewer than {@link #LONG_TOKENS} tokens ({@code long}: at least as many). */
+  public synchronized Histogram byLength(boolean longTexts) {
+    return (longTexts ? this.longTexts : shortTexts).copy();
+  }
+
   public synchronized Histogram laneOverhead() {
     return laneOverhead.copy();
   }

@@ -46,6 +46,9 @@ import java.util.TreeMap;
  * @param batchNice the operating-system nice value (1..19) at which an instance computes batch-class batches, so on a
  *     CPU device a batch flood's compute yields the cores to the doors and the more urgent classes' instances rather
  *     than taking an equal share of them (Linux; default 0: off, the normal priority)
+ * @param longTextTokens texts of more tokens than this are long: in each latency class they queue apart from the
+ *     short ones and are served first by at most all of the lane's instances but one, so a long text neither waits
+ *     behind the short texts' batches nor delays them (default 0: off)
  */
 public record Batching(
     Integer maxBatchSize,
@@ -63,7 +66,8 @@ public record Batching(
     Integer yieldingBatchTokens,
     Integer urgentReservedInstances,
     Boolean workConserving,
-    Integer batchNice) {
+    Integer batchNice,
+    Integer longTextTokens) {
   /** The latency classes the {@code *_by_class} maps may name. */
   public static final Set<String> CLASSES = Set.of("interactive", "standard", "batch");
 
@@ -71,7 +75,7 @@ public record Batching(
   public static final Map<String, Double> DEFAULT_RESERVED = Map.of("interactive", 0.125, "standard", 0.125);
 
   public static final Batching DEFAULT =
-      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Batching(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public Batching {
     maxBatchSize = maxBatchSize == null ? 32 : maxBatchSize;
@@ -112,12 +116,14 @@ public record Batching(
     batchNice = batchNice == null ? 0 : batchNice;
     Checks.atLeast("batch_nice", batchNice, 0);
     if (batchNice > 19) throw new IllegalArgumentException("batch_nice: " + batchNice + " (expected: 0 to 19)");
+    longTextTokens = longTextTokens == null ? 0 : longTextTokens;
+    Checks.atLeast("long_text_tokens", longTextTokens, 0);
   }
 
   /** The foundation's four keys; every other key takes its default. */
   public Batching(int maxBatchSize, List<Integer> preferredBatchSizes, Duration maxQueueDelay, int maxQueueSize) {
     this(maxBatchSize, preferredBatchSizes, maxQueueDelay, null, maxQueueSize, null, null, null, null, null, null,
-        null, null, null, null, null);
+        null, null, null, null, null, null);
   }
 
   /** The queue delay of a latency class: its {@code max_queue_delay_by_class} entry, else {@code max_queue_delay}. */

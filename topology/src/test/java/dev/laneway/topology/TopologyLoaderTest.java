@@ -103,6 +103,7 @@ class TopologyLoaderTest {
               static_sequence_lengths: [128, 32, 64]
               max_batch_tokens: 512
               default_timeout_by_class: {batch: 30s}
+              long_text_tokens: 128
         """);
     Batching b = parse(yaml).lane("l0").batching();
     assertEquals(16, b.maxBatchSize());
@@ -115,6 +116,7 @@ class TopologyLoaderTest {
     assertEquals(java.util.List.of(32, 64, 128), b.staticSequenceLengths());
     assertEquals(512, b.maxBatchTokens());
     assertEquals(Duration.ofSeconds(30), b.defaultTimeoutByClass().get("batch"));
+    assertEquals(128, b.longTextTokens());
     assertEquals(2, parse(yaml).lane("l0").instances());
   }
 
@@ -127,6 +129,7 @@ class TopologyLoaderTest {
     assertEquals(4096, b.maxQueueSize());
     assertEquals(8, b.sequenceLengthMultiple());
     assertEquals(4096, b.maxBatchTokens());
+    assertEquals(0, b.longTextTokens(), "long texts off");
     assertTrue(b.staticBatchSizes().isEmpty() && b.staticSequenceLengths().isEmpty());
   }
 
@@ -145,6 +148,7 @@ class TopologyLoaderTest {
       "{max_batch_size: 8, static_batch_sizes: [16]} | static_batch_sizes: 16 (expected: 1..8",
       "{static_sequence_lengths: [2]} | static_sequence_lengths: 2 (expected: >= 3)",
       "{max_batch_tokens: -1} | max_batch_tokens: -1 (expected: >= 0)",
+      "{long_text_tokens: -1} | long_text_tokens: -1 (expected: >= 0)",
       "{max_queue_delay_microseconds: 500} | unknown key 'max_queue_delay_microseconds'",
   })
   void batching_refusesBadValues(String batching, String expected) {
