@@ -97,6 +97,10 @@ class RemoteLaneLoopsTest {
 
   /** Calls the lane on {@code loop}; completes with the calling thread and the answering thread. */
   static CompletableFuture<Thread[]> callOn(Context loop) {
+    return callOn(loop, lane);
+  }
+
+  static CompletableFuture<Thread[]> callOn(Context loop, GuardedLane lane) {
     CompletableFuture<Thread[]> threads = new CompletableFuture<>();
     loop.runOnContext(v -> {
       Thread caller = Thread.currentThread();
@@ -114,16 +118,21 @@ class RemoteLaneLoopsTest {
 
   @Test
   void aCallOnADoorsEventLoop_isAnsweredOnThatLoop_overItsOwnConnection() throws Exception {
+    RemoteNodes fresh = RemoteNodes.create(gateway, topology, OpenTelemetry.noop(), Duration.ZERO);
+    GuardedLane l = GuardedLane.create(fresh.lane(topology.lane("r")), new DeviceFaults(), Map.of());
+    int connections0 = CONNECTIONS.get();
     Context first = newLoop(); // two doors: two event loop contexts, on the two loops in turn
     Context second = newLoop();
     for (int round = 0; round < 3; round++) {
-      Thread[] a = callOn(first).get(20, TimeUnit.SECONDS);
-      Thread[] b = callOn(second).get(20, TimeUnit.SECONDS);
+      Thread[] a = callOn(first, l).get(20, TimeUnit.SECONDS);
+      Thread[] b = callOn(second, l).get(20, TimeUnit.SECONDS);
       assertEquals(a[0], a[1], "answered on the calling loop");
       assertEquals(b[0], b[1], "answered on the calling loop");
       assertNotEquals(a[0], b[0], "the two contexts are on two event loops");
     }
-    assertEquals(2, CONNECTIONS.get(), "one connection per calling event loop, reused by every later call");
+    assertEquals(2, CONNECTIONS.get() - connections0,
+        "one connection per calling event loop, reused by every later call");
+    fresh.close();
   }
 
   @Test
@@ -136,5 +145,24 @@ class RemoteLaneLoopsTest {
     lane.infer(call(task -> door.runOnContext(v -> task.run())))
         .whenComplete((r, e) -> answeredOn.complete(Thread.currentThread()));
     assertEquals(doorThread.get(20, TimeUnit.SECONDS), answeredOn.get(20, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void closingTheRemoteNodes_leavesTheGatewaysVertxRunning() throws Exception {
+    RemoteNodes other = RemoteNodes.create(gateway, topology, OpenTelemetry.noop(), Duration.ofMillis(50));
+    Context door = newLoop();
+    GuardedLane l = GuardedLane.create(other.lane(topology.lane("r")), new DeviceFaults(), Map.of());
+    CompletableFuture<LaneResult> answered = new CompletableFuture<>();
+    door.runOnContext(v -> l.infer(call(LaneCall.IN_PLACE)).whenComplete((r, e) -> {
+      if (e != null) answered.completeExceptionally(e); else answered.complete(r);
+    }));
+    answered.get(20, TimeUnit.SECONDS); // its client on that loop made, and used
+    other.close();
+    CompletableFuture<Boolean> timer = new CompletableFuture<>();
+    gateway.setTimer(1, t -> timer.complete(true));
+    assertEquals(true, timer.get(20, TimeUnit.SECONDS), "the gateway's Vert.x still runs timers");
+    CompletableFuture<Thread[]> still = callOn(door); // the gateway's other remote nodes still answer on that loop
+    Thread[] t = still.get(20, TimeUnit.SECONDS);
+    assertEquals(t[0], t[1]);
   }
 }
