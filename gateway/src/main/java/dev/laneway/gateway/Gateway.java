@@ -44,7 +44,6 @@ import dev.laneway.routing.Router;
 import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.topology.Topology;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.logging.Logger;
 
@@ -82,7 +81,7 @@ public final class Gateway implements AutoCloseable {
   private MetricsServer metricsServer;
 
   Gateway(GatewayOptions options, Topology topology, RoutingPolicy policy, Lanes lanes, Telemetry telemetry,
-      RemoteNodes remoteNodes, Transport transport, java.util.function.LongSupplier sloClock) {
+      RemoteNodes remoteNodes, Transport transport, java.util.function.LongSupplier sloClock, Vertx vertx) {
     this.options = options;
     this.transport = transport;
     this.remoteNodes = remoteNodes;
@@ -101,7 +100,7 @@ public final class Gateway implements AutoCloseable {
     reloader.guard((t, p) -> KeyChecks.refusal(p, options.allowPlaintextKeys()) != null
         ? KeyChecks.refusal(p, options.allowPlaintextKeys()) : transport.refusal(t));
     this.watcher = options.watch() ? ConfigWatcher.start(options.topology(), options.policy(), reloader) : () -> { };
-    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    this.vertx = vertx; // made by Startup before the lanes: remote lanes send on its event loops; closed here
     this.metrics = new GatewayMetrics(otel.getMeter("dev.laneway.gateway"), lanes);
     telemetry.info("laneway_build", "Always 1: the Laneway version and the ONNX Runtime execution providers in use",
         GatewayMetrics.buildInfo(lanes));

@@ -13,6 +13,8 @@ import dev.laneway.observability.Telemetry;
 import dev.laneway.routing.RoutingPolicy;
 import dev.laneway.topology.Topology;
 import dev.laneway.topology.TopologyLoader;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -82,12 +84,20 @@ final class Startup {
     if (options.adminToken().isEmpty() && options.adminTokenFile() == null) {
       LOG.warning("admin API: no --admin-token(-file) set; /v2/admin on --admin-port answers loopback clients only");
     }
+    // the gateway's one Vert.x, made before the lanes: remote lanes send from (and answer on) the doors' event loops
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     RemoteNodes remote = nodeRegion != null ? null
-        : RemoteNodes.create(topology, telemetry.openTelemetry(), options.remoteProbeInterval());
+        : RemoteNodes.create(vertx, topology, telemetry.openTelemetry(), options.remoteProbeInterval());
     Admission.persistIn(options.admissionCache());
     Lanes.keepSessionsIn(options.sessionCache());
     phase("topology and policy");
-    Lanes lanes = startLanes(options, telemetry, topology, remote);
+    Lanes lanes;
+    try {
+      lanes = startLanes(options, telemetry, topology, remote);
+    } catch (RuntimeException e) {
+      Closing.await(vertx.close(), "Vert.x");
+      throw e;
+    }
     phase("lanes");
     if (nodeRegion != null && !options.nodeDelay().isZero()) {
       // the declared RTT on loopback: injected device latency, so it runs inside the lane, under the deadline
@@ -100,10 +110,11 @@ final class Startup {
     logDevices(lanes);
     Gateway g;
     try {
-      g = new Gateway(options, topology, policy, lanes, telemetry, remote, transport, sloClock);
+      g = new Gateway(options, topology, policy, lanes, telemetry, remote, transport, sloClock, vertx);
     } catch (RuntimeException e) {
       lanes.close();
       if (remote != null) remote.close();
+      Closing.await(vertx.close(), "Vert.x");
       throw e;
     }
     phase("pipeline");

@@ -17,7 +17,8 @@ import java.util.concurrent.Executor;
  * @param weight the tenant's fair-share weight, {@code > 0} (1 by default)
  * @param completion where the answer's future is completed, so where its continuations run: a gateway passes its
  *     door's event loop (one object per loop: a local lane's executor hands a batch's answers to each loop in one
- *     task). {@link #IN_PLACE} (the default): on the lane's own thread. A remote lane answers on its client's loop
+ *     task). {@link #IN_PLACE} (the default): on the lane's own thread. A remote lane answers on the event loop that
+ *     sent the call: the door's when called there
  */
 public record LaneCall(
     ModelSpec model, VariantSpec variant, List<String> texts, long deadlineNanos, String latencyClass, String tenant,

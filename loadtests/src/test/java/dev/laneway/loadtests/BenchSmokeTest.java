@@ -159,7 +159,11 @@ class BenchSmokeTest {
     assertTrue(out.getDouble("remote_first_connect_ms") > 0, "the gateway timed its new connection: " + link);
     assertTrue(out.getDouble("remote_reconnect_ms") > 0, "and its reconnection to the restarted node: " + link);
     assertTrue(link.getString("gateway_connect_over").startsWith("TLSv1.3"), link.encode());
-    assertEquals(2.0, link.getJsonObject("gateway_connect_metric").getDouble("count"), link.encode());
+    // one connection per gateway event loop that sent to the node (LoopClients), before the restart and again after
+    // it: every one timed once, in the log and the metric alike
+    int connects = link.getJsonArray("gateway_connects_ms").size();
+    assertTrue(connects >= 2, "a first connection and a reconnection: " + link.encode());
+    assertEquals(connects, link.getJsonObject("gateway_connect_metric").getDouble("count"), 0.0, link.encode());
     assertEquals(0, link.getJsonObject("served_after_restart").getLong("lost"), link.encode());
     assertTrue(link.getJsonObject("bench_handshakes").getDouble("tcp_tls_handshake_ms_p50") > 0, link.encode());
   }

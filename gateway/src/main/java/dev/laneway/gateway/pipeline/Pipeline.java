@@ -38,8 +38,8 @@ import java.util.concurrent.Executor;
  * that failed there is computed again for this request, on the same decision: a request is never routed twice.
  * {@link #call} and {@link #infer} are called on an event loop and never block; a local lane's answer completes
  * back on that event loop (the call's completion executor: an instance hands a batch's answers to each loop in one
- * task, and the continuations run there, not on the instance thread), a remote lane's on its client's loop, a full
- * cache hit at once. Cancelling it cancels the dispatch of the misses, which frees their queued work.
+ * task, and the continuations run there, not on the instance thread), a remote lane's on that same event loop too
+ * (it sends over the loop's own connection to the node), a full cache hit at once. Cancelling it cancels the dispatch of the misses, which frees their queued work.
  */
 public final class Pipeline {
   private final Calls calls;

@@ -27,7 +27,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
@@ -70,7 +69,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Wrapped in a {@code GuardedLane} like any local lane (breaker, bulkhead, EWMA with the declared RTT as prior);
  * built by {@link RemoteNodes#lane}, which also probes the node. {@link #infer} is called from any thread and never
- * blocks; its future completes on the client's event loop. {@link #drainAndClose} waits on the calls in flight
+ * blocks. Called on an event loop of the gateway's Vert.x (a door's), it sends over that loop's own connection to the
+ * node ({@link LoopClients}) and its future completes there: no thread hand-off on the way out or back. From another
+ * thread it sends from the event loop the call's {@code completion} names (a hedge's timer), else from one loop of
+ * its own. {@link #drainAndClose} waits on the calls in flight
  * ({@link InFlight}), without polling.
  */
 final class RemoteLane implements Lane {
@@ -83,7 +85,9 @@ final class RemoteLane implements Lane {
   private final LaneSpec spec;
   private final Topology topology;
   private final Vertx vertx;
-  private final GrpcClient client;
+  private final LoopClients clients;
+  /** Where a call is sent from when its caller is on no event loop of {@link #vertx} and names none (one loop). */
+  private final io.vertx.core.Context fallback;
   private final SocketAddress address;
   private final OpenTelemetry otel;
   private final String remoteLane;
@@ -98,12 +102,13 @@ final class RemoteLane implements Lane {
   private volatile String lastTlsFailure;
   private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RemoteLane.class.getName());
 
-  RemoteLane(LaneSpec spec, Topology topology, Vertx vertx, GrpcClient client, OpenTelemetry otel) {
+  RemoteLane(LaneSpec spec, Topology topology, Vertx vertx, LoopClients clients, OpenTelemetry otel) {
     RemoteSpec r = spec.remote();
     this.vertx = vertx;
     this.spec = spec;
     this.topology = topology;
-    this.client = client;
+    this.clients = clients;
+    this.fallback = vertx.getOrCreateContext(); // built on a loader thread: a fresh event loop context
     this.address = SocketAddress.inetSocketAddress(r.port(), r.host());
     this.otel = otel;
     this.remoteLane = r.laneFor(spec.id());
@@ -209,7 +214,21 @@ final class RemoteLane implements Lane {
       if (e != null) span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
       span.end();
     });
-    client.request(address, MODEL_INFER).onComplete(ar -> {
+    Runnable sending = () -> {
+      try {
+        sendHere(call, message, context, timeoutMillis, result);
+      } catch (RuntimeException e) { // nothing thrown here may leave the call, or drain, waiting
+        result.completeExceptionally(unavailable("call failed: " + e.getMessage(), e));
+      }
+    };
+    LoopClients.runOnLoop(vertx, call.completion(), fallback, sending);
+  }
+
+  /** Sends {@code message} over the calling event loop's client; completes {@code result} on this loop. */
+  private void sendHere(LaneCall call, ModelInferRequest message, Context context, long timeoutMillis,
+      CompletableFuture<LaneResult> result) {
+    if (result.isDone()) return; // cancelled, or timed out, before it could leave
+    clients.here().request(address, MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
         String tls = tlsFailure(ar.cause());
         result.completeExceptionally(unavailable(tls != null ? "TLS: " + tls

@@ -107,7 +107,7 @@ class RemoteLaneAnswersTest {
         models:
           - {name: m, space: m, dimension: %d, variants: [{name: fp32, onnx: classpath:m.onnx, tokenizer: classpath:t.json}]}
         """.formatted(server.actualPort(), DIM)).getBytes(StandardCharsets.UTF_8)), "t.yaml");
-    nodes = RemoteNodes.create(topology, OpenTelemetry.noop(), Duration.ZERO);
+    nodes = RemoteNodes.create(vertx, topology, OpenTelemetry.noop(), Duration.ZERO);
   }
 
   @AfterEach

@@ -35,7 +35,8 @@ class RemoteLaneErrorsTest {
       models:
         - {name: m, space: m, dimension: 4, variants: [{name: fp32, onnx: classpath:m.onnx, tokenizer: classpath:t.json}]}
       """.getBytes(StandardCharsets.UTF_8)), "t.yaml");
-  static final RemoteLane LANE = new RemoteLane(TOPOLOGY.lane("r"), TOPOLOGY, VERTX, GrpcClient.client(VERTX),
+  static final RemoteLane LANE = new RemoteLane(TOPOLOGY.lane("r"), TOPOLOGY, VERTX,
+      LoopClients.of(GrpcClient.client(VERTX)),
       OpenTelemetry.noop());
 
   @AfterAll
