@@ -38,17 +38,32 @@ final class ClassActivity {
     }
   }
 
-  /** The calling instance takes a batch of class {@code p} now, of long texts when {@code longTexts}. */
-  void dispatched(Priority p, boolean longTexts, long now) {
+  /**
+   * The calling instance takes a batch of class {@code p} now, of long texts when {@code longTexts}; {@code detached}:
+   * it hands the batch to its low-priority thread and comes back at once, so the batch counts as running until
+   * {@link #detachedEnded}, not until the instance returns.
+   */
+  void dispatched(Priority p, boolean longTexts, long now, boolean detached) {
     lastDispatch[p.ordinal()] = now;
     if (longTexts) {
-      ranLong.set(true);
+      if (!detached) ranLong.set(true);
       longRunning++;
     }
     if (p == Priority.lowest()) {
-      ranBatchClass.set(true);
+      if (!detached) ranBatchClass.set(true);
       batchClassRunning++;
     }
+  }
+
+  /** A detached batch of the batch class ({@link #dispatched}) is done. */
+  void detachedEnded(boolean longTexts) {
+    batchClassRunning--;
+    if (longTexts) longRunning--;
+  }
+
+  /** How many instances compute batch-class work now (detached batches included). */
+  int batchClassRunning() {
+    return batchClassRunning;
   }
 
   /**

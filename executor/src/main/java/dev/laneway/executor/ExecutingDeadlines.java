@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
  * the batch has run and what the lane expected), not whenever the batch returns, which may be never on a device that
  * hangs. The batch's other items are unaffected; its late vectors go nowhere (the instance's later answer is a no-op).
  *
- * <p>Runs on the watchdog's thread every tick; reads one volatile field per instance on an idle lane.
+ * <p>Runs on the watchdog's thread every tick; reads two volatile fields per instance on an idle lane (its batch, and
+ * the batch-class batch its low-priority thread computes).
  */
 final class ExecutingDeadlines implements Runnable {
   private final ExecutorContext lane;
@@ -24,8 +25,13 @@ final class ExecutingDeadlines implements Runnable {
   public void run() {
     long now = lane.now();
     for (Instance inst : instances) {
-      Instance.Running r = inst.running();
-      if (r == null) continue;
+      check(inst, inst.running(), now);
+      check(inst, inst.detached(), now);
+    }
+  }
+
+  private void check(Instance inst, Instance.Running r, long now) {
+    if (r != null) {
       for (Item item : r.items()) {
         Pending p = item.pending();
         if (now < p.request.deadlineNanos() || p.settled()) continue;

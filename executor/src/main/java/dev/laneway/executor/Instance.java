@@ -12,7 +12,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,8 +46,12 @@ final class Instance {
   private final NicedRunner niced;
   /** The batch this instance is computing, or null; read by the watchdog. */
   private volatile Running running;
+  /** The batch-class batch its low-priority thread computes (detached), or null; read by the watchdog. */
+  private volatile Running detached;
   /** A batch's answers grouped by completion executor; reused by this instance's thread. */
   private final Completions completions = new Completions();
+  /** The same, for the low-priority thread's detached batches. */
+  private final Completions detachedCompletions = new Completions();
 
   /** A batch being computed: its items, when it started, what the lane expected it to take. */
   record Running(List<Item> items, long startNanos, long expectedNanos) {}
@@ -80,6 +83,11 @@ final class Instance {
     return running;
   }
 
+  /** The batch-class batch the low-priority thread computes now, detached from this instance's thread, or null. */
+  Running detached() {
+    return detached;
+  }
+
   void start() {
     thread.start();
   }
@@ -88,7 +96,7 @@ final class Instance {
     while (!queue.stopped()) {
       Batcher.Decision<Item> d;
       try {
-        d = queue.next(p -> tokenizer.tokenizeAndQueue(p, false));
+        d = queue.next(p -> tokenizer.tokenizeAndQueue(p, false), () -> detached != null);
       } catch (InterruptedException e) {
         continue; // close interrupts: the loop's check ends it
       }
@@ -118,6 +126,9 @@ final class Instance {
   }
 
   private void execute(Batcher.Dispatch<Item> batch) {
+    // the queue counts a detached batch as running until detachedEnded, which every path below must reach
+    boolean detach = niced != null && queue.detached(batch.priority());
+    boolean longTexts = lane.config().batching().longText(batch.items().getFirst().tokens());
     lane.slots().leftQueue(batch.items().size());
     long now = lane.now();
     List<Item> live = new ArrayList<>(batch.items().size());
@@ -134,7 +145,10 @@ final class Instance {
         live.add(item);
       }
     }
-    if (live.isEmpty()) return;
+    if (live.isEmpty()) {
+      if (detach) queue.detachedEnded(longTexts);
+      return;
+    }
     if (live.size() < batch.items().size()) {
       int longest = 0;
       for (Item i : live) longest = Math.max(longest, i.tokens());
@@ -158,20 +172,38 @@ final class Instance {
     Span span = lane.telemetry().startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
     long padded = (long) batch.rows() * batch.sequenceLength();
     long expected = lane.costs().startRunning(key, padded);
+    Batcher.Dispatch<Item> b = batch;
+    if (detach) { // this thread goes back for more urgent work meanwhile
+      detached = new Running(live, lane.now(), expected);
+      niced.submit(() -> {
+        try {
+          compute(b, live, key, tokens, span, padded, expected, detachedCompletions);
+        } finally {
+          detached = null;
+          queue.detachedEnded(longTexts);
+        }
+      });
+      return;
+    }
+    running = new Running(live, lane.now(), expected);
+    compute(batch, live, key, tokens, span, padded, expected, completions);
+    running = null;
+  }
+
+  /** Computes a batch and answers its items, on this instance's thread or (detached) its low-priority one. */
+  private void compute(Batcher.Dispatch<Item> batch, List<Item> live, ModelKey key, List<Tokens> tokens, Span span,
+      long padded, long expected, Completions completions) {
+    String device = placement.device();
     long start = lane.now();
-    running = new Running(live, start, expected);
     float[][] vectors;
     try {
       // a batch that fails to allocate is split and its halves retried (DeviceMemory)
-      Batcher.Dispatch<Item> b = batch;
-      Supplier<float[][]> compute = () -> lane.memory().embed(sessions.get(key), device, tokens,
-          b.rows(), b.sequenceLength(), lane.batcher()::rows, () -> {
+      vectors = lane.memory().embed(sessions.get(key), device, tokens, batch.rows(), batch.sequenceLength(),
+          lane.batcher()::rows, () -> {
             lane.stats().oomSplits.incrementAndGet();
             lane.telemetry().split(key, device);
           });
-      vectors = niced != null && batch.priority() == Priority.lowest() ? niced.run(compute) : compute.get();
     } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
-      running = null;
       lane.costs().stopRunning(expected);
       LOG.log(Level.WARNING, lane.name() + ": batch of " + live.size() + " failed on " + device, e);
       span.recordException(e);
@@ -187,7 +219,6 @@ final class Instance {
       return;
     }
     long end = lane.now();
-    running = null;
     lane.costs().stopRunning(expected);
     span.end();
     lane.costs().record(key, live.size(), padded, end - start);

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What one lane holds and who may take it: requests waiting for the tokenizer (the {@link Backlog}) and tokenised
@@ -118,44 +120,24 @@ final class LaneQueue {
    */
   Shed shedFor(Priority p, int n, int limit) {
     if (p == Priority.lowest()) return null;
-    List<Pending> victims = new ArrayList<>();
-    int freed = 0;
-    lock.lock();
-    try {
-      int need = slots.held() + n - limit;
-      if (need <= 0) return new Shed(victims, 0);
-      int available = 0;
-      for (Priority q : Priority.values()) {
-        if (q.compareTo(p) > 0) available += backlog.texts(q) + queues.size(q);
-      }
-      if (available < need) return null;
-      Priority[] classes = Priority.values();
-      for (int c = classes.length - 1; c >= 0 && freed < need; c--) {
-        Priority q = classes[c];
-        if (q.compareTo(p) <= 0) break;
-        Pending waiting;
-        while (freed < need && (waiting = backlog.removeNewest(q)) != null) {
-          freed += waiting.texts();
-          victims.add(waiting);
-        }
-        while (freed < need && queues.size(q) > 0) freed += queues.removeNewest(q, victims);
-      }
-    } finally {
-      lock.unlock();
-    }
-    return new Shed(victims, freed);
+    return locked(() -> QueueAdmission.pickVictims(p, slots.held() + n - limit, backlog, queues));
   }
 
   // ---- what the lane holds, and the estimates -------------------------------------------------------------------
 
   /** See {@link LaneExecutor#expectedWaitNanos}. */
   long expectedWaitNanos(Priority p) {
+    return lane.costs().expectedWaitNanos(p, backlogUpTo(p));
+  }
+
+  /** Texts waiting for the tokenizer in class {@code p} and every more urgent class (read without the lock). */
+  private int backlogUpTo(Priority p) {
     int texts = 0;
     for (Priority q : Priority.values()) {
       if (q.compareTo(p) > 0) break;
       texts += backlog.texts(q);
     }
-    return lane.costs().expectedWaitNanos(p, texts);
+    return texts;
   }
 
   /**
@@ -166,11 +148,7 @@ final class LaneQueue {
    * share is admitted: the weights hold at admission, not only in the queue.
    */
   long expectedWaitNanos(Priority p, String tenant, double weight) {
-    int texts = 0;
-    for (Priority q : Priority.values()) {
-      if (q.compareTo(p) > 0) break;
-      texts += backlog.texts(q);
-    }
+    int texts = backlogUpTo(p);
     lock.lock();
     try {
       if (queues.clock(p).tenants() <= 1) return lane.costs().expectedWaitNanos(p, texts);
@@ -182,29 +160,23 @@ final class LaneQueue {
 
   /** Items held for a class: queued, or waiting for the tokenizer. */
   int depth(Priority p) {
-    lock.lock();
-    try {
-      return queues.size(p) + backlog.texts(p);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> queues.size(p) + backlog.texts(p));
   }
 
   /** Tokenised items queued in class {@code p} (not those waiting for the tokenizer). */
   int tokenised(Priority p) {
-    lock.lock();
-    try {
-      return queues.size(p);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> queues.size(p));
   }
 
   /** Tenants class {@code p}'s fair-queueing clock remembers (tests: the per-tenant state is bounded). */
   int tenantsRemembered(Priority p) {
+    return locked(() -> queues.clock(p).tenants());
+  }
+
+  private <T> T locked(Supplier<T> read) {
     lock.lock();
     try {
-      return queues.clock(p).tenants();
+      return read.get();
     } finally {
       lock.unlock();
     }
@@ -266,9 +238,12 @@ final class LaneQueue {
    * What an instance does next: a batch to run or expired items to fail, both already taken off the queue (their
    * slots are still held: the instance frees them); while the batcher says wait, the
    * instance tokenises a waiting request itself through {@code tokenizeHere} (lock released) rather than hand it off.
-   * Returns a zero wait once stopped. Caller holds no lock.
+   * {@code batchThreadBusy}: the instance's low-priority thread still computes a detached batch-class batch
+   * ({@link BatchPolicy#batchNice}), so it takes no other batch-class batch until {@link #detachedEnded}, and leaves
+   * one to an instance whose thread is free. Returns a zero wait once stopped. Caller holds no lock.
    */
-  Batcher.Decision<Item> next(Consumer<Pending> tokenizeHere) throws InterruptedException {
+  Batcher.Decision<Item> next(Consumer<Pending> tokenizeHere, BooleanSupplier batchThreadBusy)
+      throws InterruptedException {
     lock.lock();
     try {
       activity.instanceReturned();
@@ -279,13 +254,19 @@ final class LaneQueue {
               lane.config().batching().urgentReservedInstances(), lane.now());
           // this instance stays free for more urgent work a while longer: it waits as if there were nothing to run,
           // tokenising what arrives meanwhile (an idle instance is the one that does)
-          if (hold > 0) d = new Batcher.Wait<>(hold);
+          if (hold > 0) {
+            d = new Batcher.Wait<>(hold);
+          } else if (detached(dispatch.priority()) && batchThreadBusy.getAsBoolean()) {
+            if (activity.batchClassRunning() < lane.costs().instances()) work.signalAll(); // a free one takes it
+            d = new Batcher.Wait<>(Long.MAX_VALUE); // until new work, or its batch ends (detachedEnded)
+          }
         }
         switch (d) {
           case Batcher.Dispatch<Item> dispatch -> {
             queues.dispatch(dispatch.priority(), dispatch.items());
             activity.dispatched(dispatch.priority(),
-                lane.config().batching().longText(dispatch.items().getFirst().tokens()), lane.now());
+                lane.config().batching().longText(dispatch.items().getFirst().tokens()), lane.now(),
+                detached(dispatch.priority()));
             handOn();
             return d;
           }
@@ -319,6 +300,22 @@ final class LaneQueue {
         }
       }
       return new Batcher.Wait<>(0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether an instance computes a batch of class {@code p} detached, on its low-priority thread. */
+  boolean detached(Priority p) {
+    return p == Priority.lowest() && lane.config().batching().batchNice() > 0;
+  }
+
+  /** A detached batch ({@link #next}) is done: an instance may take the next one. */
+  void detachedEnded(boolean longTexts) {
+    lock.lock();
+    try {
+      activity.detachedEnded(longTexts);
+      if (!queues.isEmpty()) work.signalAll();
     } finally {
       lock.unlock();
     }

@@ -23,9 +23,10 @@ import java.util.logging.Logger;
  * runs a single-threaded session ({@code intra_op_threads: 1}) on the caller's thread, so the batch's compute is on
  * this thread; with more intra-op threads, ONNX Runtime's own pool keeps the normal priority.
  *
- * <p>Threads: {@link #run} is called by the instance's thread, which waits for the call (the session stays used by
- * one thread at a time, so the instance's ownership of its sessions holds); the runner's thread starts, and lowers
- * its priority, when the runner is made (with the lane, before ready), so no batch waits for {@code renice}.
+ * <p>Threads: {@link #run} is called by a thread that waits for the call; the {@link Instance} {@link #submit}s its
+ * batch-class batches and goes back to the queue for more urgent work meanwhile (sessions are thread-safe and shared
+ * by a device's instances). The runner's thread starts, and lowers its priority, when the runner is made (with the
+ * lane, before ready), so no batch waits for {@code renice}.
  */
 final class NicedRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NicedRunner.class.getName());
@@ -70,11 +71,20 @@ final class NicedRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code task} on the low-priority thread without waiting (a detached batch, {@link BatchPolicy#batchNice}); the
+   * task answers its own items and must not throw.
+   */
+  void submit(Runnable task) {
+    thread.execute(task);
+  }
+
+  /** Ends the thread once the call or task it runs is done (the sessions it uses close after this returns). */
   @Override
   public void close() {
     thread.shutdown();
     try {
-      thread.awaitTermination(5, TimeUnit.SECONDS);
+      thread.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

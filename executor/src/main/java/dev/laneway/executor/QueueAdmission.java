@@ -1,5 +1,7 @@
 package dev.laneway.executor;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -106,5 +108,32 @@ final class QueueAdmission {
           ExecutorException.QueueFull.Reason.SHED, queue.expectedWaitNanos(v.priority())));
     }
     return true;
+  }
+
+  /**
+   * What {@link LaneQueue#shedFor} removes to free {@code need} slots for class {@code p}, under the queue's lock: less
+   * urgent classes, least urgent first, newest request first, untokenised before tokenised; null when not enough.
+   */
+  static LaneQueue.Shed pickVictims(Priority p, int need, Backlog backlog, ClassQueues queues) {
+    List<Pending> victims = new ArrayList<>();
+    if (need <= 0) return new LaneQueue.Shed(victims, 0);
+    int available = 0;
+    for (Priority q : Priority.values()) {
+      if (q.compareTo(p) > 0) available += backlog.texts(q) + queues.size(q);
+    }
+    if (available < need) return null;
+    int freed = 0;
+    Priority[] classes = Priority.values();
+    for (int c = classes.length - 1; c >= 0 && freed < need; c--) {
+      Priority q = classes[c];
+      if (q.compareTo(p) <= 0) break;
+      Pending waiting;
+      while (freed < need && (waiting = backlog.removeNewest(q)) != null) {
+        freed += waiting.texts();
+        victims.add(waiting);
+      }
+      while (freed < need && queues.size(q) > 0) freed += queues.removeNewest(q, victims);
+    }
+    return new LaneQueue.Shed(victims, freed);
   }
 }

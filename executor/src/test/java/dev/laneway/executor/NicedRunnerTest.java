@@ -1,6 +1,7 @@
 package dev.laneway.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,6 +116,42 @@ class NicedRunnerTest {
       }
       assertEquals(1, threadsAtNice(nice), "the instance's batch runner runs at nice " + nice);
       LaneExecutorTest.assertNoLeaks(lane);
+    }
+  }
+
+  /**
+   * A lane of one instance with {@code batch_nice}: while its low-priority thread computes a batch-class batch (held
+   * here by a completion executor that waits on a latch, so the batch stays running), the instance's own thread
+   * answers a standard request at once, rather than waiting for the batch; a second batch-class request waits (one
+   * detached batch per instance) and is answered once the first is released.
+   */
+  @Test
+  void whileABatchClassBatchComputesDetached_theInstanceServesMoreUrgentWork() throws Exception {
+    BatchPolicy policy = BatchPolicy.dynamic(8, Duration.ZERO).withBatchNice(19);
+    try (LaneExecutor lane = LaneExecutor.start(LaneExecutorTest.config(policy, 64, 1), LaneExecutorTest.CPU,
+        List.of(LaneExecutorTest.spec("int8")))) {
+      ModelKey key = LaneExecutorTest.INT8;
+      LongTextsTest.Gate gate = new LongTextsTest.Gate();
+      CompletableFuture<EmbedResult> held =
+          lane.submit(new EmbedRequest(key, List.of("a batch text"), Long.MAX_VALUE, Priority.BATCH), gate);
+      try {
+        assertTrue(gate.entered.await(30, TimeUnit.SECONDS), "the batch-class batch computed, its thread held");
+        CompletableFuture<EmbedResult> second =
+            lane.submit(new EmbedRequest(key, List.of("another batch text"), Long.MAX_VALUE, Priority.BATCH));
+        LaneExecutorTest.awaitTrue(() -> lane.tokenisedQueued(Priority.BATCH) == 1, "the second one queued");
+        EmbedResult standard = lane.submit(new EmbedRequest(key, List.of("an urgent one"), Long.MAX_VALUE,
+            Priority.STANDARD)).get(30, TimeUnit.SECONDS);
+        assertEquals(1, standard.vectors().length, "answered while the batch-class batch is still running");
+        assertFalse(held.isDone());
+        assertFalse(second.isDone(), "one detached batch per instance: the second waits for the first");
+        assertEquals(1, lane.tokenisedQueued(Priority.BATCH));
+        gate.release.countDown();
+        assertEquals(1, second.get(30, TimeUnit.SECONDS).vectors().length);
+        assertEquals(1, held.get(30, TimeUnit.SECONDS).vectors().length);
+        LaneExecutorTest.assertNoLeaks(lane);
+      } finally {
+        gate.release.countDown();
+      }
     }
   }
 }
