@@ -229,6 +229,12 @@ public final class BenchContext {
       o.put("lane_overhead_p50_ms", round(Recording.ms(r.laneOverhead(), 50)))
           .put("lane_overhead_p99_ms", round(Recording.ms(r.laneOverhead(), 99)));
     }
+    if (r.executorQueue().getTotalCount() > 0) { // where a success's time went inside the lane's executor
+      o.put("executor_queue_p50_ms", round(Recording.ms(r.executorQueue(), 50)))
+          .put("executor_queue_p99_ms", round(Recording.ms(r.executorQueue(), 99)))
+          .put("batch_compute_p50_ms", round(Recording.ms(r.batchCompute(), 50)))
+          .put("batch_compute_p99_ms", round(Recording.ms(r.batchCompute(), 99)));
+    }
     return o;
   }
 

@@ -114,6 +114,8 @@ public final class GatewayProcess implements AutoCloseable {
     for (int i = 0; i + 1 < extraArgs.size(); i++) {
       if (extraArgs.get(i).equals("--admin-token")) token = extraArgs.get(i + 1);
     }
+    String jvmOpts = System.getenv("LANEWAY_JAVA_OPTS"); // as the launcher: more JVM options for the gateway
+    if (jvmOpts != null && !jvmOpts.isBlank()) cmd.addAll(3, List.of(jvmOpts.trim().split("\\s+")));
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());

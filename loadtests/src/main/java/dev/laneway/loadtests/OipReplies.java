@@ -28,7 +28,7 @@ final class OipReplies {
     return new Reply(null, p.getString("lane"), p.getString("device"), p.getString("region"),
         bool(p.getValue("degraded")), bool(p.getValue("stand_in")), p.getString("cache"), executorMs, vectors,
         p.getString("spilled_from"), bool(p.getValue("hedged")), false, tokens(p.getValue(Oip.TOKEN_COUNTS)),
-        number(p.getValue(Oip.QUEUE_MS)) + number(p.getValue(Oip.COMPUTE_MS)));
+        number(p.getValue(Oip.QUEUE_MS)) + number(p.getValue(Oip.COMPUTE_MS)), number(p.getValue(Oip.QUEUE_MS)));
   }
 
   static Reply fromGrpc(Map<String, InferParameter> p, int vectors) {
@@ -37,7 +37,7 @@ final class OipReplies {
     return new Reply(null, string(p.get("lane")), string(p.get("device")), string(p.get("region")),
         boolOf(p.get("degraded")), boolOf(p.get("stand_in")), string(p.get("cache")), executorMs, vectors,
         string(p.get("spilled_from")), boolOf(p.get("hedged")), false, tokens(string(p.get(Oip.TOKEN_COUNTS))),
-        number(p.get(Oip.QUEUE_MS)) + number(p.get(Oip.COMPUTE_MS)));
+        number(p.get(Oip.QUEUE_MS)) + number(p.get(Oip.COMPUTE_MS)), number(p.get(Oip.QUEUE_MS)));
   }
 
   /** The sum of a {@code token_counts} parameter ({@code "6,12"}: each text's tokens); 0 when absent or malformed. */

@@ -26,6 +26,9 @@ public final class Recording {
   private final Histogram overhead = histogram();
   /** executor_ms minus the executor's own queue + compute: the lane's overhead (for a remote lane, the hop). */
   private final Histogram laneOverhead = histogram();
+  /** The executor's own queue wait ({@code queue_ms}) and the batch's compute ({@code compute_ms}), where reported. */
+  private final Histogram executorQueue = histogram();
+  private final Histogram batchCompute = histogram();
   private final List<Histogram> perSecond = new ArrayList<>();
   /** Latency of successes by the request's tokens (when the answer reports them): under and from {@link #LONG_TOKENS}. */
   private final Histogram shortTexts = histogram();
@@ -92,6 +95,10 @@ public final class Recording {
         overhead.recordValue(Math.max(1, micros - Math.round(reply.executorMs() * 1000)));
         if (!Double.isNaN(reply.computedMs())) {
           laneOverhead.recordValue(Math.max(1, Math.round((reply.executorMs() - reply.computedMs()) * 1000)));
+          if (!Double.isNaN(reply.queueMs())) {
+            executorQueue.recordValue(Math.max(1, Math.round(reply.queueMs() * 1000)));
+            batchCompute.recordValue(Math.max(1, Math.round((reply.computedMs() - reply.queueMs()) * 1000)));
+          }
         }
       }
       count(lanes, reply.lane());
@@ -194,6 +201,16 @@ public final class Recording {
   /** Latency of successes whose texts had fewer than {@link #LONG_TOKENS} tokens ({@code long}: at least as many). */
   public synchronized Histogram byLength(boolean longTexts) {
     return (longTexts ? this.longTexts : shortTexts).copy();
+  }
+
+  /** The executor's queue wait ({@code queue_ms}) of successes that report it, in micros. */
+  public synchronized Histogram executorQueue() {
+    return executorQueue.copy();
+  }
+
+  /** The compute of the batch each success ran in ({@code compute_ms}), in micros. */
+  public synchronized Histogram batchCompute() {
+    return batchCompute.copy();
   }
 
   public synchronized Histogram laneOverhead() {

@@ -15,10 +15,20 @@ package dev.laneway.loadtests;
  * @param computedMs {@code queue_ms + compute_ms}: what the executor that computed the texts reports (a node's, for a
  *     remote lane); {@code executorMs} minus it is the lane's own overhead (tokenising, hand-offs, and for a remote
  *     lane the hop and the node's door). NaN when absent
+ * @param queueMs {@code queue_ms}: how long the texts waited in the executor's queue before their batch ran (so
+ *     {@code computedMs - queueMs} is the batch's compute); NaN when absent
  */
 public record Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
     String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
-    long tokens, double computedMs) {
+    long tokens, double computedMs, double queueMs) {
+
+  /** A reply without the executor's queue time on its own ({@code queue_ms}). */
+  public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
+      String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
+      long tokens, double computedMs) {
+    this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, spilledFrom, hedged, retryAfter,
+        tokens, computedMs, Double.NaN);
+  }
 
   /** A reply without the executor's own queue and compute times. */
   public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,

@@ -18,7 +18,9 @@ import java.util.function.LongFunction;
  *   <li><b>Capacity.</b> The standard class's saturation throughput on that lane, by {@link BenchContext#capacity}
  *       from 20/s, sent as tenant B ({@code --rate} stands for it).
  *   <li><b>Noisy neighbour.</b> Tenant B sends {@code standard} at 10% of capacity alone; then tenant A floods
- *       {@code batch} at 3x capacity while B goes on. B's p50/p99 alone and under the flood, every non-200 of B's by
+ *       {@code batch} at 3x capacity while B goes on. First, unmeasured, both together for up to
+ *       {@value #WARM_UP_SECONDS} s, so that the JIT has compiled the flood's paths before B alone is measured.
+ *       B's p50/p99 alone and under the flood, every non-200 of B's by
  *       status (the target: none), A's answers by status, and {@code b_p99_ratio} = p99 under the flood / p99 alone
  *       (the target: at most 1.5). Between the two, B alone again beside one core kept busy by a process outside
  *       the gateway ({@link BusyCore}): {@code b_p99_ratio_busy_core} is what the machine alone does to B's p99 when
@@ -51,6 +53,8 @@ final class TenantsScenario implements Scenario {
   /** Sentences in one text of D's in the equal-weight sub-phase. */
   static final int LONG_TEXT = 3;
   static final double P99_RATIO_TARGET = 1.5;
+  /** The noisy-neighbour phase's unmeasured warm-up: A's flood and B together, at most this long. */
+  static final int WARM_UP_SECONDS = 10;
 
   @Override
   public JsonObject run(BenchContext ctx) {
@@ -118,6 +122,13 @@ final class TenantsScenario implements Scenario {
     double aRate = FLOOD_FACTOR * capacity;
     int pool = OverloadScenario.pool(aRate, ctx.options().timeoutMs());
     LongFunction<CompletableFuture<Reply>> sendB = i -> b.infer(request(ctx, i, CLASS, "b"));
+    // the flood's paths (refusals, expiries, the batch class's batches) compiled before anything is measured: without
+    // this the flood phase also measures both JVMs' JIT compiling them, on the same two cores (C2 took 25-40% of a
+    // core in the first flood seconds)
+    int warm = Math.min(seconds, WARM_UP_SECONDS);
+    ctx.progress().println("[bench] noisy neighbour: warm-up, A floods and B sends for " + warm + " s (not measured)");
+    flood(ctx, g, pool, aRate, bRate, warm, sendB, "warm-up: ");
+    BenchContext.pause(2000);
     ctx.progress().println("[bench] noisy neighbour: B " + CLASS + " alone at " + BenchContext.fmt(bRate) + "/s");
     Recording alone = ctx.load("B " + CLASS + " alone", bRate, seconds, sendB);
     ctx.report().mark(alone, 0, "B alone");
@@ -131,13 +142,7 @@ final class TenantsScenario implements Scenario {
     BenchContext.pause(1000);
     ctx.progress().println("[bench] noisy neighbour: B again, and A floods " + FLOOD_CLASS + " at "
         + BenchContext.fmt(aRate) + "/s");
-    List<Recording> rs;
-    try (Http floodHttp = new Http("127.0.0.1", g.httpPort(), 30_000, pool)) {
-      RestJsonClient a = new RestJsonClient(floodHttp);
-      rs = ParallelLoad.run(List.of(
-          () -> ctx.load("B " + CLASS + " during A's flood", bRate, seconds, sendB),
-          () -> ctx.load("A " + FLOOD_CLASS + " flood", aRate, seconds, i -> a.infer(request(ctx, i, FLOOD_CLASS, "a")))));
-    }
+    List<Recording> rs = flood(ctx, g, pool, aRate, bRate, seconds, sendB, "");
     for (Recording r : rs) ctx.report().mark(r, 0, "A floods " + FLOOD_CLASS + " at " + BenchContext.fmt(aRate) + "/s");
     JsonObject bAlone = tenant(alone);
     JsonObject bFlood = tenant(rs.get(0));
@@ -145,9 +150,21 @@ final class TenantsScenario implements Scenario {
     Double p99Alone = bAlone.getDouble("p99_ms");
     BenchContext.pause(2000); // the flood's queues empty before the next phase
     return new JsonObject().put("b_rate_sps", BenchContext.round(bRate)).put("a_rate_sps", BenchContext.round(aRate))
-        .put("a_pool", pool)
+        .put("a_pool", pool).put("warm_up_s", warm)
         .put("b_p99_ratio", ratio(bFlood, p99Alone)).put("b_p99_ratio_busy_core", ratio(bBusy, p99Alone))
         .put("b_alone", bAlone).put("b_busy_core", bBusy).put("b_flood", bFlood).put("a_flood", tenant(rs.get(1)));
+  }
+
+  /** B at {@code bRate} and A's flood at {@code aRate} together for {@code seconds}: B's recording, then A's. */
+  private static List<Recording> flood(BenchContext ctx, GatewayProcess g, int pool, double aRate, double bRate,
+      int seconds, LongFunction<CompletableFuture<Reply>> sendB, String label) {
+    try (Http floodHttp = new Http("127.0.0.1", g.httpPort(), 30_000, pool)) {
+      RestJsonClient a = new RestJsonClient(floodHttp);
+      return ParallelLoad.run(List.of(
+          () -> ctx.load(label + "B " + CLASS + " during A's flood", bRate, seconds, sendB),
+          () -> ctx.load(label + "A " + FLOOD_CLASS + " flood", aRate, seconds,
+              i -> a.infer(request(ctx, i, FLOOD_CLASS, "a")))));
+    }
   }
 
   /** {@code phase}'s p99 over {@code p99Alone}, two decimals; null when either is missing. */
