@@ -22,20 +22,12 @@ public record Reply(String error, String lane, String device, String region, Boo
     String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
     long tokens, double computedMs, double queueMs) {
 
-  /** A reply without the executor's queue time on its own ({@code queue_ms}). */
-  public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
-      String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
-      long tokens, double computedMs) {
-    this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, spilledFrom, hedged, retryAfter,
-        tokens, computedMs, Double.NaN);
-  }
-
   /** A reply without the executor's own queue and compute times. */
   public Reply(String error, String lane, String device, String region, Boolean degraded, Boolean standIn,
       String cache, double executorMs, int vectors, String spilledFrom, Boolean hedged, boolean retryAfter,
       long tokens) {
     this(error, lane, device, region, degraded, standIn, cache, executorMs, vectors, spilledFrom, hedged, retryAfter,
-        tokens, Double.NaN);
+        tokens, Double.NaN, Double.NaN);
   }
 
   /** A reply without token counts. */

@@ -76,5 +76,8 @@ class OverloadPartsTest {
     assertEquals(5_000, r.laneOverhead().getValueAtPercentile(50), 5_000 * 0.01, "9.5 - 4.5 ms, in micros");
     JsonObject summary = BenchContext.summary(r);
     assertEquals(5.0, summary.getDouble("lane_overhead_p50_ms"), 0.05);
+    assertEquals(1.0, summary.getDouble("executor_queue_p50_ms"), 0.05, "queue_ms on its own");
+    assertEquals(3.5, summary.getDouble("batch_compute_p50_ms"), 0.05, "compute_ms: queue + compute minus queue");
+    assertEquals(1, r.executorQueue().getTotalCount(), "the server without queue_ms is not counted");
   }
 }
