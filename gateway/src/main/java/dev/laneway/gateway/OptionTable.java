@@ -140,6 +140,7 @@ final class OptionTable {
           + "lane warm before ready; a node always waits for every lane)",
           (b, v) -> b.specialisedAfterReady = Flags.bool(v), GatewayOptions::specialisedAfterReady),
       new Option("warm-up", "D", "1s", "before ready, send the gateway's own requests through its pipeline for at "
-          + "most this long, so the JIT has compiled the request path when traffic comes (0: none; not on a node)",
+          + "most this long, so the JIT has compiled the request path when traffic comes (a node: OIP gRPC naming "
+          + "each of its lanes, as gateways call it; 0: none)",
           (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp));
 }

@@ -121,8 +121,8 @@ final class Startup {
     try {
       g.listen();
       phase("listen");
-      if (!options.warmUp().isZero() && nodeRegion == null) { // a node answers only requests that name its lane
-        SelfWarmUp.run(g, options.warmUp(), options.host());
+      if (!options.warmUp().isZero()) { // a node over gRPC, naming its lanes: it answers only such requests
+        SelfWarmUp.run(g, options, nodeRegion != null);
         phase("self warm-up");
       }
     } catch (RuntimeException e) {

@@ -8,21 +8,30 @@ import dev.laneway.gateway.oip.ModelCatalog;
 import dev.laneway.gateway.pipeline.Intake;
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
+import dev.laneway.observability.Telemetry;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedded default's start as {@code ./laneway} runs it: ready once every model has a warm lane (the general
  * lanes), the specialised lane admitted and warmed after and joining when warm; the self warm-up's requests through
- * the real pipeline before ready; readiness false until the start is done.
+ * the real pipeline before ready (a node's over its gRPC door, naming its lanes); readiness false until the start is
+ * done.
  */
 class StartupTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -60,6 +69,24 @@ class StartupTest {
       assertEquals("ready", new JsonObject(get(g, "/v2/health/ready").body()).getJsonObject("lanes")
           .getString("hk-npu"));
       assertTrue(g.ready());
+    }
+  }
+
+  @Test
+  void aNodeWarmsItselfUp_overGrpc_namingItsLanes(@TempDir Path dir) {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (Gateway node = Gateway.start(GatewayOptions.ephemeral().with("topology", RegionFiles.topology(dir, 1, 1)
+            .toString()).with("region", "intl").with("cache-max-bytes", "0").with("watch", "false")
+            .with("warm-up", "300ms"),
+        Telemetry.start("laneway-node-test", java.util.Map.of(), SimpleSpanProcessor.create(spans)))) {
+      assertTrue(node.ready());
+      assertTrue(node.lanes().get("intl-general").computedTexts() > 0, "the node's lane computed before ready");
+      List<SpanData> served = spans.getFinishedSpanItems().stream()
+          .filter(s -> s.getKind() == SpanKind.SERVER && s.getName().endsWith("/ModelInfer")).toList();
+      assertFalse(served.isEmpty(), "the warm-up came in through the gRPC door: " + spans.getFinishedSpanItems()
+          .stream().map(SpanData::getName).distinct().toList());
+      assertTrue(served.stream().allMatch(s -> s.getStatus().getStatusCode() != StatusCode.ERROR),
+          "every warm-up call was answered");
     }
   }
 

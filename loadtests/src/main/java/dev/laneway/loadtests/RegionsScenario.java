@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * {@code regions}: three processes on 127.0.0.1: executor nodes for {@code hk} and {@code intl} (the intl
  * node adds the declared 40 ms hk↔intl RTT before each request, {@code --node-delay}: no netem here) and the hk gateway,
  * whose {@code hk-general} and {@code intl-general} lanes are remote and whose {@code hk-local} lane runs in the gateway
- * on the same kind of device. Phases, each {@code --seconds} long at {@code --rate} (default 20/s) per client, over REST:
+ * on the same kind of device. After an unmeasured warm-up (hk, intl and local clients together, at most
+ * {@value #WARM_UP_SECONDS} s), phases, each {@code --seconds} long at {@code --rate} (default 20/s) per client, over
+ * REST:
  * <ol>
  *   <li>{@code steady}: clients in hk and intl ({@code x-laneway-region}); per-region p50/p99 and where served;
  *   <li>{@code hop}: two hk clients at once, one routed to the remote {@code hk-general}, one to the local
@@ -25,6 +27,9 @@ import java.util.function.Supplier;
 final class RegionsScenario implements Scenario {
   static final String[] REGIONS = {"hk", "intl"};
   static final String DECLARED_RTT = "40ms";
+  /** The unmeasured warm-up: hk, intl and local clients together, at most this long, at {@link #WARM_UP_RATE}. */
+  static final int WARM_UP_SECONDS = 15;
+  static final double WARM_UP_RATE = 30;
 
   @Override
   public JsonObject run(BenchContext ctx) {
@@ -53,8 +58,17 @@ final class RegionsScenario implements Scenario {
         out.put("gateway_log", g.log().toString());
         RestJsonClient client = new RestJsonClient(http);
         ctx.requireProbe(client, "REST JSON");
-        for (String r : REGIONS) ctx.load(client, "warm-up " + r, 10, 2, r, null);
-        ctx.load(client, "warm-up local", 10, 2, "hk", "batch");
+        // every path the phases measure, together, before any is measured: the gateway's REST door and its gRPC
+        // client, each node's gRPC door and lane, the local lane; a JVM needs thousands of calls before the JIT has
+        // compiled a path, and a remote hop measured on a cold node against a warm local lane measures the JIT
+        int warm = Math.min(2 * seconds, WARM_UP_SECONDS);
+        ctx.progress().println("[bench] warm-up: hk, intl and local clients at " + WARM_UP_RATE + "/s each for " + warm
+            + " s (not measured)");
+        ParallelLoad.run(List.of(
+            () -> ctx.load(client, "warm-up hk", WARM_UP_RATE, warm, "hk", null),
+            () -> ctx.load(client, "warm-up intl", WARM_UP_RATE, warm, "intl", null),
+            () -> ctx.load(client, "warm-up local", WARM_UP_RATE, warm, "hk", "batch")));
+        out.put("warm_up_s", warm).put("warm_up_rate_sps_per_client", WARM_UP_RATE);
 
         JsonObject steady = phase(ctx, client, rate, seconds, "steady", null);
         out.put("steady", steady);
