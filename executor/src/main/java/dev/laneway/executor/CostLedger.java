@@ -23,8 +23,14 @@ final class CostLedger {
   private final CostModel lane = new CostModel();
   /** Per class: expected compute of the items queued (nanos, from the model's cost at queueing). */
   private final AtomicLongArray queued = new AtomicLongArray(Priority.values().length);
-  /** Expected compute of the batches running now (nanos). */
+  /** Expected compute of the batches running now on instance threads (nanos). */
   private final AtomicLong running = new AtomicLong();
+  /**
+   * Expected compute of the batch-class batches running detached on instances' low-priority threads (nanos): they
+   * hold back only the batch class (an instance starts no second one until its first ends), while the instance itself
+   * is free for more urgent work.
+   */
+  private final AtomicLong detachedRunning = new AtomicLong();
   private final int instances;
 
   CostLedger(Set<ModelKey> models, int instances) {
@@ -48,16 +54,19 @@ final class CostLedger {
     for (Priority p : Priority.values()) queued.set(p.ordinal(), 0);
   }
 
-  /** A batch of {@code paddedTokens} starts on an instance: returns what it is expected to take (nanos). */
-  long startRunning(ModelKey key, long paddedTokens) {
+  /**
+   * A batch of {@code paddedTokens} starts on an instance ({@code detached}: a batch-class batch on its low-priority
+   * thread, the instance going back to the queue): returns what it is expected to take (nanos).
+   */
+  long startRunning(ModelKey key, long paddedTokens, boolean detached) {
     long expected = byModel.get(key).nanosFor(paddedTokens);
-    running.addAndGet(expected);
+    (detached ? detachedRunning : running).addAndGet(expected);
     return expected;
   }
 
   /** The batch that {@link #startRunning} returned {@code expected} for has ended, whichever way. */
-  void stopRunning(long expected) {
-    running.addAndGet(-expected);
+  void stopRunning(long expected, boolean detached) {
+    (detached ? detachedRunning : running).addAndGet(-expected);
   }
 
   /** A batch ran (or a warm-up batch was timed): {@code items} items padded to {@code paddedTokens} in {@code nanos}. */
@@ -69,7 +78,8 @@ final class CostLedger {
   /**
    * The expected time before a request of class {@code p} submitted now starts computing: the work queued ahead of it
    * (its own class and every more urgent one; {@code untokenisedTexts} of it not yet tokenised, at the lane's typical
-   * item cost) and half of what is running, over the lane's instances. 0 on an idle lane.
+   * item cost) and half of what is running, over the lane's instances. 0 on an idle lane. Batches running detached
+   * count for the batch class only: they hold no instance from interactive or standard work.
    */
   long expectedWaitNanos(Priority p, int untokenisedTexts) {
     return expectedWaitNanos(p, untokenisedTexts, queued.get(p.ordinal()));
@@ -90,7 +100,8 @@ final class CostLedger {
    * work: between tenants, only the part served before the caller's ({@link ClassQueues#costAhead}).
    */
   long expectedWaitNanos(Priority p, int untokenisedTexts, long ownClassWork) {
-    long work = running.get() / 2 + ownClassWork;
+    long running = this.running.get() + (p == Priority.BATCH ? detachedRunning.get() : 0);
+    long work = running / 2 + ownClassWork;
     for (Priority q : Priority.values()) {
       if (q.compareTo(p) >= 0) break;
       work += queued.get(q.ordinal());

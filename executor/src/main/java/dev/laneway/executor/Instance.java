@@ -171,13 +171,13 @@ final class Instance {
     }
     Span span = lane.telemetry().startBatch(batch, contexts, queueMs, key, device, index, provider.standIn());
     long padded = (long) batch.rows() * batch.sequenceLength();
-    long expected = lane.costs().startRunning(key, padded);
+    long expected = lane.costs().startRunning(key, padded, detach);
     Batcher.Dispatch<Item> b = batch;
     if (detach) { // this thread goes back for more urgent work meanwhile
       detached = new Running(live, lane.now(), expected);
       niced.submit(() -> {
         try {
-          compute(b, live, key, tokens, span, padded, expected, detachedCompletions);
+          compute(b, live, key, tokens, span, padded, expected, detachedCompletions, true);
         } finally {
           detached = null;
           queue.detachedEnded(longTexts);
@@ -186,13 +186,13 @@ final class Instance {
       return;
     }
     running = new Running(live, lane.now(), expected);
-    compute(batch, live, key, tokens, span, padded, expected, completions);
+    compute(batch, live, key, tokens, span, padded, expected, completions, false);
     running = null;
   }
 
   /** Computes a batch and answers its items, on this instance's thread or (detached) its low-priority one. */
   private void compute(Batcher.Dispatch<Item> batch, List<Item> live, ModelKey key, List<Tokens> tokens, Span span,
-      long padded, long expected, Completions completions) {
+      long padded, long expected, Completions completions, boolean detached) {
     String device = placement.device();
     long start = lane.now();
     float[][] vectors;
@@ -204,7 +204,7 @@ final class Instance {
             lane.telemetry().split(key, device);
           });
     } catch (RuntimeException | LinkageError | AssertionError e) { // a failed batch never strands its items
-      lane.costs().stopRunning(expected);
+      lane.costs().stopRunning(expected, detached);
       LOG.log(Level.WARNING, lane.name() + ": batch of " + live.size() + " failed on " + device, e);
       span.recordException(e);
       span.setStatus(StatusCode.ERROR, "device error");
@@ -219,7 +219,7 @@ final class Instance {
       return;
     }
     long end = lane.now();
-    lane.costs().stopRunning(expected);
+    lane.costs().stopRunning(expected, detached);
     span.end();
     lane.costs().record(key, live.size(), padded, end - start);
     lane.stats().recordBatch(live.size(), end - start, batch.realTokens(), padded);
