@@ -282,6 +282,7 @@ public final class Gateway implements AutoCloseable {
    * answered (up to the drain timeout); then the listeners and lanes close.
    */
   public void drain() {
+    if (closed.get()) return; // drained (SIGTERM drains, then exits; the shutdown hook finds it done) or closed
     intake.stopAccepting();
     LOG.info("draining: readiness is false; finishing " + intake.inFlight() + " accepted requests");
     if (!intake.awaitIdle(options.drainTimeout())) {
