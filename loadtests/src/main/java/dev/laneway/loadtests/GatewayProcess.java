@@ -85,6 +85,24 @@ public final class GatewayProcess implements AutoCloseable {
     return start(extraArgs, logFile, startTimeoutSeconds, null);
   }
 
+  /**
+   * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
+   * tiered}, the default, or {@code c1}: C1 only) and then {@code LANEWAY_JAVA_OPTS}.
+   */
+  static List<String> jvmOptions() {
+    List<String> out = new ArrayList<>();
+    String jit = System.getenv("LANEWAY_JIT");
+    if (jit == null || jit.isBlank()) jit = "tiered";
+    switch (jit) {
+      case "c1" -> out.add("-XX:TieredStopAtLevel=1");
+      case "tiered" -> { }
+      default -> throw new IllegalArgumentException("LANEWAY_JIT=" + jit + ": expected c1 or tiered");
+    }
+    String more = System.getenv("LANEWAY_JAVA_OPTS");
+    if (more != null && !more.isBlank()) out.addAll(List.of(more.trim().split("\\s+")));
+    return out;
+  }
+
   /** As {@link #start(List, Path, int)}, its readiness asked over TLS with {@code tls} (null: plaintext). */
   public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds,
       javax.net.ssl.SSLSocketFactory tls) {
@@ -114,8 +132,7 @@ public final class GatewayProcess implements AutoCloseable {
     for (int i = 0; i + 1 < extraArgs.size(); i++) {
       if (extraArgs.get(i).equals("--admin-token")) token = extraArgs.get(i + 1);
     }
-    String jvmOpts = System.getenv("LANEWAY_JAVA_OPTS"); // as the launcher: more JVM options for the gateway
-    if (jvmOpts != null && !jvmOpts.isBlank()) cmd.addAll(3, List.of(jvmOpts.trim().split("\\s+")));
+    cmd.addAll(3, jvmOptions());
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());

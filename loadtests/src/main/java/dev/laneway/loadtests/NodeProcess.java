@@ -30,9 +30,10 @@ final class NodeProcess implements AutoCloseable {
     String cp = home == null ? null : GatewayProcess.classpath(home);
     if (cp == null) throw new IllegalStateException("no gateway/target/laneway.classpath: build the gateway first");
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC",
-        "-cp", cp, "dev.laneway.gateway.Main", "node", "--region", region, "--topology", topology.toString(),
-        "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", String.valueOf(grpcPort), "--metrics-port", "0",
+    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC"));
+    cmd.addAll(GatewayProcess.jvmOptions()); // as the launcher gives a node
+    cmd.addAll(List.of("-cp", cp, "dev.laneway.gateway.Main", "node", "--region", region, "--topology",
+        topology.toString(), "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", String.valueOf(grpcPort), "--metrics-port", "0",
         "--drain-timeout", "3s", "--watch", "false"));
     cmd.addAll(extra);
     try {
