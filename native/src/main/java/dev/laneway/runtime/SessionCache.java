@@ -99,7 +99,13 @@ public final class SessionCache {
         LOG.warning("session cache: cannot write in " + dir + " (" + e.getMessage() + ")");
         tmp = null;
       }
-      OrtSession session = env.createSession(spec.onnx().readAllBytes(), options);
+      OrtSession session;
+      try {
+        session = env.createSession(spec.onnx().readAllBytes(), options);
+      } catch (OrtException | RuntimeException e) { // no half-written optimized model left behind
+        if (tmp != null) deleteQuietly(tmp);
+        throw e;
+      }
       if (tmp != null) {
         try {
           if (Files.size(tmp) > 0) Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,

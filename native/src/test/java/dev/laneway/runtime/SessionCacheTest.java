@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtSession;
@@ -69,6 +70,19 @@ class SessionCacheTest {
     }
     assertNotEquals("not a model", Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1),
         "rewritten by the rebuilt session");
+  }
+
+  @Test
+  void aModelThatCannotBeOpened_leavesNoTemporaryFile(@TempDir Path models) throws Exception {
+    EncoderSpec good = OracleTest.spec("all-minilm-l6-v2", "int8");
+    Path broken = Files.writeString(models.resolve("broken.onnx"), "not a model");
+    EncoderSpec spec = new EncoderSpec(good.model(), good.variant(), ModelSource.of(broken.toString()),
+        good.tokenizer(), good.pooling(), good.maxSequenceLength());
+    SessionCache.useDirectory(dir);
+    assertThrows(Exception.class, () -> EncoderSession.open(spec, List.of("cpu"), 1).close());
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(List.of(), files.toList(), "the temporary file the failed open would have written is gone");
+    }
   }
 
   @Test
