@@ -65,7 +65,7 @@ public final class Main {
    * SIGTERM and SIGINT drain the gateway first and exit after: ONNX Runtime's Java binding releases its native
    * environment in a shutdown hook of its own ({@code OrtEnvironment}), and the JVM runs shutdown hooks concurrently,
    * so with the drain in a hook a signal released the environment under the sessions still working (a SIGSEGV in
-   * {@code libonnxruntime} in about one start in five when SIGTERM came while a specialised lane was still joining,
+   * {@code libonnxruntime} in 7 of 18 starts sent SIGTERM while a specialised lane was still joining,
    * and under any batch still computing in the drain). Exit status 128 + the signal, as the JVM's own. During the
    * start there is nothing to drain and the process exits as before; a second signal while draining is ignored.
    */
