@@ -44,9 +44,37 @@ public final class SessionCache {
 
   private SessionCache() {}
 
-  /** Keeps optimized models in {@code dir} (created when first written); null: every session optimizes its model. */
+  /**
+   * Keeps optimized models in {@code dir} (created when first written); null: every session optimizes its model.
+   * Deletes the temporary files there that processes which died while writing one left behind (older than
+   * {@link #STALE_TEMP_MILLIS}).
+   */
   public static void useDirectory(Path dir) {
     directory = dir;
+    if (dir != null) sweepStale(dir, System.currentTimeMillis() - STALE_TEMP_MILLIS);
+  }
+
+  /** A temporary file older than this was left by a process that died writing it (several may share the directory). */
+  static final long STALE_TEMP_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
+
+  /** Deletes the temporary files in {@code dir} last written before {@code beforeMillis}; returns how many. */
+  static int sweepStale(Path dir, long beforeMillis) {
+    int deleted = 0;
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(".session") || !name.endsWith(".tmp")) continue;
+        try {
+          if (Files.getLastModifiedTime(p).toMillis() < beforeMillis && Files.deleteIfExists(p)) deleted++;
+        } catch (IOException e) { // gone meanwhile, or not ours to delete: the next start tries again
+          LOG.log(Level.FINE, "session cache: cannot delete " + p, e);
+        }
+      }
+    } catch (IOException e) { // no directory yet: nothing to sweep
+      return deleted;
+    }
+    if (deleted > 0) LOG.fine("session cache: deleted " + deleted + " temporary files left by earlier processes");
+    return deleted;
   }
 
   /** The directory optimized models are kept in, or null. */

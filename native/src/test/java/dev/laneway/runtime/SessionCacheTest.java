@@ -86,6 +86,20 @@ class SessionCacheTest {
   }
 
   @Test
+  void temporaryFilesLeftByADeadProcess_areSweptAtStart_freshOnesKept() throws Exception {
+    Path old = Files.createFile(dir.resolve(".session123.onnx.tmp"));
+    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(
+        System.currentTimeMillis() - SessionCache.STALE_TEMP_MILLIS - 60_000));
+    Path fresh = Files.createFile(dir.resolve(".session456.onnx.tmp")); // another process may be writing it
+    Path model = Files.writeString(dir.resolve("m-int8-abc.onnx"), "kept");
+    Files.setLastModifiedTime(model, Files.getLastModifiedTime(old));
+    SessionCache.useDirectory(dir);
+    assertFalse(Files.exists(old), "left by a process that died writing it");
+    assertTrue(Files.exists(fresh), "may still be written by another gateway sharing the directory");
+    assertTrue(Files.exists(model), "a cached model is never swept");
+  }
+
+  @Test
   void sessionsOpenedAtOnce_writeOneFile_andShareItsKey() throws Exception {
     EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
     SessionCache.useDirectory(dir);
