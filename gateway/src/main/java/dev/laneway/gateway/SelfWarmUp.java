@@ -1,8 +1,9 @@
 package dev.laneway.gateway;
 
+import dev.laneway.base.ModelKey;
 import dev.laneway.lanes.Lane;
+import dev.laneway.lanes.remote.RemoteNodes;
 import dev.laneway.oip.ModelInferRequest;
-import dev.laneway.oip.ModelInferResponse;
 import dev.laneway.protocol.Embeddings;
 import dev.laneway.protocol.Oip;
 import dev.laneway.protocol.Parameters;
@@ -10,7 +11,6 @@ import dev.laneway.topology.ModelSpec;
 import dev.laneway.topology.VariantSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -21,11 +21,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.common.GrpcMessageDecoder;
-import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.GrpcStatus;
-import io.vertx.grpc.common.ServiceMethod;
-import io.vertx.grpc.common.ServiceName;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,9 +51,6 @@ final class SelfWarmUp {
   private static final int CONCURRENCY = 4;
   private static final String[] WORDS = {"lanes", "warm", "the", "gateway", "before", "traffic", "batches", "of",
       "texts", "run", "on", "two", "cores", "embedding", "vectors", "港口", "模型", "向量"};
-  private static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
-      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.MODEL_INFER, GrpcMessageEncoder.encoder(),
-      GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
 
   private SelfWarmUp() {}
 
@@ -113,7 +106,7 @@ final class SelfWarmUp {
   /** OIP REST JSON to the gateway's HTTP listener, by model and variant (the policy routes them). */
   private static Sender rest(Gateway g, Vertx vertx, String host, boolean tls) {
     List<String> uris = new ArrayList<>();
-    for (String[] mv : variants(g)) uris.add("/v2/models/" + mv[0] + "/versions/" + mv[1] + "/infer");
+    for (ModelKey k : variants(g)) uris.add("/v2/models/" + k.model() + "/versions/" + k.variant() + "/infer");
     if (uris.isEmpty()) return null;
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(tls).setTrustAll(true)
         .setVerifyHost(false), new PoolOptions().setHttp1MaxSize(CONCURRENCY));
@@ -150,14 +143,12 @@ final class SelfWarmUp {
       LOG.info("self warm-up skipped: the gRPC listener asks for client certificates");
       return null;
     }
-    List<ModelInferRequest.Builder> targets = new ArrayList<>();
+    record Target(String lane, ModelKey key) {}
+    List<ModelKey> variants = variants(g);
+    List<Target> targets = new ArrayList<>();
     for (Lane lane : g.lanes().all()) {
-      if (!lane.ready()) continue;
-      for (String[] mv : variants(g)) {
-        if (!lane.serves(mv[0], mv[1])) continue;
-        targets.add(ModelInferRequest.newBuilder().setModelName(mv[0]).setModelVersion(mv[1])
-            .putParameters(Oip.LANE, Parameters.of(lane.id()))
-            .putParameters(Oip.LATENCY_CLASS, Parameters.of("standard")));
+      for (ModelKey k : variants) {
+        if (lane.ready() && lane.serves(k.model(), k.variant())) targets.add(new Target(lane.id(), k));
       }
     }
     if (targets.isEmpty()) return null;
@@ -167,10 +158,11 @@ final class SelfWarmUp {
     return new Sender() {
       @Override
       public Future<?> send(int n) {
-        ModelInferRequest.Builder target = targets.get(n % targets.size());
-        ModelInferRequest message = Embeddings.request(target.getModelName(), target.getModelVersion(), texts(n))
-            .putAllParameters(target.getParametersMap()).build();
-        return client.request(address, MODEL_INFER).compose(r -> r.send(message)
+        Target t = targets.get(n % targets.size());
+        ModelInferRequest message = Embeddings.request(t.key().model(), t.key().variant(), texts(n))
+            .putParameters(Oip.LANE, Parameters.of(t.lane()))
+            .putParameters(Oip.LATENCY_CLASS, Parameters.of("standard")).build();
+        return client.request(address, RemoteNodes.MODEL_INFER).compose(r -> r.send(message)
             .compose(resp -> resp.last().map(m -> {
               if (resp.status() != null && resp.status() != GrpcStatus.OK) {
                 throw new IllegalStateException("gRPC " + resp.status() + ": " + resp.statusMessage());
@@ -186,13 +178,13 @@ final class SelfWarmUp {
     };
   }
 
-  /** Every model and variant some ready lane serves, as {model, variant}. */
-  private static List<String[]> variants(Gateway g) {
-    List<String[]> out = new ArrayList<>();
+  /** Every model and variant some ready lane serves. */
+  private static List<ModelKey> variants(Gateway g) {
+    List<ModelKey> out = new ArrayList<>();
     for (ModelSpec m : g.topology().models()) {
       for (VariantSpec v : m.variants()) {
         if (g.lanes().all().stream().anyMatch(l -> l.ready() && l.serves(m.name(), v.name()))) {
-          out.add(new String[] {m.name(), v.name()});
+          out.add(ModelKey.of(m.name(), v.name()));
         }
       }
     }

@@ -33,8 +33,8 @@ final class NodeProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC"));
     cmd.addAll(GatewayProcess.jvmOptions()); // as the launcher gives a node
     cmd.addAll(List.of("-cp", cp, "dev.laneway.gateway.Main", "node", "--region", region, "--topology",
-        topology.toString(), "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", String.valueOf(grpcPort), "--metrics-port", "0",
-        "--drain-timeout", "3s", "--watch", "false"));
+        topology.toString(), "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", String.valueOf(grpcPort),
+        "--metrics-port", "0", "--drain-timeout", "3s", "--watch", "false"));
     cmd.addAll(extra);
     try {
       Files.createDirectories(log.toAbsolutePath().getParent());

@@ -39,6 +39,8 @@ import java.util.logging.Logger;
  */
 public final class SessionCache {
   private static final Logger LOG = Logger.getLogger(SessionCache.class.getName());
+  /** A temporary file older than this was left by a process that died writing it (several may share the directory). */
+  static final long STALE_TEMP_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
   private static volatile Path directory;
   private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
 
@@ -54,11 +56,8 @@ public final class SessionCache {
     if (dir != null) sweepStale(dir, System.currentTimeMillis() - STALE_TEMP_MILLIS);
   }
 
-  /** A temporary file older than this was left by a process that died writing it (several may share the directory). */
-  static final long STALE_TEMP_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
-
-  /** Deletes the temporary files in {@code dir} last written before {@code beforeMillis}; returns how many. */
-  static int sweepStale(Path dir, long beforeMillis) {
+  /** Deletes the temporary files in {@code dir} last written before {@code beforeMillis}. */
+  private static void sweepStale(Path dir, long beforeMillis) {
     int deleted = 0;
     try (java.util.stream.Stream<Path> files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
@@ -71,10 +70,9 @@ public final class SessionCache {
         }
       }
     } catch (IOException e) { // no directory yet: nothing to sweep
-      return deleted;
+      return;
     }
     if (deleted > 0) LOG.fine("session cache: deleted " + deleted + " temporary files left by earlier processes");
-    return deleted;
   }
 
   /** The directory optimized models are kept in, or null. */

@@ -28,11 +28,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClientRequest;
-import io.vertx.grpc.common.GrpcMessageDecoder;
-import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.GrpcStatus;
-import io.vertx.grpc.common.ServiceMethod;
-import io.vertx.grpc.common.ServiceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -76,9 +72,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link InFlight}), without polling.
  */
 final class RemoteLane implements Lane {
-  static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
-      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.MODEL_INFER, GrpcMessageEncoder.encoder(),
-      GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
   /** How long after the request's deadline the gateway gives up on a node that has not answered. */
   static final long DEADLINE_GRACE_MILLIS = 250;
 
@@ -228,7 +221,7 @@ final class RemoteLane implements Lane {
   private void sendHere(LaneCall call, ModelInferRequest message, Context context, long timeoutMillis,
       CompletableFuture<LaneResult> result) {
     if (result.isDone()) return; // cancelled, or timed out, before it could leave
-    clients.here().request(address, MODEL_INFER).onComplete(ar -> {
+    clients.here().request(address, RemoteNodes.MODEL_INFER).onComplete(ar -> {
       if (ar.failed()) {
         String tls = tlsFailure(ar.cause());
         result.completeExceptionally(unavailable(tls != null ? "TLS: " + tls

@@ -2,6 +2,8 @@ package dev.laneway.lanes.remote;
 
 import dev.laneway.lanes.Lane;
 import dev.laneway.lanes.Lanes;
+import dev.laneway.oip.ModelInferRequest;
+import dev.laneway.oip.ModelInferResponse;
 import dev.laneway.oip.ServerReadyRequest;
 import dev.laneway.oip.ServerReadyResponse;
 import dev.laneway.protocol.Oip;
@@ -46,6 +48,10 @@ import java.util.concurrent.TimeUnit;
  * clients only. Probes run on an event loop and never block. {@link #lane} is called on the lanes' loader threads.
  */
 public final class RemoteNodes implements AutoCloseable {
+  /** OIP gRPC {@code ModelInfer} as a client calls it: the remote lanes, and a node's self warm-up on itself. */
+  public static final ServiceMethod<ModelInferResponse, ModelInferRequest> MODEL_INFER = ServiceMethod.client(
+      ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.MODEL_INFER, GrpcMessageEncoder.encoder(),
+      GrpcMessageDecoder.decoder(ModelInferResponse.newBuilder()));
   static final ServiceMethod<ServerReadyResponse, ServerReadyRequest> SERVER_READY = ServiceMethod.client(
       ServiceName.create(Oip.PACKAGE, Oip.SERVICE_NAME), Oip.SERVER_READY, GrpcMessageEncoder.encoder(),
       GrpcMessageDecoder.decoder(ServerReadyResponse.newBuilder()));
