@@ -58,13 +58,19 @@ public final class BenchContext {
    * {@code SCENARIO-NAME.log}.
    */
   public GatewayProcess startGateway(List<String> scenarioArgs, javax.net.ssl.SSLContext tls, String name) {
+    return startGateway(scenarioArgs, tls, name, ChildJvm.Aot.USE);
+  }
+
+  /** As {@link #startGateway(List, javax.net.ssl.SSLContext, String)}, doing {@code aot} with the AOT cache. */
+  public GatewayProcess startGateway(List<String> scenarioArgs, javax.net.ssl.SSLContext tls, String name,
+      ChildJvm.Aot aot) {
     Path log = options.jsonFile().toAbsolutePath().getParent().resolve(options.scenario() + "-" + name + ".log");
     progress.println("[bench] starting a gateway (log " + log + ") ...");
     // every scenario but slo measures its own mechanism, without the SLO guard's shedding (slo turns it on itself)
     List<String> args = new java.util.ArrayList<>(List.of("--slo-shedding", "false"));
     args.addAll(options.gatewayArgs());
     args.addAll(scenarioArgs);
-    GatewayProcess g = GatewayProcess.start(args, log, 180, tls == null ? null : tls.getSocketFactory());
+    GatewayProcess g = GatewayProcess.start(args, log, 180, tls == null ? null : tls.getSocketFactory(), aot);
     progress.println("[bench] gateway ready: " + g.describe());
     return g;
   }

@@ -31,17 +31,21 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
   public static final String HELP =
       """
       Usage: laneway bench NAME [options]        NAME: e2e, failover, mixed, overload, regions,
-                                                   tenants, slo, drift, tls
+                                                   tenants, slo, drift, tls, train (the gateway's
+                                                   ahead-of-time cache, trained under load), floor (the
+                                                   load generator against a server that does no work)
         --json FILE            where the JSON goes, the HTML beside it (default loadtests/target/bench/NAME.json)
         --seconds N            seconds per load step (e2e, overload, tenants) or in all (others) (default: e2e 8,
-                               overload 15, tenants 20, others 30)
+                               overload 15, tenants 20, train 20 per main door, others 30)
         --smoke                a few seconds per phase, for CI
         --gateway-arg X        one more option for the child gateway (repeatable)
         --model M              model the requests name (default all-minilm-l6-v2)
         --variant V            model version to ask for (default int8, the one the in-process limit runs)
         --rate R               requests/s taken as capacity by failover, mixed, regions, tenants, and as both the
                                general and the NPU path's capacity by overload (default: a quick search); tls: the
-                               one rate of every step (default: half e2e's REST JSON max at p99 <= 100 ms)
+                               one rate of every step (default: half e2e's REST JSON max at p99 <= 100 ms); train:
+                               each front door's rate (default 150); floor: the highest rate (default 450); e2e: the rate of each searched door's warm-up
+                               step (default: half the limit)
         --limit-instances N    instance threads of the in-process limit, as the lane's instances (default 2, as hk-general)
         --limit-batch N        batch size of the in-process limit, as the lane's max_batch_size (default 32)
         --limit-max-batch-tokens N  padded tokens per batch of the limit, as max_batch_tokens (default 256; 0: rows only)
@@ -127,7 +131,7 @@ public record BenchOptions(String scenario, Path json, int seconds, boolean smok
   /** The JSON file this run writes. */
   public Path jsonFile() {
     if (json != null) return json;
-    Path home = GatewayProcess.home();
+    Path home = ChildJvm.home();
     Path base = home == null ? Path.of("target") : home.resolve("loadtests/target");
     return base.resolve("bench").resolve(scenario + ".json");
   }

@@ -13,8 +13,10 @@ import java.util.Map;
  * stays under 100 ms (a short step search: grow by 1.4x until a step fails, then bisect; a step that failed only on
  * p99 with everything answered is tried once more), p50/p99 at 25, 50 and 80% of
  * it, the gateway's overhead at 25% (client latency minus the gateway's {@code executor_ms}), and one step at 50% for
- * every other front door (REST binary, ModelStreamInfer, OpenAI). Each searched door is first warmed at half the limit
- * (JIT, both processes); each search step records the CPU per request by thread group in the gateway and in this
+ * every other front door (REST binary, ModelStreamInfer, OpenAI). Before the gateway starts, the load generator warms
+ * its own REST client for 10 s at half the limit against a {@link NullOipServer} in this process (not in --smoke), so
+ * the first step measures a fresh gateway and not a cold load generator. Each searched door is first warmed at half
+ * the limit (JIT, both processes); each search step records the CPU per request by thread group in the gateway and in this
  * process ({@code cpu_us_per_request}, from {@code /proc}), which shows where the two cores went. A front door the
  * gateway does not serve is recorded as {@code unavailable} with the reason, not failed.
  *
@@ -40,6 +42,12 @@ final class E2eScenario implements Scenario {
         .put("sentences", limit.sentences()).put("seconds", BenchContext.round(limit.seconds()))
         .put("sorted_by_length", true)
         .put("unsorted_sps", unsorted == null ? null : BenchContext.round(unsorted.sentencesPerSecond())));
+    if (!o.smoke()) {
+      // the first measured step is a fresh gateway's: the load generator's own request path is compiled first, against
+      // a server that computes nothing, so that the step measures the gateway and not this JVM's JIT
+      double warm = o.rate() > 0 ? o.rate() : Double.isNaN(limitSps) ? 50 : limitSps * 0.5;
+      out.put("load_generator_warm_up", NullOipServer.warmLoadGenerator(ctx, warm, 10));
+    }
     try (Target g = ctx.target();
         Http http = new Http(g.host(), g.httpPort(), 30_000);
         GrpcClients grpc = g.grpcPort() > 0 ? new GrpcClients(g.host(), g.grpcPort(), 30_000) : null) {
@@ -95,7 +103,8 @@ final class E2eScenario implements Scenario {
       // hot paths for 40-50 s of load (measured: the compiler threads took 0.7-0.9 ms of CPU per request in the
       // gateway and 0.5-1.2 ms in the client during the first search steps after a 12 s warm-up, ~0.1 ms after 50 s),
       // which the search would otherwise pay for
-      double warm = start / 0.3 * 0.5;
+      // --rate fixes it, so that runs whose limits differ (this host: +-12% between runs) offer the same load
+      double warm = ctx.options().rate() > 0 ? ctx.options().rate() : start / 0.3 * 0.5;
       ctx.load(client, name + " warm-up at " + Math.round(warm) + "/s", warm, 12, null, null);
       pause();
     }

@@ -13,8 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A gateway as a child JVM, started from {@code gateway/target/laneway.classpath} on the JDK that runs the bench, every
- * listener on 127.0.0.1 port 0. Its log (stdout and stderr) goes to a file under {@code target/bench/}; the bound ports
+ * A gateway as a child JVM on the JDK that runs the bench, every listener on 127.0.0.1 port 0, started as {@link
+ * ChildJvm} says (under the launcher as {@code ./laneway} starts one, with its ahead-of-time cache). Its log (stdout and stderr) goes to a file under {@code target/bench/}; the bound ports
  * are read from its start-up lines ({@code ... HTTP on 127.0.0.1:PORT}, {@code gRPC on ...:PORT}); it is ready when
  * {@code GET /v2/health/ready} answers 200. {@link #close} (and a shutdown hook, so a killed bench leaves nothing
  * behind) sends SIGTERM, then kills it after a few seconds.
@@ -35,6 +35,7 @@ public final class GatewayProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private String aotCache;
   private final int httpPort;
   private final int grpcPort;
   private final int metricsPort;
@@ -53,27 +54,6 @@ public final class GatewayProcess implements AutoCloseable {
     this.hook = hook;
   }
 
-  /** The repository root: the first directory at or above the working directory with a built gateway. */
-  public static Path home() {
-    String given = System.getProperty("laneway.home");
-    if (given != null) return Path.of(given).toAbsolutePath();
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("gateway/target/laneway.classpath"))) return p;
-    }
-    return null;
-  }
-
-  /** The classpath that runs the gateway, or null when the gateway module has not been packaged. */
-  public static String classpath(Path home) {
-    if (home == null) return null;
-    Path file = home.resolve("gateway/target/laneway.classpath");
-    try {
-      return home.resolve("gateway/target/classes") + java.io.File.pathSeparator + Files.readString(file).trim();
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
   /**
    * Starts a gateway and waits until it is ready.
    *
@@ -85,29 +65,20 @@ public final class GatewayProcess implements AutoCloseable {
     return start(extraArgs, logFile, startTimeoutSeconds, null);
   }
 
-  /**
-   * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
-   * tiered}, the default, or {@code c1}: C1 only) and then {@code LANEWAY_JAVA_OPTS}.
-   */
-  static List<String> jvmOptions() {
-    List<String> out = new ArrayList<>();
-    String jit = System.getenv("LANEWAY_JIT");
-    if (jit == null || jit.isBlank()) jit = "tiered";
-    switch (jit) {
-      case "c1" -> out.add("-XX:TieredStopAtLevel=1");
-      case "tiered" -> { }
-      default -> throw new IllegalArgumentException("LANEWAY_JIT=" + jit + ": expected c1 or tiered");
-    }
-    String more = System.getenv("LANEWAY_JAVA_OPTS");
-    if (more != null && !more.isBlank()) out.addAll(List.of(more.trim().split("\\s+")));
-    return out;
-  }
-
   /** As {@link #start(List, Path, int)}, its readiness asked over TLS with {@code tls} (null: plaintext). */
   public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds,
       javax.net.ssl.SSLSocketFactory tls) {
-    Path home = home();
-    String cp = classpath(home);
+    return start(extraArgs, logFile, startTimeoutSeconds, tls, ChildJvm.Aot.USE);
+  }
+
+  /** As {@link #start(List, Path, int, javax.net.ssl.SSLSocketFactory)}, doing {@code aot} with the AOT cache. */
+  public static GatewayProcess start(List<String> extraArgs, Path logFile, int startTimeoutSeconds,
+      javax.net.ssl.SSLSocketFactory tls, ChildJvm.Aot aot) {
+    Path home = ChildJvm.home();
+    Path aotFile = ChildJvm.aotFile();
+    List<String> aotOptions = ChildJvm.aotOptions(aot, aotFile);
+    // a JVM refuses a classpath with a non-empty directory in an AOT cache: with one, the gateway runs from its jar
+    String cp = aotOptions.isEmpty() ? ChildJvm.classpath(home) : ChildJvm.jarClasspath(home);
     if (cp == null) {
       throw new IllegalStateException("no gateway/target/laneway.classpath at or above " + Path.of("").toAbsolutePath()
           + ": build the gateway first (./mvnw -B -ntp -pl gateway -am package -DskipTests)");
@@ -132,7 +103,11 @@ public final class GatewayProcess implements AutoCloseable {
     for (int i = 0; i + 1 < extraArgs.size(); i++) {
       if (extraArgs.get(i).equals("--admin-token")) token = extraArgs.get(i + 1);
     }
-    cmd.addAll(3, jvmOptions());
+    List<String> jvm = new ArrayList<>(ChildJvm.jvmOptions());
+    // the launcher's own options, which an AOT cache it trained must see again
+    if (System.getenv("LANEWAY_GATEWAY_CP") != null) jvm.add(0, "--sun-misc-unsafe-memory-access=allow");
+    jvm.addAll(aotOptions);
+    cmd.addAll(3, jvm);
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
@@ -142,6 +117,7 @@ public final class GatewayProcess implements AutoCloseable {
       GatewayProcess g = null;
       try {
         g = awaitReady(p, logFile, token, hook, startTimeoutSeconds, tls);
+        g.aotCache = aotOptions.isEmpty() ? null : (aot == ChildJvm.Aot.TRAIN ? "training " : "") + aotFile;
         return g;
       } finally {
         if (g == null) {
@@ -237,10 +213,14 @@ public final class GatewayProcess implements AutoCloseable {
   }
 
   private static void kill(Process p) {
+    kill(p, 8);
+  }
+
+  private static void kill(Process p, int seconds) {
     if (!p.isAlive()) return;
     p.destroy(); // SIGTERM: the gateway drains (--drain-timeout 3s) and exits
     try {
-      if (!p.waitFor(8, TimeUnit.SECONDS)) {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
       }
@@ -305,14 +285,29 @@ public final class GatewayProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The AOT cache this gateway started from ("training FILE" when it trains one), or null. */
+  public String aotCache() {
+    return aotCache;
+  }
+
   public String describe() {
-    return String.format(Locale.ROOT, "pid %d, HTTP 127.0.0.1:%d, gRPC %s, log %s", process.pid(), httpPort,
-        grpcPort < 0 ? "none" : "127.0.0.1:" + grpcPort, log);
+    return String.format(Locale.ROOT, "pid %d, HTTP 127.0.0.1:%d, gRPC %s, log %s, AOT cache %s", process.pid(),
+        httpPort, grpcPort < 0 ? "none" : "127.0.0.1:" + grpcPort, log, aotCache == null ? "none" : aotCache);
   }
 
   @Override
   public void close() {
     kill(process);
     removeHook(hook);
+  }
+
+  /**
+   * Stops the gateway as {@link #close} does, waiting up to {@code seconds} for it to exit (a JVM that trains an AOT
+   * cache writes it on exit, which takes seconds); its exit status (137 when it had to be killed).
+   */
+  public int stop(int seconds) {
+    kill(process, seconds);
+    removeHook(hook);
+    return process.exitValue();
   }
 }

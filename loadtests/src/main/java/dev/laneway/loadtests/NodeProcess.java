@@ -26,12 +26,12 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts a node for {@code region} on {@code topology} ({@code grpcPort} 0: a free port) and waits until ready. */
   static NodeProcess start(String region, Path topology, int grpcPort, List<String> extra, Path log) {
-    Path home = GatewayProcess.home();
-    String cp = home == null ? null : GatewayProcess.classpath(home);
+    Path home = ChildJvm.home();
+    String cp = home == null ? null : ChildJvm.classpath(home);
     if (cp == null) throw new IllegalStateException("no gateway/target/laneway.classpath: build the gateway first");
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseG1GC"));
-    cmd.addAll(GatewayProcess.jvmOptions()); // as the launcher gives a node
+    cmd.addAll(ChildJvm.jvmOptions()); // as the launcher gives a node
     cmd.addAll(List.of("-cp", cp, "dev.laneway.gateway.Main", "node", "--region", region, "--topology",
         topology.toString(), "--host", "127.0.0.1", "--http-port", "0", "--grpc-port", String.valueOf(grpcPort),
         "--metrics-port", "0", "--drain-timeout", "3s", "--watch", "false"));

@@ -33,7 +33,7 @@ final class PolicyFile {
 
   /** Writes the default policy, unchanged, to {@code file}. */
   static PolicyFile create(Path file) {
-    Path home = GatewayProcess.home();
+    Path home = ChildJvm.home();
     Path source = home == null ? null : home.resolve(DEFAULT);
     if (source == null || !Files.isRegularFile(source)) {
       throw new IllegalStateException("no " + DEFAULT + " at or above " + Path.of("").toAbsolutePath()

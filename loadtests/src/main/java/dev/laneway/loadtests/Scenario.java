@@ -17,8 +17,10 @@ public interface Scenario {
       case "tenants" -> new TenantsScenario();
       case "slo" -> new SloScenario();
       case "tls" -> new TlsScenario();
+      case "train" -> new TrainScenario();
+      case "floor" -> new FloorScenario();
       default -> throw new IllegalArgumentException("unknown scenario '" + name
-          + "' (expected: drift, e2e, failover, mixed, overload, regions, slo, tenants, tls)");
+          + "' (expected: drift, e2e, failover, floor, mixed, overload, regions, slo, tenants, tls, train)");
     };
   }
 }

@@ -35,7 +35,7 @@ class BenchSmokeTest {
 
   @BeforeAll
   static void gatewayIsBuilt() {
-    assumeTrue(GatewayProcess.classpath(GatewayProcess.home()) != null,
+    assumeTrue(ChildJvm.classpath(ChildJvm.home()) != null,
         "gateway/target/laneway.classpath not found: package the gateway module first (it runs before loadtests in the reactor)");
   }
 
@@ -277,5 +277,66 @@ class BenchSmokeTest {
         || out.getJsonObject("admission").containsKey("unavailable"), "admission measured or said why");
     String html = Files.readString(dir.resolve("tenants.html"));
     assertTrue(html.contains("A floods batch") && html.contains("one core busy outside") && html.contains("fairness weighted (3:1)"), "phases marked");
+  }
+
+  /**
+   * {@code train}: a child gateway trains the ahead-of-time cache under load and writes it when it exits; the next
+   * child gateway starts from it ({@code laneway.gateway.aot} stands in for the launcher's {@code LANEWAY_GATEWAY_AOT}).
+   * Any cache file already there (another build's) is replaced.
+   */
+  @Test
+  void train_writesTheCacheTheNextGatewayStartsFrom(@TempDir Path dir) throws IOException {
+    Path aot = dir.resolve("aot/gateway-test.aot");
+    Files.createDirectories(aot.getParent());
+    Path stale = Files.writeString(aot.resolveSibling("gateway-stale.aot"), "another build's");
+    System.setProperty("laneway.gateway.aot", aot.toString());
+    try {
+      JsonObject out = Bench.run(smoke("train", dir), Scenario.named("train"), System.err).json();
+      assertTrue(Files.size(aot) > 1 << 20, "a cache written: " + Files.size(aot) + " bytes");
+      assertEquals(Files.size(aot), out.getLong("aot_bytes"));
+      assertFalse(Files.exists(stale), "the stale cache is gone");
+      assertEquals(143, out.getInteger("exit_status"), "stopped by SIGTERM, not killed: " + out);
+      assertEquals(0, out.getLong("failed"), "every training request answered: " + out);
+      for (String door : new String[] {"rest-json", "grpc", "rest-binary", "grpc-stream", "openai"}) {
+        JsonObject d = out.getJsonObject("doors").getJsonObject(door);
+        assertTrue(d.getLong("succeeded", 0L) > 0, door + " trained: " + d);
+      }
+      try (GatewayProcess next = GatewayProcess.start(List.of("--admission-cache=" + dir.resolve("admission.properties")),
+          dir.resolve("next.log"), 180)) {
+        assertEquals(aot.toString(), next.aotCache(), next.describe());
+        assertTrue(Files.readString(next.log()).contains("ready in"), "the next gateway started from it");
+      }
+    } finally {
+      System.clearProperty("laneway.gateway.aot");
+    }
+  }
+
+  /** {@code floor}: the load generator against a server in its own process that does no work; no gateway. */
+  @Test
+  void floor_smoke(@TempDir Path dir) throws IOException {
+    JsonObject out = Bench.run(smoke("floor", dir), Scenario.named("floor"), System.err).json();
+    assertEquals(3, out.getJsonArray("steps").size(), out.encode());
+    for (int i = 0; i < 3; i++) {
+      JsonObject step = out.getJsonArray("steps").getJsonObject(i);
+      assertTrue(step.getLong("sent") > 0, "sent: " + step);
+      assertEquals(step.getLong("sent"), step.getLong("succeeded"), "every request a 200 with an answer: " + step);
+      double p50 = step.getDouble("p50_ms");
+      assertEquals(p50, step.getDouble("overhead_p50_ms"), 0.02 + p50 * 0.01,
+          "the null server reports executor_ms 0, so the overhead is the whole latency: " + step);
+    }
+    assertEquals(0.25 * 450, out.getJsonArray("steps").getJsonObject(0).getDouble("rate"), 1e-9);
+  }
+
+  @Test
+  void aotOptions_useAnExistingCacheOnly_trainWritesOne(@TempDir Path dir) throws IOException {
+    Path f = dir.resolve("gateway-k.aot");
+    assertEquals(List.of(), ChildJvm.aotOptions(ChildJvm.Aot.USE, f), "no file yet: no cache");
+    assertEquals(List.of("-XX:AOTCacheOutput=" + f, "-Xlog:aot=error,cds=error"),
+        ChildJvm.aotOptions(ChildJvm.Aot.TRAIN, f));
+    Files.writeString(f, "x");
+    assertEquals(List.of("-XX:AOTCache=" + f, "-Xlog:aot=error,cds=error"),
+        ChildJvm.aotOptions(ChildJvm.Aot.USE, f));
+    assertEquals(List.of(), ChildJvm.aotOptions(ChildJvm.Aot.OFF, f));
+    assertEquals(List.of(), ChildJvm.aotOptions(ChildJvm.Aot.USE, null), "outside the launcher");
   }
 }

@@ -1,0 +1,105 @@
+package dev.laneway.loadtests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How the bench starts a gateway's or a node's JVM as the launcher would. Under {@code ./laneway bench} the launcher
+ * hands over the gateway's classpath (its jar first: {@code LANEWAY_GATEWAY_CP}) and the ahead-of-time cache file a
+ * gateway start of this build uses ({@code LANEWAY_GATEWAY_AOT}); {@code LANEWAY_JIT} and {@code LANEWAY_JAVA_OPTS}
+ * are read as the launcher reads them. Elsewhere (tests) the build's classpath, {@code gateway/target/classes} first.
+ */
+public final class ChildJvm {
+  private ChildJvm() {}
+
+  /** What a child gateway does with the launcher's ahead-of-time cache ({@code LANEWAY_GATEWAY_AOT}). */
+  public enum Aot {
+    /** Starts from the cache when it exists (as {@code ./laneway} does), else without one. */
+    USE,
+    /** Trains the cache: replaces it with what this gateway loads and profiles, written when it exits. */
+    TRAIN,
+    /** No cache. */
+    OFF
+  }
+
+  /** The repository root: the first directory at or above the working directory with a built gateway. */
+  public static Path home() {
+    String given = System.getProperty("laneway.home");
+    if (given != null) return Path.of(given).toAbsolutePath();
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("gateway/target/laneway.classpath"))) return p;
+    }
+    return null;
+  }
+
+  /**
+   * The classpath that runs the gateway: the launcher's ({@code LANEWAY_GATEWAY_CP}: the gateway's jar first), else
+   * the build's, or null when the gateway module has not been packaged.
+   */
+  public static String classpath(Path home) {
+    String launcher = System.getenv("LANEWAY_GATEWAY_CP");
+    if (launcher != null && !launcher.isBlank()) return launcher;
+    if (home == null) return null;
+    Path file = home.resolve("gateway/target/laneway.classpath");
+    try {
+      return home.resolve("gateway/target/classes") + java.io.File.pathSeparator + Files.readString(file).trim();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The launcher's classpath ({@code LANEWAY_GATEWAY_CP}), else the gateway's jar before the build's; or null. */
+  static String jarClasspath(Path home) {
+    String launcher = System.getenv("LANEWAY_GATEWAY_CP");
+    if (launcher != null && !launcher.isBlank()) return launcher;
+    if (home == null) return null;
+    try (var jars = Files.newDirectoryStream(home.resolve("gateway/target"), "laneway-gateway-*.jar")) {
+      for (Path jar : jars) {
+        return jar.toAbsolutePath() + java.io.File.pathSeparator
+            + Files.readString(home.resolve("gateway/target/laneway.classpath")).trim();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
+   * tiered}, the default, or {@code c1}: C1 only) and then {@code LANEWAY_JAVA_OPTS}.
+   */
+  static List<String> jvmOptions() {
+    List<String> out = new ArrayList<>();
+    String jit = System.getenv("LANEWAY_JIT");
+    if (jit == null || jit.isBlank()) jit = "tiered";
+    switch (jit) {
+      case "c1" -> out.add("-XX:TieredStopAtLevel=1");
+      case "tiered" -> { }
+      default -> throw new IllegalArgumentException("LANEWAY_JIT=" + jit + ": expected c1 or tiered");
+    }
+    String more = System.getenv("LANEWAY_JAVA_OPTS");
+    if (more != null && !more.isBlank()) out.addAll(List.of(more.trim().split("\\s+")));
+    return out;
+  }
+
+  /**
+   * The ahead-of-time cache file a gateway started by the launcher uses ({@code LANEWAY_GATEWAY_AOT}, set by {@code
+   * ./laneway bench}, keyed as the launcher keys it; else the system property {@code laneway.gateway.aot}, for
+   * tests), or null outside the launcher or with {@code LANEWAY_AOT=off}.
+   */
+  public static Path aotFile() {
+    String f = System.getenv("LANEWAY_GATEWAY_AOT");
+    if (f == null) f = System.getProperty("laneway.gateway.aot");
+    return f == null || f.isBlank() ? null : Path.of(f);
+  }
+
+  /** The JVM options for {@code aot} with the cache file {@code file} (null: none). */
+  static List<String> aotOptions(Aot aot, Path file) {
+    if (file == null || aot == Aot.OFF) return List.of();
+    if (aot == Aot.TRAIN) return List.of("-XX:AOTCacheOutput=" + file, "-Xlog:aot=error,cds=error");
+    return Files.isRegularFile(file) ? List.of("-XX:AOTCache=" + file, "-Xlog:aot=error,cds=error") : List.of();
+  }
+}
