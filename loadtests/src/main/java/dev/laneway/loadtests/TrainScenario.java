@@ -35,6 +35,11 @@ final class TrainScenario implements Scenario {
     double rate = o.rate() > 0 ? o.rate() : DEFAULT_RATE;
     int seconds = o.seconds(20, 3);
     removeCaches(file.getParent());
+    try {
+      Files.createDirectories(file.getParent()); // the JVM does not: it fails to write the cache at exit
+    } catch (IOException e) {
+      throw new UncheckedIOException("bench train: cannot create " + file.getParent() + ": " + e.getMessage(), e);
+    }
     JsonObject out = new JsonObject().put("scenario", "train").put("aot_file", file.toString()).put("rate", rate);
     GatewayProcess g = ctx.startGateway(List.of(), null, "gateway", ChildJvm.Aot.TRAIN);
     long sent = 0;
