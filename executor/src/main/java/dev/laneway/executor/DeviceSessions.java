@@ -31,21 +31,30 @@ final class DeviceSessions implements AutoCloseable {
 
   /** Device → model variant → session, in placement and model order. */
   private final Map<String, Map<ModelKey, EncoderSession>> byDevice;
+  /** What this lane holds of {@code share}, given back at close. */
+  private final List<Opened> leases;
+  private final SharedSessions share;
   /** Model → the longest session open + warm-up run among the devices (nanos). */
   private final Map<ModelKey, Long> loadNanos;
 
-  private DeviceSessions(Map<String, Map<ModelKey, EncoderSession>> byDevice, Map<ModelKey, Long> loadNanos) {
+  private DeviceSessions(Map<String, Map<ModelKey, EncoderSession>> byDevice, Map<ModelKey, Long> loadNanos,
+      List<Opened> leases, SharedSessions share) {
     this.byDevice = byDevice;
     this.loadNanos = loadNanos;
+    this.leases = leases;
+    this.share = share;
   }
 
   /** One opened and warmed session, and what it took. */
-  private record Opened(String device, ModelKey key, EncoderSession session, long openNanos, long warmNanos,
+  private record Opened(String device, ModelKey key, SharedSessions.Lease lease, long openNanos, long warmNanos,
       long seedNanos) {}
 
-  /** Opens, warms and seeds a session per device of {@code devices} and model of {@code models}, in parallel. */
+  /**
+   * Opens (or takes from {@code share}, when another lane of the process opened it), warms and seeds a session per
+   * device of {@code devices} and model of {@code models}, in parallel.
+   */
   static DeviceSessions open(ExecutorContext lane, TokenizerStage tokenizer, List<Placement> devices,
-      List<ExecutorModel> models) {
+      List<ExecutorModel> models, SharedSessions share) {
     int tasks = devices.size() * models.size();
     int threads = Math.max(1, Math.min(tasks, Runtime.getRuntime().availableProcessors()));
     ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform()
@@ -54,7 +63,7 @@ final class DeviceSessions implements AutoCloseable {
     try {
       for (Placement p : devices) {
         for (ExecutorModel m : models) {
-          opening.add(CompletableFuture.supplyAsync(() -> openOne(lane, tokenizer, p, m), pool));
+          opening.add(CompletableFuture.supplyAsync(() -> openOne(lane, tokenizer, p, m, share), pool));
         }
       }
     } finally {
@@ -62,17 +71,19 @@ final class DeviceSessions implements AutoCloseable {
     }
     Map<String, Map<ModelKey, EncoderSession>> byDevice = new LinkedHashMap<>();
     Map<ModelKey, Long> loadNanos = new LinkedHashMap<>();
+    List<Opened> leases = new ArrayList<>();
     RuntimeException failure = null;
     for (CompletableFuture<Opened> f : opening) {
       try {
         Opened o = f.join();
-        byDevice.computeIfAbsent(o.device(), d -> new LinkedHashMap<>()).put(o.key(), o.session());
+        byDevice.computeIfAbsent(o.device(), d -> new LinkedHashMap<>()).put(o.key(), o.lease().session());
+        leases.add(o);
         loadNanos.merge(o.key(), o.openNanos() + o.warmNanos(), Math::max);
       } catch (CompletionException e) {
         if (failure == null) failure = e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
-    DeviceSessions sessions = new DeviceSessions(byDevice, loadNanos);
+    DeviceSessions sessions = new DeviceSessions(byDevice, loadNanos, leases, share);
     if (failure != null) {
       sessions.close();
       throw failure;
@@ -80,9 +91,13 @@ final class DeviceSessions implements AutoCloseable {
     return sessions;
   }
 
-  private static Opened openOne(ExecutorContext lane, TokenizerStage tokenizer, Placement p, ExecutorModel m) {
+  private static Opened openOne(ExecutorContext lane, TokenizerStage tokenizer, Placement p, ExecutorModel m,
+      SharedSessions share) {
     long t0 = System.nanoTime();
-    EncoderSession s = EncoderSession.open(m.encoderSpec(), p.providers(), lane.config().intraOpThreads());
+    int threads = lane.config().intraOpThreads();
+    SharedSessions.Lease lease = share.acquire(m.encoderSpec(), p.providers(), threads,
+        () -> EncoderSession.open(m.encoderSpec(), p.providers(), threads));
+    EncoderSession s = lease.session();
     long t1 = System.nanoTime();
     try {
       Tokens warm = tokenizer.encode(m.key(), "warm-up");
@@ -98,12 +113,13 @@ final class DeviceSessions implements AutoCloseable {
       if (LOG.isLoggable(Level.FINE)) {
         LOG.fine(String.format(
             "start-up: lane %s device %s %s: session %d ms (%s), warm-up run %d ms, cost seeds %d ms", lane.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
-            s.fromCache() ? "optimized model from the session cache" : "model optimized", (t2 - t1) / 1_000_000,
+            lease.shared() ? "shared with another lane of this process"
+                : s.fromCache() ? "optimized model from the session cache" : "model optimized", (t2 - t1) / 1_000_000,
             (t3 - t2) / 1_000_000));
       }
-      return new Opened(p.device(), m.key(), s, t1 - t0, t2 - t1, t3 - t2);
+      return new Opened(p.device(), m.key(), lease, t1 - t0, t2 - t1, t3 - t2);
     } catch (RuntimeException e) {
-      s.close();
+      share.release(lease);
       throw e;
     }
   }
@@ -134,10 +150,13 @@ final class DeviceSessions implements AutoCloseable {
     return Collections.unmodifiableMap(loadNanos);
   }
 
-  /** Sessions opened cold per model: one per device. */
+  /** Sessions opened cold per model: one per device, but for those another lane opened ({@link SharedSessions}). */
   Map<ModelKey, Integer> coldStarts() {
     Map<ModelKey, Integer> n = new LinkedHashMap<>();
-    for (Map<ModelKey, EncoderSession> d : byDevice.values()) d.keySet().forEach(k -> n.merge(k, 1, Integer::sum));
+    for (Map<ModelKey, EncoderSession> d : byDevice.values()) d.keySet().forEach(k -> n.merge(k, 0, Integer::sum));
+    for (Opened o : leases) {
+      if (!o.lease().shared()) n.merge(o.key(), 1, Integer::sum);
+    }
     return n;
   }
 
@@ -159,12 +178,11 @@ final class DeviceSessions implements AutoCloseable {
     return n;
   }
 
-  /** Closes every session; after the instances have stopped. */
+  /** Gives every session back (closing those no other lane holds); after the instances have stopped. */
   @Override
   public void close() {
-    for (Map<ModelKey, EncoderSession> d : byDevice.values()) {
-      for (EncoderSession s : d.values()) s.close();
-    }
+    for (Opened o : leases) share.release(o.lease());
+    leases.clear();
     byDevice.clear();
   }
 }

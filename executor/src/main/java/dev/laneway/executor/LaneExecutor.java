@@ -91,7 +91,13 @@ public final class LaneExecutor implements AutoCloseable {
    */
   public static LaneExecutor start(
       ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models, OpenTelemetry otel) {
-    return start(config, devices, models, System::nanoTime, otel);
+    return start(config, devices, models, otel, SharedSessions.none());
+  }
+
+  /** As {@link #start(ExecutorConfig, List, List, OpenTelemetry)}, sharing sessions through {@code share}. */
+  public static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models,
+      OpenTelemetry otel, SharedSessions share) {
+    return start(config, devices, models, System::nanoTime, otel, share);
   }
 
   /** With {@link OpenTelemetry#noop()}. */
@@ -101,11 +107,16 @@ public final class LaneExecutor implements AutoCloseable {
 
   static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models,
       LongSupplier clock, OpenTelemetry otel) {
+    return start(config, devices, models, clock, otel, SharedSessions.none());
+  }
+
+  static LaneExecutor start(ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models,
+      LongSupplier clock, OpenTelemetry otel, SharedSessions share) {
     if (devices.isEmpty()) throw new IllegalArgumentException("devices: empty (expected: at least one)");
     if (models.isEmpty()) throw new IllegalArgumentException("models: empty (expected: at least one)");
     LaneExecutor ex = new LaneExecutor(config, devices.size() * config.instancesPerDevice(), models, clock, otel);
     try {
-      ex.sessions = DeviceSessions.open(ex.lane, ex.tokenizer, devices, models);
+      ex.sessions = DeviceSessions.open(ex.lane, ex.tokenizer, devices, models, share);
       int index = 0;
       for (Placement p : devices) {
         for (int i = 0; i < config.instancesPerDevice(); i++) {

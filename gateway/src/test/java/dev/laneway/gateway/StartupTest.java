@@ -50,6 +50,20 @@ class StartupTest {
       for (String general : List.of("hk-general", "intl-general")) {
         assertTrue(g.lanes().get(general).ready(), general + " is warm before ready");
       }
+      // both general lanes' devices are CPU stand-ins asking for [cuda, cpu]: each variant's session is opened once
+      // between them (SharedSessions), by whichever lane asked first
+      String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.metricsPort() + "/metrics"))
+          .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+      for (String model : List.of("all-minilm-l6-v2", "bge-small-zh-v1.5")) {
+        for (String variant : List.of("fp32", "int8")) {
+          double cold = 0;
+          for (String general : List.of("hk-general", "intl-general")) {
+            cold += Samples.sum(metrics, "laneway_cold_starts_total", "lane=\"" + general + "\"",
+                "model=\"" + model + "\"", "variant=\"" + variant + "\"");
+          }
+          assertEquals(1.0, cold, model + ":" + variant + ": opened once for the two general lanes\n" + metrics);
+        }
+      }
       long computed = g.lanes().all().stream().mapToLong(Lane::computedTexts).sum();
       assertTrue(computed > 0, "the self warm-up's texts were computed before ready: " + computed);
       HttpResponse<String> ready = get(g, "/v2/health/ready");

@@ -1,5 +1,6 @@
 package dev.laneway.lanes;
 
+import dev.laneway.executor.SharedSessions;
 import dev.laneway.topology.LaneSpec;
 import io.opentelemetry.api.OpenTelemetry;
 import dev.laneway.topology.Topology;
@@ -70,6 +71,8 @@ public final class Lanes implements AutoCloseable {
   public static Lanes start(Topology topology, OpenTelemetry otel, java.util.function.Predicate<LaneSpec> include,
       java.util.function.Function<LaneSpec, Lane> remote, DriftWatch drift, boolean specialisedLater) {
     DeviceFaults faults = new DeviceFaults();
+    // lanes whose devices ask for the same providers open each session once between them (SharedSessions)
+    SharedSessions share = SharedSessions.create();
     List<CompletableFuture<Lane>> starting = new ArrayList<>();
     List<LaneSpec> specs = topology.lanes().stream().filter(include).toList();
     if (specs.isEmpty()) throw new IllegalArgumentException("lanes: none to start in this process");
@@ -89,7 +92,7 @@ public final class Lanes implements AutoCloseable {
         throw new IllegalArgumentException("lane " + spec.id() + ": remote with no devices; it can only be reached "
             + "from a gateway, not served in this process");
       }
-      starting.add(CompletableFuture.supplyAsync(() -> startLocal(spec, topology, otel, faults, drift), loaders));
+      starting.add(CompletableFuture.supplyAsync(() -> startLocal(spec, topology, otel, faults, drift, share), loaders));
     }
     loaders.shutdown();
     Map<String, Lane> started = new LinkedHashMap<>();
@@ -112,7 +115,7 @@ public final class Lanes implements AutoCloseable {
     drift.bind(started.values());
     Lanes lanes = new Lanes(java.util.Collections.unmodifiableMap(started), faults, drift);
     lanes.join = () -> StartOrder.joinInOrder(later.stream().map(s -> (JoiningLane) started.get(s.id())).toList(),
-        spec -> startLocal(spec, topology, otel, faults, drift));
+        spec -> startLocal(spec, topology, otel, faults, drift, share));
     return lanes;
   }
 
@@ -131,9 +134,9 @@ public final class Lanes implements AutoCloseable {
 
   /** Starts one local lane (loads and warms its variants, checks admission) behind its guard. */
   private static Lane startLocal(LaneSpec spec, Topology topology, OpenTelemetry otel, DeviceFaults faults,
-      DriftWatch drift) {
+      DriftWatch drift, SharedSessions share) {
     long t0 = System.nanoTime();
-    LocalLane local = LocalLane.start(spec, topology, otel);
+    LocalLane local = LocalLane.start(spec, topology, otel, share);
     long t1 = System.nanoTime();
     local.limitRows(faults::maxRows); // the oom fault: batches above it are split
     Lane lane = GuardedLane.create(local, faults,

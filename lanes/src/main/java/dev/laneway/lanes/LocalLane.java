@@ -9,6 +9,7 @@ import dev.laneway.executor.ExecutorConfig;
 import dev.laneway.executor.ExecutorException;
 import dev.laneway.executor.ExecutorModel;
 import dev.laneway.executor.LaneExecutor;
+import dev.laneway.executor.SharedSessions;
 import dev.laneway.executor.Placement;
 import dev.laneway.executor.Priority;
 import dev.laneway.topology.Batching;
@@ -51,6 +52,14 @@ public final class LocalLane implements Lane {
 
   /** As {@link #start(LaneSpec, Topology)}, recording the executor's spans and metrics through {@code otel}. */
   public static LocalLane start(LaneSpec spec, Topology topology, OpenTelemetry otel) {
+    return start(spec, topology, otel, SharedSessions.none());
+  }
+
+  /**
+   * As {@link #start(LaneSpec, Topology, OpenTelemetry)}, sharing sessions with the other lanes started with {@code
+   * share} (their devices asking for the same providers: {@link SharedSessions}).
+   */
+  public static LocalLane start(LaneSpec spec, Topology topology, OpenTelemetry otel, SharedSessions share) {
     List<ExecutorModel> models = new ArrayList<>();
     for (ModelSpec m : topology.models()) {
       for (VariantSpec v : m.variants()) {
@@ -65,7 +74,7 @@ public final class LocalLane implements Lane {
       placements.add(new Placement(d.id(), d.providers()));
     }
     ExecutorConfig config = executorConfig(spec);
-    LaneExecutor executor = LaneExecutor.start(config, placements, models, otel);
+    LaneExecutor executor = LaneExecutor.start(config, placements, models, otel, share);
     List<DeviceStatus> devices = new ArrayList<>();
     for (DeviceProvider p : executor.providers()) {
       devices.add(new DeviceStatus(p.device(), topology.device(p.device()).kind().name().toLowerCase(Locale.ROOT),
