@@ -254,7 +254,8 @@ public final class LaneExecutor implements AutoCloseable {
 
   /**
    * ONNX Runtime calls made so far by input shape ({@code "4x16"}: rows x padded length), over every instance: the
-   * shapes batches actually ran in, warm-up included (tests).
+   * shapes batches actually ran in, warm-up included (tests). A session shared with another lane ({@link
+   * SharedSessions}) counts that lane's calls too.
    */
   public Map<String, Long> sessionRuns() {
     return sessions.runShapes();

@@ -19,7 +19,8 @@ record Target(String host, int httpPort, int grpcPort, long pid, String describe
 
   /** The child gateway {@code g}. */
   static Target of(GatewayProcess g) {
-    return new Target("127.0.0.1", g.httpPort(), g.grpcPort(), g.pid(), "child gateway, log " + g.log(), g);
+    return new Target("127.0.0.1", g.httpPort(), g.grpcPort(), g.pid(), "child gateway, log " + g.log()
+        + ", AOT cache " + (g.aotCache() == null ? "none" : g.aotCache()), g);
   }
 
   /**
