@@ -166,12 +166,14 @@ class GuardedLaneTest {
 
   /**
    * Without traffic, an open breaker turns half-open by itself once the wait in open has passed (so routing sees the
-   * lane again): a 1 ms wait on the real clock, awaited on the breaker's own transition event.
+   * lane again): a 200 ms wait on the real clock, awaited on the breaker's own transition event. Not 1 ms: Resilience4j
+   * schedules the transition while it builds the open state, and a task that fires before that state is installed
+   * finds the breaker still closed, fails, and never retries (this test failed so in one CI run in many).
    */
   @Test
   void openBreaker_turnsHalfOpenWithoutTraffic() throws InterruptedException {
     LaneSpec spec = new LaneSpec("l", "hk", LaneClass.GENERAL, List.of("d0"), 1, 1, null,
-        new BreakerSpec(10, 5, 50, Duration.ofSeconds(5), 100, Duration.ofMillis(1), 2), 2, null);
+        new BreakerSpec(10, 5, 50, Duration.ofSeconds(5), 100, Duration.ofMillis(200), 2), 2, null);
     GuardedLane lane = GuardedLane.create(new Scripted(spec), new DeviceFaults(), Map.of());
     CountDownLatch halfOpen = new CountDownLatch(1);
     lane.breaker().getEventPublisher().onStateTransition(e -> {
