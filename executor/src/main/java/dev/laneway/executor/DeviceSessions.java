@@ -24,7 +24,8 @@ import java.util.logging.Logger;
  * so estimates are never empty once the lane is ready.
  *
  * <p>Threads: {@link #open} blocks the starting thread until every session is warm (or one failed: then the others are
- * closed and the failure is thrown); the sessions are then read by the instance threads.
+ * closed and the failure is thrown); the sessions are then read by the instance threads. The lane whose sessions they
+ * are is made on another thread meanwhile ({@link LaneExecutor#start}).
  */
 final class DeviceSessions implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DeviceSessions.class.getName());
@@ -49,21 +50,26 @@ final class DeviceSessions implements AutoCloseable {
   private record Opened(String device, ModelKey key, SharedSessions.Lease lease, long openNanos, long warmNanos,
       long seedNanos) {}
 
+  /** What warms a lane's sessions once it exists: the lane (batcher, cost models) and its tokenizers. */
+  record Warmer(ExecutorContext lane, TokenizerStage tokenizer) {}
+
   /**
    * Opens (or takes from {@code share}, when another lane of the process opened it), warms and seeds a session per
-   * device of {@code devices} and model of {@code models}, in parallel.
+   * device of {@code devices} and model of {@code models}, in parallel. The sessions open while {@code warmer} is still
+   * being made (the lane's tokenizers load meanwhile: 0.1-0.3 s of a start here); each is warmed once it completes.
+   * When {@code warmer} fails, every session is given back and its failure is thrown.
    */
-  static DeviceSessions open(ExecutorContext lane, TokenizerStage tokenizer, List<Placement> devices,
-      List<ExecutorModel> models, SharedSessions share) {
+  static DeviceSessions open(ExecutorConfig config, List<Placement> devices, List<ExecutorModel> models,
+      SharedSessions share, CompletableFuture<Warmer> warmer) {
     int tasks = devices.size() * models.size();
     int threads = Math.max(1, Math.min(tasks, Runtime.getRuntime().availableProcessors()));
     ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform()
-        .name("laneway-" + lane.name() + "-warm-", 0).daemon(true).factory());
+        .name("laneway-" + config.name() + "-warm-", 0).daemon(true).factory());
     List<CompletableFuture<Opened>> opening = new ArrayList<>();
     try {
       for (Placement p : devices) {
         for (ExecutorModel m : models) {
-          opening.add(CompletableFuture.supplyAsync(() -> openOne(lane, tokenizer, p, m, share), pool));
+          opening.add(CompletableFuture.supplyAsync(() -> openOne(config, warmer, p, m, share), pool));
         }
       }
     } finally {
@@ -91,33 +97,42 @@ final class DeviceSessions implements AutoCloseable {
     return sessions;
   }
 
-  private static Opened openOne(ExecutorContext lane, TokenizerStage tokenizer, Placement p, ExecutorModel m,
-      SharedSessions share) {
+  private static Opened openOne(ExecutorConfig config, CompletableFuture<Warmer> warmer, Placement p,
+      ExecutorModel m, SharedSessions share) {
     long t0 = System.nanoTime();
-    int threads = lane.config().intraOpThreads();
+    int threads = config.intraOpThreads();
     SharedSessions.Lease lease = share.acquire(m.encoderSpec(), p.providers(), threads,
         () -> EncoderSession.open(m.encoderSpec(), p.providers(), threads));
     EncoderSession s = lease.session();
     long t1 = System.nanoTime();
     try {
-      Tokens warm = tokenizer.encode(m.key(), "warm-up");
+      Warmer w;
+      try {
+        w = warmer.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+      ExecutorContext lane = w.lane();
+      long t2 = System.nanoTime();
+      Tokens warm = w.tokenizer().encode(m.key(), "warm-up");
       // a model is ready only after a warm-up run, in a shape the lane runs (a static-shape device has no other)
       s.embed(List.of(warm), lane.batcher().rows(1), lane.batcher().paddedLength(warm.length()));
-      long t2 = System.nanoTime();
+      long t3 = System.nanoTime();
       // as many samples as when each instance had its own session: one slow run on a busy machine weighs no more
-      for (int i = 0; i < lane.config().instancesPerDevice(); i++) {
+      for (int i = 0; i < config.instancesPerDevice(); i++) {
         seed(lane, s, m.key(), warm, 1);
         seed(lane, s, m.key(), warm, Math.min(8, maxRows(lane)));
       }
-      long t3 = System.nanoTime();
+      long t4 = System.nanoTime();
       if (LOG.isLoggable(Level.FINE)) {
-        LOG.fine(String.format(
-            "start-up: lane %s device %s %s: session %d ms (%s), warm-up run %d ms, cost seeds %d ms", lane.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
+        LOG.fine(String.format("start-up: lane %s device %s %s: session %d ms (%s), tokenizers %d ms more, "
+            + "warm-up run %d ms, cost seeds %d ms",
+            config.name(), p.device(), m.key(), (t1 - t0) / 1_000_000,
             lease.shared() ? "shared with another lane of this process"
                 : s.fromCache() ? "optimized model from the session cache" : "model optimized", (t2 - t1) / 1_000_000,
-            (t3 - t2) / 1_000_000));
+            (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000));
       }
-      return new Opened(p.device(), m.key(), lease, t1 - t0, t2 - t1, t3 - t2);
+      return new Opened(p.device(), m.key(), lease, t1 - t0, t3 - t2, t4 - t3);
     } catch (RuntimeException e) {
       share.release(lease);
       throw e;

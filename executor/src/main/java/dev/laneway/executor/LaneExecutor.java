@@ -114,9 +114,28 @@ public final class LaneExecutor implements AutoCloseable {
       LongSupplier clock, OpenTelemetry otel, SharedSessions share) {
     if (devices.isEmpty()) throw new IllegalArgumentException("devices: empty (expected: at least one)");
     if (models.isEmpty()) throw new IllegalArgumentException("models: empty (expected: at least one)");
-    LaneExecutor ex = new LaneExecutor(config, devices.size() * config.instancesPerDevice(), models, clock, otel);
+    // the lane (its tokenizers load: 0.1-0.3 s a lane here) is made on a thread of its own while its sessions open
+    CompletableFuture<LaneExecutor> made = new CompletableFuture<>();
+    Thread.ofPlatform().name("laneway-" + config.name() + "-make").daemon(true).start(() -> {
+      try {
+        made.complete(new LaneExecutor(config, devices.size() * config.instancesPerDevice(), models, clock, otel));
+      } catch (Throwable t) {
+        made.completeExceptionally(t);
+      }
+    });
+    DeviceSessions opened;
     try {
-      ex.sessions = DeviceSessions.open(ex.lane, ex.tokenizer, devices, models, share);
+      opened = DeviceSessions.open(config, devices, models, share,
+          made.thenApply(e -> new DeviceSessions.Warmer(e.lane, e.tokenizer)));
+    } catch (RuntimeException e) {
+      LaneExecutor half = made.exceptionally(t -> null).join();
+      if (half == null) throw made.handle((x, t) -> t instanceof RuntimeException r ? r : e).join();
+      half.close();
+      throw e;
+    }
+    LaneExecutor ex = made.join(); // made: every session was warmed with its tokenizers
+    try {
+      ex.sessions = opened;
       int index = 0;
       for (Placement p : devices) {
         for (int i = 0; i < config.instancesPerDevice(); i++) {
@@ -143,6 +162,14 @@ public final class LaneExecutor implements AutoCloseable {
    */
   public static void keepSessionsIn(java.nio.file.Path dir) {
     dev.laneway.runtime.SessionCache.useDirectory(dir);
+  }
+
+  /**
+   * Loads ONNX Runtime's and the tokenizers' native libraries on a thread of their own, so that the first executor to
+   * start finds them loaded ({@link dev.laneway.runtime.NativeLibraries#preloadInBackground}); returns at once.
+   */
+  public static void preloadNativesInBackground() {
+    dev.laneway.runtime.NativeLibraries.preloadInBackground();
   }
 
   /**

@@ -86,4 +86,19 @@ class SharedSessionsTest {
     share.release(lease);
     assertEquals(0, share.openSessions());
   }
+
+  /**
+   * The lane is made (its tokenizers loaded) on another thread while its sessions open: when making it fails, the
+   * start throws that failure, and every session opened meanwhile is given back.
+   */
+  @Test
+  void aLaneThatCannotBeMade_throwsItsOwnFailure_andGivesItsSessionsBack() {
+    SharedSessions share = SharedSessions.create();
+    ExecutorModel int8 = LaneExecutorTest.spec("int8");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaneExecutor.start(
+        new ExecutorConfig("twice", "hk", POLICY, 64, 1, 1), LaneExecutorTest.CPU, List.of(int8, int8),
+        io.opentelemetry.api.OpenTelemetry.noop(), share));
+    assertEquals("models: " + LaneExecutorTest.INT8 + " twice (expected: once)", e.getMessage());
+    assertEquals(0, share.openSessions(), "the sessions opened while the lane was made are closed");
+  }
 }

@@ -172,6 +172,11 @@ public final class Lanes implements AutoCloseable {
     dev.laneway.executor.LaneExecutor.keepSessionsIn(dir);
   }
 
+  /** Loads the local lanes' native libraries in the background, before {@link #start} needs them; returns at once. */
+  public static void preloadNativesInBackground() {
+    dev.laneway.executor.LaneExecutor.preloadNativesInBackground();
+  }
+
   /** For tests: lanes built elsewhere. */
   public static Lanes of(Collection<Lane> lanes) {
     Map<String, Lane> m = new LinkedHashMap<>();
