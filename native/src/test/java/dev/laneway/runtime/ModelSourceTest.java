@@ -32,4 +32,25 @@ class ModelSourceTest {
     assertThrows(UncheckedIOException.class, () -> ModelSource.of(dir.resolve("missing.onnx").toString()).fingerprint());
     assertThrows(UncheckedIOException.class, () -> ModelSource.of("classpath:no-such-model.onnx").fingerprint());
   }
+
+  @Test
+  void readAllBytes_readsAJarEntryWhole_intoAnArrayOfItsSize() throws Exception {
+    ModelSource s = ModelSource.of("classpath:all-minilm-l6-v2-q.onnx"); // deflated inside LangChain4j's jar
+    byte[] whole = s.readAllBytes();
+    byte[] streamed;
+    try (var in = s.open()) {
+      streamed = in.readAllBytes();
+    }
+    assertTrue(s.fingerprint().endsWith("size=" + whole.length), "the entry's size: " + s.fingerprint());
+    assertTrue(java.util.Arrays.equals(streamed, whole), "the same bytes as the stream");
+    assertThrows(UncheckedIOException.class, () -> ModelSource.of("classpath:no-such-model.onnx").readAllBytes());
+  }
+
+  @Test
+  void readAllBytes_ofAFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.onnx");
+    Files.writeString(file, "weights");
+    assertEquals("weights", new String(ModelSource.of(file.toString()).readAllBytes(), "UTF-8"));
+    assertThrows(UncheckedIOException.class, () -> ModelSource.of(dir.resolve("missing.onnx").toString()).readAllBytes());
+  }
 }
