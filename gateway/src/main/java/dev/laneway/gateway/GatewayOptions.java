@@ -51,6 +51,7 @@ import java.util.stream.Collectors;
  * @param sessionCache where ONNX Runtime's optimized models persist across starts, or null to optimize at every start
  * @param specialisedAfterReady whether ready waits only for a warm lane per model (specialised lanes join after)
  * @param warmUp how long the gateway may send itself requests through its pipeline before it reports ready
+ * @param warmUpRequests the self warm-up ends once each variant has answered this many (0: it runs all of warmUp)
  */
 public record GatewayOptions(
     String host,
@@ -102,7 +103,8 @@ public record GatewayOptions(
     double driftSanityRate,
     Path sessionCache,
     boolean specialisedAfterReady,
-    Duration warmUp) {
+    Duration warmUp,
+    int warmUpRequests) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -270,6 +272,7 @@ public record GatewayOptions(
     Path sessionCache;
     boolean specialisedAfterReady;
     Duration warmUp;
+    int warmUpRequests;
 
     Builder() {}
 
@@ -324,6 +327,7 @@ public record GatewayOptions(
       sessionCache = o.sessionCache;
       specialisedAfterReady = o.specialisedAfterReady;
       warmUp = o.warmUp;
+      warmUpRequests = o.warmUpRequests;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -346,7 +350,7 @@ public record GatewayOptions(
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
           allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, tlsClientAuth,
           driftShadowRate, driftShadowPerMinute, driftWindow, driftSanityRate, sessionCache, specialisedAfterReady,
-          warmUp);
+          warmUp, warmUpRequests);
     }
   }
 

@@ -142,5 +142,8 @@ final class OptionTable {
       new Option("warm-up", "D", "1s", "before ready, send the gateway's own requests through its pipeline for at "
           + "most this long, so the JIT has compiled the request path when traffic comes (a node: OIP gRPC naming "
           + "each of its lanes, as gateways call it; 0: none)",
-          (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp));
+          (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp),
+      new Option("warm-up-requests", "N", "4", "the self warm-up ends once each variant (a node: each lane's variant) "
+          + "has answered this many of its requests, or after --warm-up, whichever comes first (0: all of --warm-up)",
+          (b, v) -> b.warmUpRequests = (int) Math.min(Integer.MAX_VALUE, Flags.atLeast(v, 0)), GatewayOptions::warmUpRequests));
 }

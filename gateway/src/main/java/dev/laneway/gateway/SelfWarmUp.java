@@ -33,7 +33,11 @@ import java.util.logging.Logger;
 
 /**
  * The gateway's own requests before it reports ready: inferences of every model variant, a few at a time, through the
- * real listener, door, pipeline, lanes and executors, for at most {@code --warm-up}. A fresh JVM interprets the request
+ * real listener, door, pipeline, lanes and executors, until each variant has answered {@code --warm-up-requests} of
+ * them (4), for at most {@code --warm-up} (1 s). The first request a restarted gateway served cost it 107-136 ms
+ * (first uses along the whole path: class initialisation, lazy state), the next ones 10-18 ms: a few requests take
+ * that cost off the first callers' requests, and a warm-up of the whole second (about 50 requests) bought about 1 ms
+ * on each of the next 50 requests on top (README, "Start-up"). A fresh JVM interprets the request
  * path until the JIT has compiled it; offered half its capacity at once, a cold gateway queued and timed out requests
  * for its first seconds (issue 19: 134 failures of 4,640, p99 1.2 s). A gateway sends itself OIP REST JSON; a node
  * (whose callers are gateways' remote lanes) sends itself OIP gRPC {@code ModelInfer} naming each of its lanes, as a
@@ -74,6 +78,9 @@ final class SelfWarmUp {
       return;
     }
     long end = System.nanoTime() + bound.toNanos();
+    // the senders go round their targets in order: after requests × targets sends, each target has had its share
+    int limit = options.warmUpRequests() == 0 ? Integer.MAX_VALUE
+        : (int) Math.min(Integer.MAX_VALUE, (long) options.warmUpRequests() * sender.targets());
     AtomicInteger seq = new AtomicInteger();
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();
@@ -82,7 +89,7 @@ final class SelfWarmUp {
       for (int i = 0; i < CONCURRENCY; i++) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loops.add(done);
-        vertx.runOnContext(x -> next(sender, end, seq, ok, failed, done));
+        vertx.runOnContext(x -> next(sender, end, limit, seq, ok, failed, done));
       }
       CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new))
           .get(bound.toMillis() + 10_000, TimeUnit.MILLISECONDS);
@@ -99,6 +106,9 @@ final class SelfWarmUp {
   /** One kind of warm-up request: {@link #send} the {@code n}th; {@link #close} the client. */
   private interface Sender {
     Future<?> send(int n);
+
+    /** How many targets {@link #send} goes round (the {@code n}th request goes to target {@code n % targets()}). */
+    int targets();
 
     Future<Void> close();
   }
@@ -125,6 +135,11 @@ final class SelfWarmUp {
               if (resp.statusCode() != 200) throw new IllegalStateException("HTTP " + resp.statusCode());
               return b;
             })));
+      }
+
+      @Override
+      public int targets() {
+        return uris.size();
       }
 
       @Override
@@ -172,6 +187,11 @@ final class SelfWarmUp {
       }
 
       @Override
+      public int targets() {
+        return targets.size();
+      }
+
+      @Override
       public Future<Void> close() {
         return client.close();
       }
@@ -191,16 +211,20 @@ final class SelfWarmUp {
     return out;
   }
 
-  /** Sends one request, and the next when it is answered, until {@code end} (on the client's event loop). */
-  private static void next(Sender sender, long end, AtomicInteger seq, AtomicLong ok, AtomicLong failed,
+  /**
+   * Sends one request, and the next when it is answered, until {@code end} or until {@code limit} have been sent (on
+   * the client's event loop).
+   */
+  private static void next(Sender sender, long end, int limit, AtomicInteger seq, AtomicLong ok, AtomicLong failed,
       CompletableFuture<Void> done) {
-    if (System.nanoTime() >= end || failed.get() > 100) {
+    int n = seq.getAndIncrement();
+    if (n >= limit || System.nanoTime() >= end || failed.get() > 100) {
       done.complete(null);
       return;
     }
     Future<?> answer;
     try {
-      answer = sender.send(seq.getAndIncrement());
+      answer = sender.send(n);
     } catch (RuntimeException e) { // nothing thrown here may leave the start waiting
       failed.incrementAndGet();
       done.complete(null);
@@ -208,7 +232,7 @@ final class SelfWarmUp {
     }
     answer.onComplete(r -> {
       (r.succeeded() ? ok : failed).incrementAndGet();
-      next(sender, end, seq, ok, failed, done);
+      next(sender, end, limit, seq, ok, failed, done);
     });
   }
 

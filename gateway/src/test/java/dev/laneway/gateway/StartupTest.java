@@ -44,8 +44,9 @@ class StartupTest {
 
   @Test
   void readyWithTheGeneralLanes_specialisedLaneJoinsWhenWarm_afterASelfWarmUpThroughThePipeline() throws Exception {
+    // a bound far longer than the test: the warm-up ends after 2 requests to each of the 4 variants
     try (Gateway g = Gateway.start(GatewayOptions.ephemeral().with("specialised-after-ready", "true")
-        .with("warm-up", "300ms"))) {
+        .with("warm-up", "120s").with("warm-up-requests", "2"))) {
       assertTrue(g.ready(), "every model has a warm lane");
       for (String general : List.of("hk-general", "intl-general")) {
         assertTrue(g.lanes().get(general).ready(), general + " is warm before ready");
@@ -65,7 +66,9 @@ class StartupTest {
         }
       }
       long computed = g.lanes().all().stream().mapToLong(Lane::computedTexts).sum();
-      assertTrue(computed > 0, "the self warm-up's texts were computed before ready: " + computed);
+      assertTrue(computed >= 15, "the self warm-up's 15 texts were computed before ready: " + computed);
+      assertEquals(8.0, Samples.sum(metrics, "laneway_tenant_requests_total", "tenant=\"anonymous\""),
+          "the self warm-up's requests: 2 to each of the 4 variants, then ready\n" + metrics);
       HttpResponse<String> ready = get(g, "/v2/health/ready");
       assertEquals(200, ready.statusCode());
       JsonObject lanes = new JsonObject(ready.body()).getJsonObject("lanes");
@@ -91,7 +94,7 @@ class StartupTest {
     InMemorySpanExporter spans = InMemorySpanExporter.create();
     try (Gateway node = Gateway.start(GatewayOptions.ephemeral().with("topology", RegionFiles.topology(dir, 1, 1)
             .toString()).with("region", "intl").with("cache-max-bytes", "0").with("watch", "false")
-            .with("warm-up", "300ms"),
+            .with("warm-up", "120s").with("warm-up-requests", "3"),
         Telemetry.start("laneway-node-test", java.util.Map.of(), SimpleSpanProcessor.create(spans)))) {
       assertTrue(node.ready());
       assertTrue(node.lanes().get("intl-general").computedTexts() > 0, "the node's lane computed before ready");
@@ -101,6 +104,10 @@ class StartupTest {
           .stream().map(SpanData::getName).distinct().toList());
       assertTrue(served.stream().allMatch(s -> s.getStatus().getStatusCode() != StatusCode.ERROR),
           "every warm-up call was answered");
+      long targets = node.lanes().all().stream().mapToLong(l -> node.topology().models().stream()
+          .flatMap(m -> m.variants().stream().filter(v -> l.serves(m.name(), v.name()))).count()).sum();
+      assertTrue(targets > 0);
+      assertEquals(3 * targets, served.size(), "3 calls for each of the node's lanes and variants, then ready");
     }
   }
 
