@@ -145,5 +145,6 @@ final class OptionTable {
           (b, v) -> b.warmUp = Flags.duration(v), GatewayOptions::warmUp),
       new Option("warm-up-requests", "N", "4", "the self warm-up ends once each variant (a node: each lane's variant) "
           + "has answered this many of its requests, or after --warm-up, whichever comes first (0: all of --warm-up)",
-          (b, v) -> b.warmUpRequests = (int) Math.min(Integer.MAX_VALUE, Flags.atLeast(v, 0)), GatewayOptions::warmUpRequests));
+          (b, v) -> b.warmUpRequests = (int) Math.min(Integer.MAX_VALUE, Flags.atLeast(v, 0)),
+          GatewayOptions::warmUpRequests));
 }

@@ -34,10 +34,11 @@ import java.util.logging.Logger;
 /**
  * The gateway's own requests before it reports ready: inferences of every model variant, a few at a time, through the
  * real listener, door, pipeline, lanes and executors, until each variant has answered {@code --warm-up-requests} of
- * them (4), for at most {@code --warm-up} (1 s). The first request a restarted gateway served cost it 107-136 ms
- * (first uses along the whole path: class initialisation, lazy state), the next ones 10-18 ms: a few requests take
- * that cost off the first callers' requests, and a warm-up of the whole second (about 50 requests) bought about 1 ms
- * on each of the next 50 requests on top (README, "Start-up"). A fresh JVM interprets the request
+ * them (4), for at most {@code --warm-up} (1 s). The first request a restarted gateway served without it cost 107-159
+ * ms (first uses along the whole path: class initialisation, lazy state), the next ones 10-24 ms: a few requests take
+ * that cost off the first callers' requests (17-24 ms after them), and running the whole second (about 50 requests)
+ * made no difference the spread between restarts could show (README, "The self warm-up by count"). A fresh JVM
+ * interprets the request
  * path until the JIT has compiled it; offered half its capacity at once, a cold gateway queued and timed out requests
  * for its first seconds (issue 19: 134 failures of 4,640, p99 1.2 s). A gateway sends itself OIP REST JSON; a node
  * (whose callers are gateways' remote lanes) sends itself OIP gRPC {@code ModelInfer} naming each of its lanes, as a
