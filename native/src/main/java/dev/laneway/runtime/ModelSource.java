@@ -52,8 +52,8 @@ public record ModelSource(String location) {
 
   /**
    * The whole content. A resource is read into an array of its entry's size, at once: a model's 90 MB read in 0.37 s
-   * here against 0.6-0.8 s through {@link InputStream#readAllBytes} (which grows and copies its buffers), on the path of
-   * every first start.
+   * here against 0.6-0.8 s through {@link InputStream#readAllBytes} (which grows and copies its buffers), on the path
+   * of every first start.
    */
   public byte[] readAllBytes() {
     try {

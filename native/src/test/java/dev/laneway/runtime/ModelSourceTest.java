@@ -51,6 +51,7 @@ class ModelSourceTest {
     Path file = dir.resolve("model.onnx");
     Files.writeString(file, "weights");
     assertEquals("weights", new String(ModelSource.of(file.toString()).readAllBytes(), "UTF-8"));
-    assertThrows(UncheckedIOException.class, () -> ModelSource.of(dir.resolve("missing.onnx").toString()).readAllBytes());
+    ModelSource missing = ModelSource.of(dir.resolve("missing.onnx").toString());
+    assertThrows(UncheckedIOException.class, missing::readAllBytes);
   }
 }
