@@ -20,9 +20,7 @@ public final class ChildJvm {
     /** Starts from the cache when it exists (as {@code ./laneway} does), else without one. */
     USE,
     /** Trains the cache: replaces it with what this gateway loads and profiles, written when it exits. */
-    TRAIN,
-    /** No cache. */
-    OFF
+    TRAIN
   }
 
   /** The repository root: the first directory at or above the working directory with a built gateway. */
@@ -37,29 +35,25 @@ public final class ChildJvm {
 
   /**
    * The classpath that runs the gateway: the launcher's ({@code LANEWAY_GATEWAY_CP}: the gateway's jar first), else
-   * the build's, or null when the gateway module has not been packaged.
+   * the build's with {@code gateway/target/classes} first, or null when the gateway module has not been packaged.
    */
   public static String classpath(Path home) {
-    String launcher = System.getenv("LANEWAY_GATEWAY_CP");
-    if (launcher != null && !launcher.isBlank()) return launcher;
-    if (home == null) return null;
-    Path file = home.resolve("gateway/target/laneway.classpath");
-    try {
-      return home.resolve("gateway/target/classes") + java.io.File.pathSeparator + Files.readString(file).trim();
-    } catch (IOException e) {
-      return null;
-    }
+    return classpath(home, false);
   }
 
-  /** The launcher's classpath ({@code LANEWAY_GATEWAY_CP}), else the gateway's jar before the build's; or null. */
-  static String jarClasspath(Path home) {
+  /**
+   * As {@link #classpath(Path)}; {@code jar}: outside the launcher, the gateway's jar first instead of its classes (an
+   * ahead-of-time cache is keyed by jars).
+   */
+  static String classpath(Path home, boolean jar) {
     String launcher = System.getenv("LANEWAY_GATEWAY_CP");
     if (launcher != null && !launcher.isBlank()) return launcher;
     if (home == null) return null;
-    try (var jars = Files.newDirectoryStream(home.resolve("gateway/target"), "laneway-gateway-*.jar")) {
-      for (Path jar : jars) {
-        return jar.toAbsolutePath() + java.io.File.pathSeparator
-            + Files.readString(home.resolve("gateway/target/laneway.classpath")).trim();
+    try {
+      String deps = Files.readString(home.resolve("gateway/target/laneway.classpath")).trim();
+      if (!jar) return home.resolve("gateway/target/classes") + java.io.File.pathSeparator + deps;
+      try (var jars = Files.newDirectoryStream(home.resolve("gateway/target"), "laneway-gateway-*.jar")) {
+        for (Path j : jars) return j.toAbsolutePath() + java.io.File.pathSeparator + deps;
       }
       return null;
     } catch (IOException e) {
@@ -98,7 +92,7 @@ public final class ChildJvm {
 
   /** The JVM options for {@code aot} with the cache file {@code file} (null: none). */
   static List<String> aotOptions(Aot aot, Path file) {
-    if (file == null || aot == Aot.OFF) return List.of();
+    if (file == null) return List.of();
     if (aot == Aot.TRAIN) return List.of("-XX:AOTCacheOutput=" + file, "-Xlog:aot=error,cds=error");
     return Files.isRegularFile(file) ? List.of("-XX:AOTCache=" + file, "-Xlog:aot=error,cds=error") : List.of();
   }

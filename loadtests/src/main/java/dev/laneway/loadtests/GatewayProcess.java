@@ -78,7 +78,7 @@ public final class GatewayProcess implements AutoCloseable {
     Path aotFile = ChildJvm.aotFile();
     List<String> aotOptions = ChildJvm.aotOptions(aot, aotFile);
     // a JVM refuses a classpath with a non-empty directory in an AOT cache: with one, the gateway runs from its jar
-    String cp = aotOptions.isEmpty() ? ChildJvm.classpath(home) : ChildJvm.jarClasspath(home);
+    String cp = aotOptions.isEmpty() ? ChildJvm.classpath(home) : ChildJvm.classpath(home, true);
     if (cp == null) {
       throw new IllegalStateException("no gateway/target/laneway.classpath at or above " + Path.of("").toAbsolutePath()
           + ": build the gateway first (./mvnw -B -ntp -pl gateway -am package -DskipTests)");

@@ -333,7 +333,6 @@ class BenchSmokeTest {
     Files.writeString(f, "x");
     assertEquals(List.of("-XX:AOTCache=" + f, "-Xlog:aot=error,cds=error"),
         ChildJvm.aotOptions(ChildJvm.Aot.USE, f));
-    assertEquals(List.of(), ChildJvm.aotOptions(ChildJvm.Aot.OFF, f));
     assertEquals(List.of(), ChildJvm.aotOptions(ChildJvm.Aot.USE, null), "outside the launcher");
   }
 }
