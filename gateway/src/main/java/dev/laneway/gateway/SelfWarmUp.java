@@ -37,16 +37,16 @@ import java.util.logging.Logger;
  * them (4), for at most {@code --warm-up} (1 s). The first request a restarted gateway served without it cost 107-159
  * ms (first uses along the whole path: class initialisation, lazy state), the next ones 10-24 ms: a few requests take
  * that cost off the first callers' requests (17-24 ms after them), and running the whole second (about 50 requests)
- * made no difference the spread between restarts could show (README, "The self warm-up by count"). A fresh JVM
- * interprets the request
- * path until the JIT has compiled it; offered half its capacity at once, a cold gateway queued and timed out requests
- * for its first seconds (issue 19: 134 failures of 4,640, p99 1.2 s). A gateway sends itself OIP REST JSON; a node
- * (whose callers are gateways' remote lanes) sends itself OIP gRPC {@code ModelInfer} naming each of its lanes, as a
- * gateway does: on a node left cold, a gateway's remote lane paid 9 ms p50 over an in-process lane at 5 requests a
- * second, and 3 ms once the node had served 2,000 requests ({@code bench regions}, issue 19). Texts vary in length and
- * never repeat (the embedding cache would otherwise answer them); they are counted in the metrics as tenant
- * {@code anonymous}. Skipped when the policy requires API keys (the gateway holds no clear key to send), and on a node
- * whose gRPC listener requires client certificates (it holds none to present).
+ * made no difference the spread between restarts could show (docs/issue-19.md, "The self warm-up by count"). A
+ * fresh JVM interprets the request path until the JIT has compiled it; offered half its capacity at once, a cold
+ * gateway queued and timed out requests for its first seconds (issue 19: 134 failures of 4,640, p99 1.2 s). A
+ * gateway sends itself OIP REST JSON; a node (whose callers are gateways' remote lanes) sends itself OIP gRPC {@code
+ * ModelInfer} naming each of its lanes, as a gateway does: on a node left cold, a gateway's remote lane paid 9 ms
+ * p50 over an in-process lane at 5 requests a second, and 3 ms once the node had served 2,000 requests ({@code
+ * bench regions}, issue 19). Texts vary in length and never repeat (the embedding cache would otherwise answer them);
+ * they are counted in the metrics as tenant {@code anonymous}. Skipped when the policy requires API keys (the gateway
+ * holds no clear key to send), and on a node whose gRPC listener requires client certificates (it holds none to
+ * present).
  *
  * <p>Threads: {@link #run} blocks the starting thread; the requests run on a Vert.x client's event loop.
  */

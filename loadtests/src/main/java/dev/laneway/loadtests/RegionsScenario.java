@@ -148,7 +148,7 @@ final class RegionsScenario implements Scenario {
       # bench regions: each region's clients go to their region's lane first; batch-class hk traffic goes to the
       # gateway's own local lane (to measure the remote hop against it). Spillover off: on a loaded machine a node's
       # reported queue time while its JVM warms up made the gateway spill hk clients to intl for most of a run, and the
-      # hop phase then measured intl-general (40 ms declared delay) instead of hk-general (README, issue 19)
+      # hop phase then measured intl-general (40 ms declared delay) instead of hk-general (docs/issue-19.md)
       require_api_key: false
       spillover: {enabled: false}
       rules:

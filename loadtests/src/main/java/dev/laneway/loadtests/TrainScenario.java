@@ -14,7 +14,7 @@ import java.util.List;
  * {@code ./laneway} start loads its classes linked and its methods' profiles from a run that served requests. The
  * cache the launcher trains on a first start holds the profiles of whatever that start did, often nothing but its
  * self warm-up. What it buys, measured (a shorter start; with {@code LANEWAY_JIT=c1}, a fresh gateway at half the
- * limit without a failure), is in the README's "A fresh gateway, and the floor under the door overhead".
+ * limit without a failure), is in docs/issue-19.md, "A fresh gateway, and the floor under the door overhead".
  *
  * <p>Starts a gateway as the launcher would, writing the cache file the launcher's next gateway start reads ({@code
  * LANEWAY_GATEWAY_AOT}, keyed by the JDK, the JIT flags, {@code LANEWAY_JAVA_OPTS} and the jars), sends every front

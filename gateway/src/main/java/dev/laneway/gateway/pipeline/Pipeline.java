@@ -88,7 +88,7 @@ public final class Pipeline {
     long t0 = System.nanoTime();
     // called on the door's event loop: lanes answer there, a batch's answers in one task per loop. Not on a node for
     // what a gateway sent (it names the node's lane): measured in bench regions, a node completing on its event loop
-    // reported longer queue times while it warmed up, enough for gateways to spill away from it (README, issue 19)
+    // reported longer queue times while it warmed up, enough for gateways to spill away from it (docs/issue-19.md)
     Executor loop = request.headers().containsKey(NodePolicy.LANE_HEADER) ? null
         : DoorReplies.executor(io.vertx.core.Vertx.currentContext());
     InferenceCall call = loop == null ? request : request.withCompletion(loop);
