@@ -63,20 +63,45 @@ public final class ChildJvm {
 
   /**
    * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
-   * tiered}, the default, or {@code c1}: C1 only) and then {@code LANEWAY_JAVA_OPTS}.
+   * tiered}, the default, or {@code c1}: C1 only), {@code LANEWAY_JIT_PRIORITY} ({@code low}, the default: the
+   * compiler threads at nice 19, or {@code normal}) and then {@code LANEWAY_JAVA_OPTS}.
    */
+  /**
+   * {@code LANEWAY_JIT_PRIORITY=low}: the compiler threads at nice 19, and the JVM's threads above normal priority
+   * (GC, VM thread, reference handler) kept at nice 0, where the policy would run them at -3 to -5 for root.
+   */
+  static final List<String> LOW_JIT_PRIORITY = List.of("-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=19",
+      "-XX:JavaPriority6_To_OSPriority=0", "-XX:JavaPriority7_To_OSPriority=0", "-XX:JavaPriority8_To_OSPriority=0",
+      "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0");
+
   static List<String> jvmOptions() {
+    return jvmOptions(System.getenv());
+  }
+
+  /** {@link #jvmOptions()} for the environment {@code env}; refuses a value the launcher would refuse. */
+  static List<String> jvmOptions(java.util.Map<String, String> env) {
     List<String> out = new ArrayList<>();
-    String jit = System.getenv("LANEWAY_JIT");
-    if (jit == null || jit.isBlank()) jit = "tiered";
+    String jit = value(env, "LANEWAY_JIT", "tiered");
     switch (jit) {
       case "c1" -> out.add("-XX:TieredStopAtLevel=1");
       case "tiered" -> { }
       default -> throw new IllegalArgumentException("LANEWAY_JIT=" + jit + ": expected c1 or tiered");
     }
-    String more = System.getenv("LANEWAY_JAVA_OPTS");
+    String priority = value(env, "LANEWAY_JIT_PRIORITY", "low");
+    switch (priority) {
+      case "low" -> out.addAll(LOW_JIT_PRIORITY);
+      case "normal" -> { }
+      default -> throw new IllegalArgumentException(
+          "LANEWAY_JIT_PRIORITY=" + priority + ": expected low or normal");
+    }
+    String more = env.get("LANEWAY_JAVA_OPTS");
     if (more != null && !more.isBlank()) out.addAll(List.of(more.trim().split("\\s+")));
     return out;
+  }
+
+  private static String value(java.util.Map<String, String> env, String name, String dflt) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? dflt : v;
   }
 
   /**
