@@ -17,9 +17,10 @@ import java.util.List;
  * limit without a failure), is in docs/issue-19.md, "A fresh gateway, and the floor under the door overhead".
  *
  * <p>Starts a gateway as the launcher would, writing the cache file the launcher's next gateway start reads ({@code
- * LANEWAY_GATEWAY_AOT}, keyed by the JDK, the JIT flags, {@code LANEWAY_JAVA_OPTS} and the jars), sends every front
- * door it serves {@code --rate} requests/s (default 150) of the corpus, REST JSON and gRPC unary for {@code --seconds}
- * (default 20) each and the other doors a third of that, then stops it and waits while the JVM writes the cache.
+ * LANEWAY_GATEWAY_AOT}: {@code gateway-BUILD-FLAGS.aot}, BUILD keyed by the JDK and the jars, FLAGS by the JIT flags
+ * and {@code LANEWAY_JAVA_OPTS}; {@link #removeCaches} clears what it replaces), sends every front door it serves
+ * {@code --rate} requests/s (default 150) of the corpus, REST JSON and gRPC unary for {@code --seconds} (default 20)
+ * each and the other doors a third of that, then stops it and waits while the JVM writes the cache.
  */
 final class TrainScenario implements Scenario {
   static final double DEFAULT_RATE = 150;
@@ -34,7 +35,7 @@ final class TrainScenario implements Scenario {
     BenchOptions o = ctx.options();
     double rate = o.rate() > 0 ? o.rate() : DEFAULT_RATE;
     int seconds = o.seconds(20, 3);
-    removeCaches(file.getParent());
+    removeCaches(file);
     try {
       Files.createDirectories(file.getParent()); // the JVM does not: it fails to write the cache at exit
     } catch (IOException e) {
@@ -83,11 +84,24 @@ final class TrainScenario implements Scenario {
     return out.put("aot_bytes", bytes);
   }
 
-  /** The launcher keeps one cache per role: a new one replaces the others, as a first start's does. */
-  private static void removeCaches(Path dir) {
-    if (!Files.isDirectory(dir)) return;
+  /**
+   * Before training {@code file} ({@code gateway-BUILD-FLAGS.aot}, as the launcher names it): removes it and the
+   * gateway caches of other builds, as a first start of the launcher does, and keeps this build's caches for other JIT
+   * settings. A name without the two keys (an older launcher's) leaves no build to keep: every gateway cache goes.
+   */
+  static void removeCaches(Path file) {
+    Path dir = file.getParent();
+    if (dir == null || !Files.isDirectory(dir)) return;
+    String name = file.getFileName().toString();
+    int build = name.indexOf('-');
+    int flags = build < 0 ? -1 : name.indexOf('-', build + 1);
+    String keep = flags < 0 ? null : name.substring(0, flags + 1);
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "gateway-*.aot*")) {
-      for (Path p : old) Files.deleteIfExists(p);
+      for (Path p : old) {
+        String n = p.getFileName().toString();
+        boolean replaced = n.equals(name) || n.equals(name + ".config");
+        if (keep == null || !n.startsWith(keep) || replaced) Files.deleteIfExists(p);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("bench train: cannot clear " + dir + ": " + e.getMessage(), e);
     }
