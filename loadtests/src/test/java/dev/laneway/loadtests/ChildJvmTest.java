@@ -2,9 +2,16 @@ package dev.laneway.loadtests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The JVM options a bench child gets, as the launcher gives them (its {@code jit_flags}). */
@@ -32,5 +39,30 @@ class ChildJvmTest {
         () -> ChildJvm.jvmOptions(Map.of("LANEWAY_JIT_PRIORITY", "high")));
     assertEquals("LANEWAY_JIT_PRIORITY=high: expected low or normal", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ChildJvm.jvmOptions(Map.of("LANEWAY_JIT", "c2")));
+  }
+
+  /** The launcher's own {@code jit_flags} (bash), run for each setting, gives what {@link ChildJvm} gives. */
+  @Test
+  void theLauncherGivesTheSameFlags() throws Exception {
+    Path launcher = Path.of("..", "laneway").toAbsolutePath().normalize();
+    assertTrue(Files.isRegularFile(launcher), launcher + " not found");
+    for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("LANEWAY_JIT", "c1"),
+        Map.of("LANEWAY_JIT_PRIORITY", "normal"), Map.of("LANEWAY_JIT", "c1", "LANEWAY_JIT_PRIORITY", "normal"))) {
+      assertEquals(ChildJvm.jvmOptions(env), launcherFlags(launcher, env), "for " + env);
+    }
+  }
+
+  private static List<String> launcherFlags(Path launcher, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c",
+        "source <(sed -n '/^jit_flags()/,/^}/p' \"$0\") && jit_flags", launcher.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("LANEWAY_"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return out.isEmpty() ? List.of() : Arrays.asList(out.split("\\s+"));
   }
 }
