@@ -63,8 +63,8 @@ public final class ChildJvm {
 
   /**
    * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
-   * tiered}, the default, or {@code c1}: C1 only), {@code LANEWAY_JIT_PRIORITY} ({@code low}, the default: the
-   * compiler threads at nice 19, or {@code normal}) and then {@code LANEWAY_JAVA_OPTS}.
+   * tiered}, the default, or {@code c1}: C1 only), {@code LANEWAY_JIT_PRIORITY} ({@code normal}, the default, or
+   * {@code low}: the compiler threads at nice 19) and then {@code LANEWAY_JAVA_OPTS}.
    */
   /**
    * {@code LANEWAY_JIT_PRIORITY=low}: the compiler threads at nice 19, and the JVM's threads above normal priority
@@ -87,7 +87,7 @@ public final class ChildJvm {
       case "tiered" -> { }
       default -> throw new IllegalArgumentException("LANEWAY_JIT=" + jit + ": expected c1 or tiered");
     }
-    String priority = value(env, "LANEWAY_JIT_PRIORITY", "low");
+    String priority = value(env, "LANEWAY_JIT_PRIORITY", "normal");
     switch (priority) {
       case "low" -> out.addAll(LOW_JIT_PRIORITY);
       case "normal" -> { }
