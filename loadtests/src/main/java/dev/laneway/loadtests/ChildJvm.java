@@ -62,11 +62,6 @@ public final class ChildJvm {
   }
 
   /**
-   * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
-   * tiered}, the default, or {@code c1}: C1 only), {@code LANEWAY_JIT_PRIORITY} ({@code normal}, the default, or
-   * {@code low}: the compiler threads at nice 19) and then {@code LANEWAY_JAVA_OPTS}.
-   */
-  /**
    * {@code LANEWAY_JIT_PRIORITY=low}: the compiler threads at nice 19, and the JVM's threads above normal priority
    * (GC, VM thread, reference handler) kept at nice 0, where the policy would run them at -3 to -5 for root.
    */
@@ -74,6 +69,11 @@ public final class ChildJvm {
       "-XX:JavaPriority6_To_OSPriority=0", "-XX:JavaPriority7_To_OSPriority=0", "-XX:JavaPriority8_To_OSPriority=0",
       "-XX:JavaPriority9_To_OSPriority=0", "-XX:JavaPriority10_To_OSPriority=0");
 
+  /**
+   * The JVM options the launcher gives a gateway or a node, for a child started here: {@code LANEWAY_JIT} ({@code
+   * tiered}, the default, or {@code c1}: C1 only), {@code LANEWAY_JIT_PRIORITY} ({@code normal}, the default, or
+   * {@code low}: the compiler threads at nice 19) and then {@code LANEWAY_JAVA_OPTS}.
+   */
   static List<String> jvmOptions() {
     return jvmOptions(System.getenv());
   }
