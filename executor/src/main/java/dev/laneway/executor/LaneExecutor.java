@@ -161,7 +161,16 @@ public final class LaneExecutor implements AutoCloseable {
    * process; set before they start.
    */
   public static void keepSessionsIn(java.nio.file.Path dir) {
-    dev.laneway.runtime.SessionCache.useDirectory(dir);
+    keepSessionsIn(dir, true);
+  }
+
+  /**
+   * As {@link #keepSessionsIn(java.nio.file.Path)}; {@code write} false: sessions load the optimized models {@code dir}
+   * holds and write none (another process writes them: {@link dev.laneway.runtime.SessionCache#useDirectory(
+   * java.nio.file.Path, boolean)}).
+   */
+  public static void keepSessionsIn(java.nio.file.Path dir, boolean write) {
+    dev.laneway.runtime.SessionCache.useDirectory(dir, write);
   }
 
   /**

@@ -52,6 +52,8 @@ import java.util.stream.Collectors;
  * @param specialisedAfterReady whether ready waits only for a warm lane per model (specialised lanes join after)
  * @param warmUp how long the gateway may send itself requests through its pipeline before it reports ready
  * @param warmUpRequests the self warm-up ends once each variant has answered this many (0: it runs all of warmUp)
+ * @param exitWhenReady once ready (and every joining lane joined or failed), drain and exit 0: fills the caches a
+ *     start writes (session, admission, the launcher's ahead-of-time cache) without serving
  */
 public record GatewayOptions(
     String host,
@@ -104,7 +106,8 @@ public record GatewayOptions(
     Path sessionCache,
     boolean specialisedAfterReady,
     Duration warmUp,
-    int warmUpRequests) {
+    int warmUpRequests,
+    boolean exitWhenReady) {
 
   /**
    * One option: its flag (without {@code --}), the placeholder shown in help, the default, the help line, how a
@@ -273,6 +276,7 @@ public record GatewayOptions(
     boolean specialisedAfterReady;
     Duration warmUp;
     int warmUpRequests;
+    boolean exitWhenReady;
 
     Builder() {}
 
@@ -328,6 +332,7 @@ public record GatewayOptions(
       specialisedAfterReady = o.specialisedAfterReady;
       warmUp = o.warmUp;
       warmUpRequests = o.warmUpRequests;
+      exitWhenReady = o.exitWhenReady;
     }
 
     /** Sets one option by its flag; the message of a bad value names the flag and what was expected. */
@@ -350,7 +355,7 @@ public record GatewayOptions(
           limitsRedisPrefix, limitsFailMode, limitsRegion, slo, sloShedding, traceUrl, tlsCert, tlsKey, tlsRequired,
           allowPlaintextKeys, adminPort, adminHost, adminTokenFile, tlsClientCa, tlsClientIdentities, tlsClientAuth,
           driftShadowRate, driftShadowPerMinute, driftWindow, driftSanityRate, sessionCache, specialisedAfterReady,
-          warmUp, warmUpRequests);
+          warmUp, warmUpRequests, exitWhenReady);
     }
   }
 

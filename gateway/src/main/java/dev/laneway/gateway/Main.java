@@ -53,12 +53,31 @@ public final class Main {
       if (g != null) g.drain();
     }));
     drainBeforeExitOn(started, log);
+    Gateway g = null;
     try {
-      started.set(Gateway.start(options));
+      g = Gateway.start(options);
+      started.set(g);
     } catch (RuntimeException e) {
       log.log(Level.SEVERE, "cannot start: " + e.getMessage());
       System.exit(1);
     }
+    if (options.exitWhenReady()) {
+      exitWhenReady(g, log);
+    } else {
+      AotTraining.startIfRequested(options); // the launcher's first start of a build: its cache, trained by another JVM
+    }
+  }
+
+  /**
+   * {@code --exit-when-ready}: waits for the lanes joining after ready (a specialised lane's admission writes the
+   * admission cache), then drains and exits 0; the JVM writes an ahead-of-time cache it records as it exits.
+   */
+  private static void exitWhenReady(Gateway g, Logger log) {
+    g.lanes().joined().join();
+    log.info("exit when ready: every lane started" + (g.lanes().joining().isEmpty() ? ""
+        : " (" + g.lanes().joining() + ")") + "; draining and exiting");
+    g.drain();
+    System.exit(0);
   }
 
   /**

@@ -146,5 +146,9 @@ final class OptionTable {
       new Option("warm-up-requests", "N", "4", "the self warm-up ends once each variant (a node: each lane's variant) "
           + "has answered this many of its requests, or after --warm-up, whichever comes first (0: all of --warm-up)",
           (b, v) -> b.warmUpRequests = (int) Math.min(Integer.MAX_VALUE, Flags.atLeast(v, 0)),
-          GatewayOptions::warmUpRequests));
+          GatewayOptions::warmUpRequests),
+      new Option("exit-when-ready", "B", "false", "once ready and every joining lane has joined (or failed to), drain "
+          + "and exit 0: fills the session, admission and ahead-of-time caches without serving (an image build; the "
+          + "launcher's background training of its cache)",
+          (b, v) -> b.exitWhenReady = Flags.bool(v), GatewayOptions::exitWhenReady));
 }

@@ -102,7 +102,8 @@ final class Startup {
     RemoteNodes remote = nodeRegion != null ? null
         : RemoteNodes.create(vertx, topology, telemetry.openTelemetry(), options.remoteProbeInterval());
     Admission.persistIn(options.admissionCache());
-    Lanes.keepSessionsIn(options.sessionCache());
+    // a first start the launcher has trained after it leaves writing optimized models to the trainer
+    Lanes.keepSessionsIn(options.sessionCache(), !AotTraining.follows(options));
     phase("topology and policy");
     Lanes lanes;
     try {

@@ -166,10 +166,11 @@ public final class Lanes implements AutoCloseable {
 
   /**
    * Keeps the local lanes' optimized models in {@code dir} across starts ({@code --session-cache}); null: every session
-   * optimizes its model. Set before {@link #start}.
+   * optimizes its model; {@code write} false: sessions load what {@code dir} holds and write nothing (a process of its
+   * own writes it after this one is ready). Set before {@link #start}.
    */
-  public static void keepSessionsIn(java.nio.file.Path dir) {
-    dev.laneway.executor.LaneExecutor.keepSessionsIn(dir);
+  public static void keepSessionsIn(java.nio.file.Path dir, boolean write) {
+    dev.laneway.executor.LaneExecutor.keepSessionsIn(dir, write);
   }
 
   /** Loads the local lanes' native libraries in the background, before {@link #start} needs them; returns at once. */

@@ -54,6 +54,26 @@ class SessionCacheTest {
     }
   }
 
+  /** A first start that leaves writing to the trainer after it: it loads what is there and writes nothing. */
+  @Test
+  void withoutWrites_whatIsThereIsLoaded_andNothingWritten() throws Exception {
+    EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
+    SessionCache.useDirectory(dir, false);
+    try (EncoderSession s = EncoderSession.open(spec, List.of("cpu"), 1)) {
+      assertFalse(s.fromCache(), "nothing there: optimized in memory");
+      assertEquals(1, s.embed(List.of(Tokenizer.load(spec).encode("hello"))).length);
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(List.of(), files.toList(), "no optimized model and no temporary file written");
+    }
+    SessionCache.useDirectory(dir, true);
+    EncoderSession.open(spec, List.of("cpu"), 1).close(); // writes it
+    SessionCache.useDirectory(dir, false);
+    try (EncoderSession s = EncoderSession.open(spec, List.of("cpu"), 1)) {
+      assertTrue(s.fromCache(), "what another process wrote is loaded");
+    }
+  }
+
   @Test
   void unreadableCachedModel_isDeletedAndBuiltAgain() throws Exception {
     EncoderSpec spec = OracleTest.spec("all-minilm-l6-v2", "int8");
