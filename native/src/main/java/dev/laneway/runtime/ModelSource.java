@@ -104,6 +104,25 @@ public record ModelSource(String location) {
     }
   }
 
+  /**
+   * The content's size in bytes without reading it (a resource's from its jar's directory), or -1 when it cannot be
+   * told. For ordering work by size.
+   */
+  public long size() {
+    try {
+      if (!isClasspath()) return Files.size(Path.of(location));
+      URL url = ModelSource.class.getClassLoader().getResource(resourceName());
+      if (url == null) return -1;
+      java.net.URLConnection c = url.openConnection();
+      c.setUseCaches(false);
+      long n = c.getContentLengthLong();
+      if (c instanceof JarURLConnection) c.getInputStream().close(); // the jar it opened, uncached
+      return n;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private static String fileFingerprint(Path p) throws IOException {
     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
     return p.toAbsolutePath() + " size=" + a.size() + " mtime=" + a.lastModifiedTime().toMillis();

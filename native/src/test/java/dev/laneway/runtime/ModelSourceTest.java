@@ -46,6 +46,18 @@ class ModelSourceTest {
     assertThrows(UncheckedIOException.class, () -> ModelSource.of("classpath:no-such-model.onnx").readAllBytes());
   }
 
+  /** Sessions open the largest models first (DeviceSessions): the size comes from the jar's directory. */
+  @Test
+  void size_ofAJarEntryAndOfAFile_withoutReadingThem_orMinusOne(@TempDir Path dir) throws Exception {
+    ModelSource q = ModelSource.of("classpath:all-minilm-l6-v2-q.onnx");
+    assertEquals(q.readAllBytes().length, q.size());
+    assertTrue(ModelSource.of("classpath:all-minilm-l6-v2.onnx").size() > 3 * q.size(), "fp32 against int8");
+    Path file = Files.writeString(dir.resolve("model.onnx"), "weights");
+    assertEquals(7, ModelSource.of(file.toString()).size());
+    assertEquals(-1, ModelSource.of("classpath:no-such-model.onnx").size());
+    assertEquals(-1, ModelSource.of(dir.resolve("missing.onnx").toString()).size());
+  }
+
   @Test
   void readAllBytes_ofAFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("model.onnx");
