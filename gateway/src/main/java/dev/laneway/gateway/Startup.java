@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -52,8 +53,8 @@ final class Startup {
 
   /**
    * {@code ; 3050 ms since ./laneway started}: the start as a user waits for it, from the launcher's start after its
-   * build step ({@code LANEWAY_LAUNCHED_US}, microseconds since the epoch), the JVM's own start and the options and
-   * telemetry before {@link #run} included; empty when not started by the launcher.
+   * build step ({@code LANEWAY_LAUNCHED_US}, microseconds since the epoch), the JVM's own start and the options before
+   * {@link #run} included; empty when not started by the launcher.
    */
   private static String sinceLaunch() {
     String us = System.getenv("LANEWAY_LAUNCHED_US");
@@ -66,13 +67,16 @@ final class Startup {
     return (System.nanoTime() - t0) / 1_000_000;
   }
 
-  /** Starts a gateway (or a node); blocks until it is ready. The caller closes {@code telemetry} if this throws. */
-  static Gateway start(GatewayOptions options, Telemetry telemetry, LongSupplier sloClock) {
+  /**
+   * Starts a gateway (or a node); blocks until it is ready. {@code telemetry} may still be being built (on a first
+   * start the OpenTelemetry SDK took 0.2 s): the topology and policy are read meanwhile. The caller closes it if this
+   * throws.
+   */
+  static Gateway start(GatewayOptions options, CompletableFuture<Telemetry> telemetry, LongSupplier sloClock) {
     return new Startup().run(options, telemetry, sloClock);
   }
 
-  private Gateway run(GatewayOptions options, Telemetry telemetry, LongSupplier sloClock) {
-    LOG.info(telemetry.startupHint());
+  private Gateway run(GatewayOptions options, CompletableFuture<Telemetry> building, LongSupplier sloClock) {
     Lanes.preloadNativesInBackground(); // on the other core while the topology is read (0.3 s off the lanes here)
     Topology topology =
         options.topology() == null ? TopologyLoader.embeddedDefault() : TopologyLoader.load(options.topology());
@@ -97,6 +101,13 @@ final class Startup {
     if (options.adminToken().isEmpty() && options.adminTokenFile() == null) {
       LOG.warning("admin API: no --admin-token(-file) set; /v2/admin on --admin-port answers loopback clients only");
     }
+    Telemetry telemetry;
+    try {
+      telemetry = building.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+    LOG.info(telemetry.startupHint());
     // the gateway's one Vert.x, made before the lanes: remote lanes send from (and answer on) the doors' event loops
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     RemoteNodes remote = nodeRegion != null ? null
