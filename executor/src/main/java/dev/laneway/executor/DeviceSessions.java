@@ -67,22 +67,16 @@ final class DeviceSessions implements AutoCloseable {
         .name("laneway-" + config.name() + "-warm-", 0).daemon(true).factory());
     // the largest models first: on a first start an fp32 session (read out of its jar and optimized) took 1.6-1.9 s
     // and an int8 one 0.3-0.7 s, so with the int8 ones first the last fp32 session started late and ran alone
-    List<Placement> placements = new ArrayList<>();
-    List<ExecutorModel> variants = new ArrayList<>();
-    for (Placement p : devices) {
-      for (ExecutorModel m : models) {
-        placements.add(p);
-        variants.add(m);
-      }
-    }
+    // task i opens models[i % models] on devices[i / models], and the results keep that order
+    int perDevice = models.size();
     Map<ExecutorModel, Long> sizes = new java.util.HashMap<>();
     for (ExecutorModel m : models) sizes.put(m, m.encoderSpec().onnx().size());
     List<CompletableFuture<Opened>> opening = new ArrayList<>(java.util.Collections.nCopies(tasks, null));
     try {
       java.util.stream.IntStream.range(0, tasks).boxed()
-          .sorted(java.util.Comparator.comparing((Integer i) -> sizes.get(variants.get(i))).reversed())
+          .sorted(java.util.Comparator.comparing((Integer i) -> sizes.get(models.get(i % perDevice))).reversed())
           .forEachOrdered(i -> opening.set(i, CompletableFuture.supplyAsync(
-              () -> openOne(config, warmer, placements.get(i), variants.get(i), share), pool)));
+              () -> openOne(config, warmer, devices.get(i / perDevice), models.get(i % perDevice), share), pool)));
     } finally {
       pool.shutdown();
     }

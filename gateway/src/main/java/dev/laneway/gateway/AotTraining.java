@@ -79,8 +79,8 @@ final class AotTraining {
    * INFO with the cache's name when it was written, else WARNING with the trainer's exit status and log.
    */
   static void startIfRequested(GatewayOptions options) {
-    Path file = requested(System.getenv());
     if (!follows(options)) return;
+    Path file = requested(System.getenv());
     List<String> argv = argv();
     if (argv == null) {
       LOG.warning("ahead-of-time cache: this JVM's command line cannot be read; not trained (" + file + ")");
